@@ -1,0 +1,142 @@
+package io.tcc.fence;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import io.tcc.jdbc.Dialect;
+
+/**
+ * Immutable settings of a {@link Fence}. Start from {@link #ofDefaults()} or {@link #custom()}.
+ *
+ * <p>Retention and deadlines are tied together: cleanup may delete a finished row only once no try for it
+ * can still be accepted. A try is accepted only before its deadline, and a deadline may lie at most
+ * {@code maxTransactionTimeout + clockSkewMargin} ahead of the participant's clock, so
+ * {@link #minimumRetention()} is {@code maxTransactionTimeout + 2 × clockSkewMargin} (one margin between the
+ * initiator's and participant's clocks, one between the participant and its database).
+ */
+public final class FenceConfig {
+
+    private final String tableName;
+    private final Dialect dialect;
+    private final Duration maxTransactionTimeout;
+    private final Duration clockSkewMargin;
+    private final int conflictRetries;
+    private final int maxArgsBytes;
+
+    private FenceConfig(Builder b) {
+        this.tableName = b.tableName;
+        this.dialect = b.dialect;
+        this.maxTransactionTimeout = b.maxTransactionTimeout;
+        this.clockSkewMargin = b.clockSkewMargin;
+        this.conflictRetries = b.conflictRetries;
+        this.maxArgsBytes = b.maxArgsBytes;
+    }
+
+    public static FenceConfig ofDefaults() {
+        return custom().build();
+    }
+
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** The fence table, {@code tcc_fence} unless the schema was applied under another name. */
+    public String tableName() {
+        return tableName;
+    }
+
+    /** The database dialect, or null to detect it from the DataSource. */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public Duration maxTransactionTimeout() {
+        return maxTransactionTimeout;
+    }
+
+    public Duration clockSkewMargin() {
+        return clockSkewMargin;
+    }
+
+    /** How many times a transaction that lost a lock conflict is run again before giving up. */
+    public int conflictRetries() {
+        return conflictRetries;
+    }
+
+    public int maxArgsBytes() {
+        return maxArgsBytes;
+    }
+
+    /** The shortest retention cleanup accepts: no try for a deleted row can still be inside its deadline. */
+    public Duration minimumRetention() {
+        return maxTransactionTimeout.plus(clockSkewMargin.multipliedBy(2));
+    }
+
+    public static final class Builder {
+        private String tableName = "tcc_fence";
+        private Dialect dialect;
+        private Duration maxTransactionTimeout = Duration.ofMinutes(10);
+        private Duration clockSkewMargin = Duration.ofMinutes(1);
+        private int conflictRetries = 5;
+        private int maxArgsBytes = 65_535;
+
+        private Builder() {
+        }
+
+        public Builder tableName(String tableName) {
+            this.tableName = Objects.requireNonNull(tableName, "tableName");
+            return this;
+        }
+
+        public Builder dialect(Dialect dialect) {
+            this.dialect = dialect;
+            return this;
+        }
+
+        /** The longest timeout any initiator may give a transaction that reaches this participant. */
+        public Builder maxTransactionTimeout(Duration maxTransactionTimeout) {
+            this.maxTransactionTimeout = positive("maxTransactionTimeout", maxTransactionTimeout);
+            return this;
+        }
+
+        /** How far the clocks of initiator, participant and database may drift apart. */
+        public Builder clockSkewMargin(Duration clockSkewMargin) {
+            Objects.requireNonNull(clockSkewMargin, "clockSkewMargin");
+            if (clockSkewMargin.isNegative()) {
+                throw new IllegalArgumentException("clockSkewMargin must not be negative, was " + clockSkewMargin);
+            }
+            this.clockSkewMargin = clockSkewMargin;
+            return this;
+        }
+
+        public Builder conflictRetries(int conflictRetries) {
+            if (conflictRetries < 0 || conflictRetries > 100) {
+                throw new IllegalArgumentException("conflictRetries must be between 0 and 100, was " + conflictRetries);
+            }
+            this.conflictRetries = conflictRetries;
+            return this;
+        }
+
+        /** The largest recorded try arguments, in UTF-8 bytes; the schema's column holds 65,535. */
+        public Builder maxArgsBytes(int maxArgsBytes) {
+            if (maxArgsBytes < 0 || maxArgsBytes > 65_535) {
+                throw new IllegalArgumentException("maxArgsBytes must be between 0 and 65535 (the column's size), was "
+                        + maxArgsBytes);
+            }
+            this.maxArgsBytes = maxArgsBytes;
+            return this;
+        }
+
+        public FenceConfig build() {
+            return new FenceConfig(this);
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.tcc.fence;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.tcc.jdbc.Dialect;
+
+/**
+ * The fence table's SQL. Every method takes the connection first: the caller owns the transaction.
+ * No method locks a row that may not exist (gap locks under REPEATABLE READ deadlock with inserts).
+ */
+final class FenceRepository {
+
+    /** What an insert did. PostgreSQL cannot tell a duplicate from a deadline miss here: both are NOT_INSERTED. */
+    enum Insert { INSERTED, DUPLICATE, NOT_INSERTED }
+
+    private final Dialect dialect;
+    private final String table;
+    private final String insertTried;
+    private final String insertEmptyCancel;
+    private final String transition;
+    private final String find;
+    private final String findLocking;
+    private final String findFinished;
+    private final String deleteFinished;
+
+    FenceRepository(Dialect dialect, String table) {
+        Map<String, String> sql = dialect.statements("fence.sql", table);
+        this.dialect = dialect;
+        this.table = table;
+        this.insertTried = required(sql, "insert-tried");
+        this.insertEmptyCancel = required(sql, "insert-empty-cancel");
+        this.transition = required(sql, "transition");
+        this.find = required(sql, "find");
+        this.findLocking = required(sql, "find-locking");
+        this.findFinished = required(sql, "find-finished");
+        this.deleteFinished = required(sql, "delete-finished");
+    }
+
+    private static String required(Map<String, String> sql, String name) {
+        String statement = sql.get(name);
+        if (statement == null) {
+            throw new IllegalStateException("fence.sql has no statement '" + name + "'");
+        }
+        return statement;
+    }
+
+    Dialect dialect() {
+        return dialect;
+    }
+
+    Insert insertTried(Connection c, BranchKey key, String action, String args, long deadlineMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(insertTried)) {
+            ps.setString(1, key.xid());
+            ps.setString(2, key.branchId());
+            ps.setString(3, action);
+            ps.setString(4, args);
+            ps.setLong(5, deadlineMs);
+            ps.setLong(6, deadlineMs);
+            return ps.executeUpdate() == 1 ? Insert.INSERTED : Insert.NOT_INSERTED;
+        } catch (SQLException e) {
+            if (dialect.isDuplicateKey(e)) {
+                return Insert.DUPLICATE;
+            }
+            throw e;
+        }
+    }
+
+    Insert insertEmptyCancel(Connection c, BranchKey key, String action, long deadlineMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(insertEmptyCancel)) {
+            ps.setString(1, key.xid());
+            ps.setString(2, key.branchId());
+            ps.setString(3, action);
+            ps.setLong(4, deadlineMs);
+            return ps.executeUpdate() == 1 ? Insert.INSERTED : Insert.NOT_INSERTED;
+        } catch (SQLException e) {
+            if (dialect.isDuplicateKey(e)) {
+                return Insert.DUPLICATE;
+            }
+            throw e;
+        }
+    }
+
+    /** Compare-and-set; false when the row is absent, not in {@code from}, or recorded for another action. */
+    boolean transition(Connection c, BranchKey key, String action, FenceState from, FenceState to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(transition)) {
+            ps.setString(1, to.name());
+            ps.setString(2, key.xid());
+            ps.setString(3, key.branchId());
+            ps.setString(4, action);
+            ps.setString(5, from.name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * @param locking true for a current read of a row known to exist (sees what committed after this
+     *                transaction's snapshot); false for a plain, lock-free read
+     */
+    Optional<FenceRecord> find(Connection c, BranchKey key, boolean locking) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(locking ? findLocking : find)) {
+            ps.setString(1, key.xid());
+            ps.setString(2, key.branchId());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs, key)) : Optional.empty();
+            }
+        }
+    }
+
+    private FenceRecord read(ResultSet rs, BranchKey key) throws SQLException {
+        String state = rs.getString("state");
+        FenceState parsed;
+        try {
+            parsed = FenceState.valueOf(state);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new FenceStoreException("fence row " + key + " in " + table + " has state '" + state
+                    + "', which is none of " + java.util.Arrays.toString(FenceState.values())
+                    + "; the row was written by hand or by another version: correct it before retrying this branch");
+        }
+        return new FenceRecord(key, rs.getString("action"), parsed, rs.getBoolean("empty_cancel"),
+                rs.getString("args"), Instant.ofEpochMilli(rs.getLong("deadline_ms")),
+                dialect.timestamp(rs, "created_at"), dialect.timestamp(rs, "updated_at"));
+    }
+
+    List<BranchKey> findFinished(Connection c, Duration retention, int limit) throws SQLException {
+        List<BranchKey> keys = new ArrayList<>(limit);
+        try (PreparedStatement ps = c.prepareStatement(findFinished)) {
+            ps.setLong(1, retention.toSeconds());
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(new BranchKey(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return keys;
+    }
+
+    int deleteFinished(Connection c, List<BranchKey> keys, Duration retention) throws SQLException {
+        if (keys.isEmpty()) {
+            return 0;
+        }
+        String sql = deleteFinished.replace("${keys}", String.join(", ", java.util.Collections.nCopies(keys.size(), "(?, ?)")));
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (BranchKey key : keys) {
+                ps.setString(i++, key.xid());
+                ps.setString(i++, key.branchId());
+            }
+            ps.setLong(i, retention.toSeconds());
+            return ps.executeUpdate();
+        }
+    }
+}

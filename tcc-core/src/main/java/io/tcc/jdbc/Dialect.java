@@ -1,0 +1,175 @@
+package io.tcc.jdbc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+/**
+ * What differs between the supported databases: where their SQL lives, how they report a duplicate key
+ * or a lock conflict, and how they hand back a timestamp. Everything else is shared code.
+ */
+public enum Dialect {
+
+    /** MySQL 8 and MariaDB 10.11+ (InnoDB). */
+    MYSQL("mysql") {
+        @Override
+        public boolean isDuplicateKey(SQLException e) {
+            // 1062 ER_DUP_ENTRY, 1586 ER_DUP_ENTRY_WITH_KEY_NAME; SQLState 23000 alone also means NOT NULL etc.
+            return e.getErrorCode() == 1062 || e.getErrorCode() == 1586;
+        }
+
+        @Override
+        boolean isConflict(SQLException e) {
+            // 1213 deadlock victim, 1205 lock wait timeout; the whole transaction (1213) or statement (1205) is lost
+            return e.getErrorCode() == 1213 || e.getErrorCode() == 1205 || "40001".equals(e.getSQLState());
+        }
+
+        @Override
+        public Instant timestamp(ResultSet rs, String column) throws SQLException {
+            LocalDateTime utc = rs.getObject(column, LocalDateTime.class); // written by UTC_TIMESTAMP()
+            return utc == null ? null : utc.toInstant(ZoneOffset.UTC);
+        }
+    },
+
+    /** PostgreSQL 13+. */
+    POSTGRESQL("postgresql") {
+        @Override
+        public boolean isDuplicateKey(SQLException e) {
+            return "23505".equals(e.getSQLState());
+        }
+
+        @Override
+        boolean isConflict(SQLException e) {
+            // deadlock_detected, serialization_failure, lock_not_available
+            return Set.of("40P01", "40001", "55P03").contains(e.getSQLState());
+        }
+
+        @Override
+        public Instant timestamp(ResultSet rs, String column) throws SQLException {
+            OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+            return value == null ? null : value.toInstant();
+        }
+    };
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
+    private static final Pattern STATEMENT_NAME = Pattern.compile("^-- name: ([a-z0-9-]+)\\s*$", Pattern.MULTILINE);
+
+    private final String folder;
+
+    Dialect(String folder) {
+        this.folder = folder;
+    }
+
+    /** True when the exception reports a unique-key violation. */
+    public abstract boolean isDuplicateKey(SQLException e);
+
+    abstract boolean isConflict(SQLException e);
+
+    /** Reads a timestamp column written by the database's own clock. */
+    public abstract Instant timestamp(ResultSet rs, String column) throws SQLException;
+
+    /**
+     * True when the failure, or any cause of it, is a deadlock, lock-wait timeout or serialization
+     * failure: the transaction lost a race and running it again from the start may succeed.
+     */
+    public boolean isConflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException s = sql; s != null; s = s.getNextException()) {
+                    if (isConflict(s)) {
+                        return true;
+                    }
+                }
+            }
+            if (t instanceof org.springframework.dao.PessimisticLockingFailureException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** The folder under {@code io/tcc/jdbc/} that holds this database's SQL files. */
+    public String folder() {
+        return folder;
+    }
+
+    /**
+     * Loads the named statements of one SQL file ({@code -- name: x} starts each), with
+     * {@code ${table}} replaced by the given table name.
+     */
+    public Map<String, String> statements(String file, String table) {
+        if (!IDENTIFIER.matcher(table).matches()) {
+            throw new IllegalArgumentException("table name '" + table
+                    + "' is not a plain identifier (letters, digits, _; optionally schema.table)");
+        }
+        String resource = "/io/tcc/jdbc/" + folder + "/" + file;
+        String text;
+        try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("SQL resource " + resource + " is missing from the classpath");
+            }
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
+        Map<String, String> statements = new LinkedHashMap<>();
+        Matcher m = STATEMENT_NAME.matcher(text);
+        String name = null;
+        int start = 0;
+        while (m.find()) {
+            if (name != null) {
+                statements.put(name, clean(text.substring(start, m.start()), table));
+            }
+            name = m.group(1);
+            start = m.end();
+        }
+        if (name != null) {
+            statements.put(name, clean(text.substring(start), table));
+        }
+        return statements;
+    }
+
+    private static String clean(String sql, String table) {
+        return sql.replaceAll("(?m)^\\s*--.*$", "").trim().replaceAll("\\s+", " ").replace("${table}", table);
+    }
+
+    /** The dialect of the database behind a DataSource; fails on databases the framework does not support. */
+    public static Dialect detect(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection()) {
+            return of(c.getMetaData().getDatabaseProductName());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open a connection to detect the database: " + e.getMessage(), e);
+        }
+    }
+
+    static Dialect of(String productName) {
+        String name = productName == null ? "" : productName.toLowerCase(Locale.ROOT);
+        if (name.contains("mysql") || name.contains("mariadb")) {
+            return MYSQL;
+        }
+        if (name.contains("postgresql")) {
+            return POSTGRESQL;
+        }
+        throw new IllegalStateException("database '" + productName
+                + "' is not supported: the fence relies on InnoDB or PostgreSQL locking; use MySQL 8, MariaDB 10.11+ or PostgreSQL 13+");
+    }
+}

@@ -1,0 +1,38 @@
+-- Fence statements for PostgreSQL 13+. ${table} is the configured fence table.
+-- A failed INSERT would abort the whole transaction here, so duplicates use ON CONFLICT DO NOTHING.
+
+-- name: insert-tried
+-- Inserts nothing when the deadline has passed by the database's clock or the row exists.
+INSERT INTO ${table} (xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at)
+SELECT ?, ?, ?, 'TRIED', FALSE, ?, ?, clock_timestamp(), clock_timestamp()
+WHERE ? > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
+ON CONFLICT (xid, branch_id) DO NOTHING
+
+-- name: insert-empty-cancel
+INSERT INTO ${table} (xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at)
+VALUES (?, ?, ?, 'CANCELLED', TRUE, NULL, ?, clock_timestamp(), clock_timestamp())
+ON CONFLICT (xid, branch_id) DO NOTHING
+
+-- name: transition
+-- Compare-and-set: zero rows means the row is absent, another call moved it first, or it is another action's.
+UPDATE ${table} SET state = ?, updated_at = clock_timestamp()
+WHERE xid = ? AND branch_id = ? AND action = ? AND state = ?
+
+-- name: find
+SELECT xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at
+FROM ${table} WHERE xid = ? AND branch_id = ?
+
+-- name: find-locking
+SELECT xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at
+FROM ${table} WHERE xid = ? AND branch_id = ? FOR SHARE
+
+-- name: find-finished
+SELECT xid, branch_id FROM ${table}
+WHERE state IN ('CONFIRMED', 'CANCELLED') AND updated_at < clock_timestamp() - make_interval(secs => ?)
+LIMIT ?
+
+-- name: delete-finished
+-- ${keys} is one (?, ?) per key of the batch. Rechecks state and age, so a changed row is kept.
+DELETE FROM ${table}
+WHERE (xid, branch_id) IN (${keys}) AND state IN ('CONFIRMED', 'CANCELLED')
+  AND updated_at < clock_timestamp() - make_interval(secs => ?)
