@@ -401,7 +401,7 @@ public final class Fence {
                 listener.onExecuted(key, phase);
             }
             case DUPLICATE -> {
-                log.info("{} of {} is a duplicate: already done, nothing ran again", phase, key);
+                log.debug("{} of {} is a duplicate: already done, nothing ran again", phase, key);
                 listener.onDuplicate(key, phase);
             }
             case EMPTY_CANCEL -> {
@@ -412,7 +412,7 @@ public final class Fence {
     }
 
     private void report(BranchKey key, RuntimeException refusal) {
-        log.warn(refusal.getMessage());
+        log.info(refusal.getMessage());
         if (refusal instanceof TryRefusedException refused) {
             listener.onTryRefused(key, refused.reason());
         }

@@ -11,6 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
@@ -390,6 +395,52 @@ abstract class FenceContractTests {
         assertThrows(ProtocolViolationException.class, () -> fence.confirm(key, "pay", tried -> "paid"));
         assertThrows(ProtocolViolationException.class, () -> fence.cancel(key, "pay", inOneMinute(), tried -> "x"));
         assertEquals(FenceState.TRIED, state(key));
+    }
+
+    @Test
+    void deadlockVictimIsRunAgainCountedAndTakesEffectOnce() throws Exception {
+        String first = "sku-a-" + UUID.randomUUID();
+        String second = "sku-b-" + UUID.randomUUID();
+        stock.addSku(first, 10);
+        stock.addSku(second, 10);
+        BranchKey k1 = newKey();
+        BranchKey k2 = newKey();
+        CyclicBarrier bothHoldOneRow = new CyclicBarrier(2);
+        long retriesBefore = counters.conflictRetries();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // each try locks one row, waits for the other, then wants the other's row: a lock cycle the database breaks
+            Future<FenceResult<String>> r1 = pool.submit(() -> lockInOrder(k1, first, second, bothHoldOneRow));
+            Future<FenceResult<String>> r2 = pool.submit(() -> lockInOrder(k2, second, first, bothHoldOneRow));
+            assertEquals(FenceOutcome.EXECUTED, r1.get(30, TimeUnit.SECONDS).outcome());
+            assertEquals(FenceOutcome.EXECUTED, r2.get(30, TimeUnit.SECONDS).outcome());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(counters.conflictRetries() > retriesBefore, "the deadlock victim was retried and counted");
+        assertEquals(1, stock.effects(k1, FencePhase.TRY));
+        assertEquals(1, stock.effects(k2, FencePhase.TRY));
+        assertArrayEquals(new int[] {8, 0, 0}, stock.stock(first));
+        assertArrayEquals(new int[] {8, 0, 0}, stock.stock(second));
+    }
+
+    private FenceResult<String> lockInOrder(BranchKey key, String one, String other, CyclicBarrier barrier) throws Exception {
+        AtomicInteger attempt = new AtomicInteger();
+        try {
+            return fence.tryBranch(key, A, one, inOneMinute(), () -> {
+                jdbc.update("UPDATE stock SET available = available - 1 WHERE sku = ?", one);
+                if (attempt.getAndIncrement() == 0) {
+                    barrier.await(10, TimeUnit.SECONDS);
+                }
+                jdbc.update("UPDATE stock SET available = available - 1 WHERE sku = ?", other);
+                jdbc.update("INSERT INTO effects (xid, branch_id, phase) VALUES (?, ?, 'TRY')", key.xid(), key.branchId());
+                return "locked";
+            });
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     // --- bad input ---

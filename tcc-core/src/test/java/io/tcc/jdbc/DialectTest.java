@@ -1,0 +1,67 @@
+package io.tcc.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.DataIntegrityViolationException;
+
+class DialectTest {
+
+    private static final String[] FENCE_STATEMENTS = {"insert-tried", "insert-empty-cancel", "transition", "find",
+            "find-locking", "find-finished", "delete-finished"};
+
+    @Test
+    void everyDialectDefinesEveryFenceStatementForTheConfiguredTable() {
+        for (Dialect dialect : Dialect.values()) {
+            Map<String, String> sql = dialect.statements("fence.sql", "billing.tcc_fence");
+            for (String name : FENCE_STATEMENTS) {
+                assertTrue(sql.containsKey(name), dialect + " lacks " + name);
+                assertTrue(sql.get(name).contains("billing.tcc_fence"), sql.get(name));
+                assertFalse(sql.get(name).contains("--"), "comments are stripped: " + sql.get(name));
+            }
+            assertEquals(FENCE_STATEMENTS.length, sql.size());
+        }
+    }
+
+    @Test
+    void refusesTableNamesThatCouldInjectSql() {
+        assertThrows(IllegalArgumentException.class, () -> Dialect.MYSQL.statements("fence.sql", "t; DROP TABLE x"));
+        assertThrows(IllegalArgumentException.class, () -> Dialect.MYSQL.statements("fence.sql", "`t`"));
+    }
+
+    @Test
+    void recognisesDuplicateKeysByVendorCodeOrSqlState() {
+        assertTrue(Dialect.MYSQL.isDuplicateKey(new SQLException("Duplicate entry", "23000", 1062)));
+        assertFalse(Dialect.MYSQL.isDuplicateKey(new SQLException("Column cannot be null", "23000", 1048)));
+        assertTrue(Dialect.POSTGRESQL.isDuplicateKey(new SQLException("duplicate key value", "23505")));
+        assertFalse(Dialect.POSTGRESQL.isDuplicateKey(new SQLException("not null violation", "23502")));
+    }
+
+    @Test
+    void recognisesLockConflictsAnywhereInTheCauseChain() {
+        SQLException deadlock = new SQLException("Deadlock found", "40001", 1213);
+        assertTrue(Dialect.MYSQL.isConflict(new RuntimeException("wrapped", deadlock)));
+        assertTrue(Dialect.MYSQL.isConflict(new SQLException("Lock wait timeout exceeded", "HY000", 1205)));
+        assertTrue(Dialect.POSTGRESQL.isConflict(new SQLException("deadlock detected", "40P01")));
+        assertTrue(Dialect.POSTGRESQL.isConflict(new CannotAcquireLockException("translated by Spring")));
+        assertFalse(Dialect.MYSQL.isConflict(new DataIntegrityViolationException("dup",
+                new SQLException("Duplicate entry", "23000", 1062))));
+        assertFalse(Dialect.POSTGRESQL.isConflict(new IllegalStateException("business")));
+    }
+
+    @Test
+    void detectsTheSupportedProductsAndRefusesOthers() {
+        assertEquals(Dialect.MYSQL, Dialect.of("MySQL"));
+        assertEquals(Dialect.MYSQL, Dialect.of("MariaDB"));
+        assertEquals(Dialect.POSTGRESQL, Dialect.of("PostgreSQL"));
+        IllegalStateException h2 = assertThrows(IllegalStateException.class, () -> Dialect.of("H2"));
+        assertTrue(h2.getMessage().contains("not supported"));
+    }
+}
