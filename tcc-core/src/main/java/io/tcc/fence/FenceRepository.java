@@ -65,12 +65,7 @@ final class FenceRepository {
             ps.setString(4, args);
             ps.setLong(5, deadlineMs);
             ps.setLong(6, deadlineMs);
-            return ps.executeUpdate() == 1 ? Insert.INSERTED : Insert.NOT_INSERTED;
-        } catch (SQLException e) {
-            if (dialect.isDuplicateKey(e)) {
-                return Insert.DUPLICATE;
-            }
-            throw e;
+            return insert(ps);
         }
     }
 
@@ -80,6 +75,13 @@ final class FenceRepository {
             ps.setString(2, key.branchId());
             ps.setString(3, action);
             ps.setLong(4, deadlineMs);
+            return insert(ps);
+        }
+    }
+
+    /** MySQL reports a duplicate as an error (the transaction goes on); PostgreSQL's ON CONFLICT inserts nothing. */
+    private Insert insert(PreparedStatement ps) throws SQLException {
+        try {
             return ps.executeUpdate() == 1 ? Insert.INSERTED : Insert.NOT_INSERTED;
         } catch (SQLException e) {
             if (dialect.isDuplicateKey(e)) {
