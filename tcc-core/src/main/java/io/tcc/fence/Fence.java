@@ -89,6 +89,11 @@ public final class Fence {
         return config;
     }
 
+    /** The DataSource whose transactions the fence rows join. */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
     /**
      * Runs a try: records the branch as TRIED and runs {@code business} in the same local transaction.
      *

@@ -33,7 +33,7 @@ final class FenceRepository {
     private final String deleteFinished;
 
     FenceRepository(Dialect dialect, String table) {
-        Map<String, String> sql = dialect.statements("fence.sql", table);
+        Map<String, String> sql = dialect.statements("fence.sql", Map.of("table", table));
         this.dialect = dialect;
         this.table = table;
         this.insertTried = required(sql, "insert-tried");

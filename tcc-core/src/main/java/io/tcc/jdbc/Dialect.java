@@ -27,7 +27,7 @@ import javax.sql.DataSource;
 public enum Dialect {
 
     /** MySQL 8 and MariaDB 10.11+ (InnoDB). */
-    MYSQL("mysql") {
+    MYSQL("mysql", "UTC_TIMESTAMP(3)", "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)") {
         @Override
         public boolean isDuplicateKey(SQLException e) {
             // 1062 ER_DUP_ENTRY, 1586 ER_DUP_ENTRY_WITH_KEY_NAME; SQLState 23000 alone also means NOT NULL etc.
@@ -48,7 +48,7 @@ public enum Dialect {
     },
 
     /** PostgreSQL 13+. */
-    POSTGRESQL("postgresql") {
+    POSTGRESQL("postgresql", "clock_timestamp()", "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT") {
         @Override
         public boolean isDuplicateKey(SQLException e) {
             return "23505".equals(e.getSQLState());
@@ -71,9 +71,17 @@ public enum Dialect {
     private static final Pattern STATEMENT_NAME = Pattern.compile("^-- name: ([a-z0-9-]+)\\s*$", Pattern.MULTILINE);
 
     private final String folder;
+    private final String now;
+    private final String nowMillis;
 
-    Dialect(String folder) {
+    /**
+     * @param now       the database's clock as a timestamp column value (UTC on MySQL, where columns have no zone)
+     * @param nowMillis the same clock in epoch milliseconds, compared with deadlines
+     */
+    Dialect(String folder, String now, String nowMillis) {
         this.folder = folder;
+        this.now = now;
+        this.nowMillis = nowMillis;
     }
 
     /** True when the exception reports a unique-key violation. */
@@ -113,14 +121,16 @@ public enum Dialect {
     }
 
     /**
-     * Loads the named statements of one SQL file ({@code -- name: x} starts each), with
-     * {@code ${table}} replaced by the given table name.
+     * Loads the named statements of one SQL file ({@code -- name: x} starts each). {@code ${now}} and
+     * {@code ${now_ms}} become this database's clock; every other {@code ${name}} is replaced from {@code tables}.
      */
-    public Map<String, String> statements(String file, String table) {
-        if (!IDENTIFIER.matcher(table).matches()) {
-            throw new IllegalArgumentException("table name '" + table
-                    + "' is not a plain identifier (letters, digits, _; optionally schema.table)");
-        }
+    public Map<String, String> statements(String file, Map<String, String> tables) {
+        tables.forEach((key, table) -> {
+            if (!IDENTIFIER.matcher(table).matches()) {
+                throw new IllegalArgumentException(key + " table name '" + table
+                        + "' is not a plain identifier (letters, digits, _; optionally schema.table)");
+            }
+        });
         String resource = "/io/tcc/jdbc/" + folder + "/" + file;
         String text;
         try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
@@ -137,19 +147,24 @@ public enum Dialect {
         int start = 0;
         while (m.find()) {
             if (name != null) {
-                statements.put(name, clean(text.substring(start, m.start()), table));
+                statements.put(name, clean(text.substring(start, m.start()), tables));
             }
             name = m.group(1);
             start = m.end();
         }
         if (name != null) {
-            statements.put(name, clean(text.substring(start), table));
+            statements.put(name, clean(text.substring(start), tables));
         }
         return statements;
     }
 
-    private static String clean(String sql, String table) {
-        return sql.replaceAll("(?m)^\\s*--.*$", "").trim().replaceAll("\\s+", " ").replace("${table}", table);
+    private String clean(String sql, Map<String, String> tables) {
+        String result = sql.replaceAll("(?m)^\\s*--.*$", "").trim().replaceAll("\\s+", " ")
+                .replace("${now_ms}", nowMillis).replace("${now}", now);
+        for (Map.Entry<String, String> table : tables.entrySet()) {
+            result = result.replace("${" + table.getKey() + "}", table.getValue());
+        }
+        return result;
     }
 
     /** The dialect of the database behind a DataSource; fails on databases the framework does not support. */

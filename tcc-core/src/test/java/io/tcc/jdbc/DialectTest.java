@@ -20,20 +20,32 @@ class DialectTest {
     @Test
     void everyDialectDefinesEveryFenceStatementForTheConfiguredTable() {
         for (Dialect dialect : Dialect.values()) {
-            Map<String, String> sql = dialect.statements("fence.sql", "billing.tcc_fence");
+            Map<String, String> sql = dialect.statements("fence.sql", Map.of("table", "billing.tcc_fence"));
             for (String name : FENCE_STATEMENTS) {
                 assertTrue(sql.containsKey(name), dialect + " lacks " + name);
                 assertTrue(sql.get(name).contains("billing.tcc_fence"), sql.get(name));
                 assertFalse(sql.get(name).contains("--"), "comments are stripped: " + sql.get(name));
+                // ${keys} is the one placeholder filled per call: one (?, ?) per key of a cleanup batch
+                assertFalse(sql.get(name).replace("${keys}", "").contains("${"), "placeholders are filled: " + sql.get(name));
             }
             assertEquals(FENCE_STATEMENTS.length, sql.size());
         }
     }
 
     @Test
+    void everyDialectDefinesTheSameGlobalLogStatementsWithItsOwnClock() {
+        Map<String, String> mysql = Dialect.MYSQL.statements("global.sql", Map.of("global", "g", "branch", "b"));
+        Map<String, String> postgres = Dialect.POSTGRESQL.statements("global.sql", Map.of("global", "g", "branch", "b"));
+        assertEquals(mysql.keySet(), postgres.keySet());
+        assertTrue(mysql.get("decide-confirm").contains("UTC_TIMESTAMP(6)"), mysql.get("decide-confirm"));
+        assertTrue(postgres.get("decide-confirm").contains("clock_timestamp()"), postgres.get("decide-confirm"));
+        mysql.values().forEach(sql -> assertFalse(sql.contains("${"), sql));
+    }
+
+    @Test
     void refusesTableNamesThatCouldInjectSql() {
-        assertThrows(IllegalArgumentException.class, () -> Dialect.MYSQL.statements("fence.sql", "t; DROP TABLE x"));
-        assertThrows(IllegalArgumentException.class, () -> Dialect.MYSQL.statements("fence.sql", "`t`"));
+        assertThrows(IllegalArgumentException.class, () -> Dialect.MYSQL.statements("fence.sql", Map.of("table", "t; DROP TABLE x")));
+        assertThrows(IllegalArgumentException.class, () -> Dialect.MYSQL.statements("fence.sql", Map.of("table", "`t`")));
     }
 
     @Test

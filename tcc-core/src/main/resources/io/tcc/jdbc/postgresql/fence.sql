@@ -4,18 +4,18 @@
 -- name: insert-tried
 -- Inserts nothing when the deadline has passed by the database's clock or the row exists.
 INSERT INTO ${table} (xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at)
-SELECT ?, ?, ?, 'TRIED', FALSE, ?, ?, clock_timestamp(), clock_timestamp()
-WHERE ? > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
+SELECT ?, ?, ?, 'TRIED', FALSE, ?, ?, ${now}, ${now}
+WHERE ? > ${now_ms}
 ON CONFLICT (xid, branch_id) DO NOTHING
 
 -- name: insert-empty-cancel
 INSERT INTO ${table} (xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at)
-VALUES (?, ?, ?, 'CANCELLED', TRUE, NULL, ?, clock_timestamp(), clock_timestamp())
+VALUES (?, ?, ?, 'CANCELLED', TRUE, NULL, ?, ${now}, ${now})
 ON CONFLICT (xid, branch_id) DO NOTHING
 
 -- name: transition
 -- Compare-and-set: zero rows means the row is absent, another call moved it first, or it is another action's.
-UPDATE ${table} SET state = ?, updated_at = clock_timestamp()
+UPDATE ${table} SET state = ?, updated_at = ${now}
 WHERE xid = ? AND branch_id = ? AND action = ? AND state = ?
 
 -- name: find
@@ -28,11 +28,11 @@ FROM ${table} WHERE xid = ? AND branch_id = ? FOR SHARE
 
 -- name: find-finished
 SELECT xid, branch_id FROM ${table}
-WHERE state IN ('CONFIRMED', 'CANCELLED') AND updated_at < clock_timestamp() - make_interval(secs => ?)
+WHERE state IN ('CONFIRMED', 'CANCELLED') AND updated_at < ${now} - make_interval(secs => ?)
 LIMIT ?
 
 -- name: delete-finished
 -- ${keys} is one (?, ?) per key of the batch. Rechecks state and age, so a changed row is kept.
 DELETE FROM ${table}
 WHERE (xid, branch_id) IN (${keys}) AND state IN ('CONFIRMED', 'CANCELLED')
-  AND updated_at < clock_timestamp() - make_interval(secs => ?)
+  AND updated_at < ${now} - make_interval(secs => ?)

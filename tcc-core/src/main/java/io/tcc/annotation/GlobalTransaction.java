@@ -1,0 +1,24 @@
+package io.tcc.annotation;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Runs the method as a global TCC transaction: the {@link Try} methods it calls become its branches. Returning
+ * normally confirms every branch; throwing cancels every branch and rethrows the same exception. Called inside
+ * another global transaction, it joins that one.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface GlobalTransaction {
+
+    /** How long the tries may take, in milliseconds; past it the transaction is cancelled. */
+    long timeoutMillis() default 30_000;
+
+    /** A name for operators; the method's class and name when empty. */
+    String name() default "";
+}

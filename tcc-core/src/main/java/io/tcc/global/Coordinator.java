@@ -1,0 +1,401 @@
+package io.tcc.global;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.DefaultTransactionDefinition;
+
+import io.tcc.BadInputException;
+import io.tcc.context.TransactionContext;
+import io.tcc.fence.BranchCallback;
+import io.tcc.fence.BranchKey;
+import io.tcc.jdbc.Dialect;
+import io.tcc.participant.ActionDescriptor;
+import io.tcc.participant.LocalParticipant;
+
+/**
+ * The initiator: starts global transactions, registers each branch in the global log before its try runs, decides
+ * confirm or cancel durably, and drives phase two. It holds no database connection across a call to a participant.
+ *
+ * <p>When the local participant's fence uses the log's own DataSource, the log writes share its commits: a branch's
+ * registration commits with the local try it registers, and the decision with the local confirm it orders. The
+ * success path of one local branch then costs two commits; see {@code docs/global-transactions.md}.
+ */
+public final class Coordinator {
+
+    private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+    /** The initiator's work inside a global transaction. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T run() throws Throwable;
+    }
+
+    @FunctionalInterface
+    private interface LogWork<T> {
+        T run(Connection connection) throws Throwable;
+    }
+
+    private final DataSource dataSource;
+    private final PlatformTransactionManager transactionManager;
+    private final GlobalLog globalLog;
+    private final CoordinatorConfig config;
+    private final LocalParticipant local;
+    private final boolean localSharesCommits;
+    private final Map<String, Participant> participants = new ConcurrentHashMap<>();
+    private final CrashPoints crashPoints;
+    private final Clock clock;
+
+    /**
+     * @param local the participant inside this process, or null when it has none
+     */
+    public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
+                       LocalParticipant local, CrashPoints crashPoints) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
+        this.config = Objects.requireNonNull(config, "config");
+        this.local = local;
+        this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
+        this.clock = Clock.systemUTC();
+        this.globalLog = new GlobalLog(Dialect.detect(dataSource), config.globalTable(), config.branchTable());
+        this.localSharesCommits = local != null && local.fence().dataSource() == dataSource
+                && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
+        if (local != null) {
+            participants.put(local.name(), local);
+        }
+    }
+
+    /** Makes a remote participant reachable for phase two and recovery, under the name its branch rows carry. */
+    public void addParticipant(Participant participant) {
+        participants.put(participant.name(), participant);
+    }
+
+    public CoordinatorConfig config() {
+        return config;
+    }
+
+    /** True when registrations and decisions share commits with local tries and confirms. */
+    public boolean sharesCommitsWithLocalParticipant() {
+        return localSharesCommits;
+    }
+
+    /**
+     * Runs {@code body} as a global transaction, or inside the one already running on this thread. Returning normally
+     * confirms every branch it registered; throwing cancels them and rethrows the same exception.
+     *
+     * @throws GlobalTransactionCancelledException when the body returned but the transaction had to be cancelled
+     *                                             (a try failed and the body went on, or the deadline passed)
+     */
+    public <T> T execute(String name, Duration timeout, Body<T> body) throws Throwable {
+        if (TransactionContext.current() != null) {
+            return body.run(); // nested: join the running transaction
+        }
+        if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(config.maxTimeout()) > 0) {
+            throw new BadInputException("timeout " + timeout + " of " + name + " must be positive and at most maxTimeout "
+                    + config.maxTimeout());
+        }
+        GlobalTransaction tx = new GlobalTransaction(config.xidPrefix() + "-" + UUID.randomUUID(),
+                clock.instant().plus(timeout), name);
+        try (TransactionContext.Scope ignored = TransactionContext.bind(tx)) {
+            T result;
+            try {
+                result = body.run();
+            } catch (CrashPoints.SimulatedCrash crash) {
+                throw crash;
+            } catch (Throwable failure) {
+                finish(tx, GlobalState.CANCELLING, "the initiator threw " + failure);
+                throw failure;
+            }
+            crashPoints.reached(CrashPoints.Point.BEFORE_DECISION, tx.xid());
+            String reason = tx.tryFailure() != null ? tx.tryFailure()
+                    : clock.instant().isAfter(tx.deadline()) ? "its deadline " + tx.deadline() + " passed" : null;
+            GlobalState outcome = finish(tx, reason == null ? GlobalState.CONFIRMING : GlobalState.CANCELLING, reason);
+            if (outcome.finalState() != GlobalState.CONFIRMED) {
+                throw new GlobalTransactionCancelledException(tx.xid(),
+                        reason != null ? reason : "it was decided CANCEL elsewhere (recovery, after its deadline)");
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Runs a local participant's try as a branch of the transaction on this thread: registers the branch durably, then
+     * runs the try through the fence. Called by the {@code @Try} aspect.
+     *
+     * @throws NoGlobalTransactionException        no global transaction runs on this thread
+     * @throws BranchRegistrationRefusedException the transaction is decided or past its deadline; the try did not run
+     */
+    public <T> T tryLocal(ActionDescriptor action, Object[] args, BranchCallback<T> business) throws Throwable {
+        GlobalTransaction tx = TransactionContext.current();
+        if (tx == null) {
+            throw new NoGlobalTransactionException(action.action());
+        }
+        if (local == null) {
+            throw new IllegalStateException("this coordinator has no local participant to run " + action);
+        }
+        String branchId = tx.nextBranchId();
+        BranchRecord branch = new BranchRecord(tx.xid(), branchId, LocalParticipant.NAME, action.action(), null,
+                BranchState.REGISTERED, null, null, null);
+        BranchKey key = branch.key();
+        try {
+            if (localSharesCommits) {
+                // one commit: if it rolls back, the branch was never registered and its try never ran
+                T result = inLogTransaction(c -> {
+                    register(c, tx, branch);
+                    return local.tryAction(action, key, tx.deadline(), args, business);
+                });
+                tx.registered(branch);
+                crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
+                return result;
+            }
+            inLogTransaction(c -> {
+                register(c, tx, branch);
+                return null;
+            });
+            tx.registered(branch);
+            crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
+            return local.tryAction(action, key, tx.deadline(), args, business);
+        } catch (CrashPoints.SimulatedCrash crash) {
+            throw crash;
+        } catch (Throwable failure) {
+            tx.tryFailed("the try of " + action.action() + " (branch " + branchId + ") failed: " + failure);
+            throw failure;
+        }
+    }
+
+    private void register(Connection c, GlobalTransaction tx, BranchRecord branch) throws SQLException {
+        if (!tx.logged()) {
+            if (!clock.instant().isBefore(tx.deadline())) {
+                throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+            }
+            globalLog.insertGlobal(c, tx.xid(), tx.name(), tx.deadline(), config.recoveryMargin());
+        } else if (!globalLog.holdForRegistration(c, tx.xid())) {
+            throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+        }
+        globalLog.insertBranch(c, tx.xid(), branch.branchId(), branch.participant(), branch.action(), branch.endpoint());
+        log.debug("registered branch {} ({} {}) of {}", branch.branchId(), branch.participant(), branch.action(), tx.xid());
+    }
+
+    /** Decides (unless another party decided first, which then wins) and drives phase two as far as it goes now. */
+    private GlobalState finish(GlobalTransaction tx, GlobalState wanted, String reason) {
+        List<BranchRecord> branches = tx.branches();
+        if (branches.isEmpty()) {
+            return wanted.finalState(); // nothing was registered, nothing to log or undo
+        }
+        if (reason != null) {
+            log.info("cancelling {}: {}", tx.xid(), reason);
+        }
+        if (localSharesCommits && branches.stream().allMatch(b -> LocalParticipant.NAME.equals(b.participant()))) {
+            Optional<GlobalState> done = decideAndFinishInOneCommit(tx, wanted, branches);
+            if (done.isPresent()) {
+                return done.get();
+            }
+        }
+        GlobalState decided = decide(tx.xid(), wanted);
+        crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
+        return drive(tx.xid(), decided, tx.deadline(), branches);
+    }
+
+    /**
+     * Decision, every local branch's phase two and the final state in one commit. Empty when any step failed: then
+     * nothing of it committed, and the decision is taken again on its own.
+     */
+    private Optional<GlobalState> decideAndFinishInOneCommit(GlobalTransaction tx, GlobalState wanted,
+                                                             List<BranchRecord> branches) {
+        try {
+            return Optional.ofNullable(inLogTransaction(c -> {
+                if (!globalLog.decide(c, tx.xid(), wanted, config.phaseTwoRetryDelay())) {
+                    return null;
+                }
+                for (BranchRecord branch : branches) {
+                    runPhaseTwo(local, branch, wanted, tx.deadline());
+                    globalLog.moveBranch(c, tx.xid(), branch.branchId(), BranchState.REGISTERED,
+                            BranchState.after(wanted), "OK");
+                }
+                globalLog.finish(c, tx.xid(), wanted);
+                return wanted.finalState();
+            }));
+        } catch (CrashPoints.SimulatedCrash crash) {
+            throw crash;
+        } catch (Throwable failure) {
+            log.warn("phase two of {} failed inside the decision's commit; deciding on its own and retrying: {}",
+                    tx.xid(), failure.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** The compare-and-set from TRYING; if someone else decided first, their decision is followed. */
+    private GlobalState decide(String xid, GlobalState wanted) {
+        boolean won = inLogTransaction(c -> globalLog.decide(c, xid, wanted, config.phaseTwoRetryDelay()));
+        if (won) {
+            log.info("{} decided {}", xid, wanted);
+            return wanted;
+        }
+        GlobalState found = inLogTransaction(c -> globalLog.findGlobal(c, xid)).map(GlobalRecord::state)
+                .orElseThrow(() -> new IllegalStateException("global transaction " + xid + " vanished from the log"));
+        if (found == GlobalState.TRYING) {
+            // a confirm arrived after the deadline by the database's clock: cancel instead
+            return decide(xid, GlobalState.CANCELLING);
+        }
+        log.warn("{} wanted {} but found {} decided first; following it", xid, wanted, found);
+        return found;
+    }
+
+    /**
+     * Drives phase two of a decided transaction over the given branches: each still REGISTERED branch is confirmed or
+     * cancelled; when all are done the transaction is finished, otherwise its next attempt is scheduled. The same code
+     * serves the initiator and recovery.
+     *
+     * @return the state the transaction is in afterwards
+     */
+    public GlobalState drive(String xid, GlobalState decided, Instant deadline, List<BranchRecord> branches) {
+        if (!decided.isDecided()) {
+            throw new IllegalArgumentException(xid + " is " + decided + ": only a decided transaction has a phase two");
+        }
+        if (decided.isFinished()) {
+            return decided;
+        }
+        BranchState target = BranchState.after(decided);
+        boolean allDone = true;
+        int done = 0;
+        for (BranchRecord branch : branches) {
+            if (branch.state() != BranchState.REGISTERED) {
+                continue;
+            }
+            try {
+                Participant participant = participant(branch);
+                if (localSharesCommits && participant == local) {
+                    inLogTransaction(c -> {
+                        runPhaseTwo(participant, branch, decided, deadline);
+                        return globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
+                    });
+                } else {
+                    runPhaseTwo(participant, branch, decided, deadline);
+                    inLogTransaction(c -> globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK"));
+                }
+                if (++done == 1) {
+                    crashPoints.reached(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, xid);
+                }
+            } catch (CrashPoints.SimulatedCrash crash) {
+                throw crash;
+            } catch (Throwable failure) {
+                allDone = false;
+                String outcome = (decided == GlobalState.CONFIRMING ? "confirm" : "cancel") + " failed: " + failure;
+                log.warn("{} of branch {} ({} {}) of {}; it stays pending and is driven again", outcome,
+                        branch.branchId(), branch.participant(), branch.action(), xid);
+                try {
+                    inLogTransaction(c -> {
+                        globalLog.recordBranchOutcome(c, xid, branch.branchId(), outcome);
+                        return null;
+                    });
+                } catch (RuntimeException logFailure) {
+                    log.warn("could not record the outcome of branch {} of {}: {}", branch.branchId(), xid, logFailure.toString());
+                }
+            }
+        }
+        if (allDone) {
+            inLogTransaction(c -> globalLog.finish(c, xid, decided));
+            log.info("{} {}", xid, decided.finalState());
+            return decided.finalState();
+        }
+        inLogTransaction(c -> globalLog.postpone(c, xid, decided, config.phaseTwoRetryDelay()));
+        return decided;
+    }
+
+    /**
+     * Drives one transaction from what the log holds now: a decided one through its phase two; a TRYING one past its
+     * deadline plus the recovery margin is first decided CANCEL. Used to re-drive after failures and by recovery.
+     *
+     * @return the transaction's state afterwards, or empty when the log has no such transaction
+     */
+    public Optional<GlobalState> redrive(String xid) {
+        Optional<GlobalRecord> found = find(xid);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        GlobalRecord tx = found.get();
+        GlobalState state = tx.state();
+        if (state == GlobalState.TRYING) {
+            if (clock.instant().isBefore(tx.deadline().plus(config.recoveryMargin()))) {
+                return Optional.of(state); // its initiator may still be running it
+            }
+            state = decide(xid, GlobalState.CANCELLING);
+        }
+        return Optional.of(drive(xid, state, tx.deadline(), branches(xid)));
+    }
+
+    public Optional<GlobalRecord> find(String xid) {
+        return inLogTransaction(c -> globalLog.findGlobal(c, xid));
+    }
+
+    public List<BranchRecord> branches(String xid) {
+        return inLogTransaction(c -> globalLog.findBranches(c, xid));
+    }
+
+    private Participant participant(BranchRecord branch) {
+        Participant participant = participants.get(branch.participant());
+        if (participant == null) {
+            throw new IllegalStateException("branch " + branch.branchId() + " of " + branch.xid() + " belongs to participant '"
+                    + branch.participant() + "', which this process cannot reach; register it with addParticipant");
+        }
+        return participant;
+    }
+
+    private static void runPhaseTwo(Participant participant, BranchRecord branch, GlobalState decided, Instant deadline)
+            throws Throwable {
+        if (decided.finalState() == GlobalState.CONFIRMED) {
+            participant.confirm(branch, deadline);
+        } else {
+            participant.cancel(branch, deadline);
+        }
+    }
+
+    /**
+     * Runs log work in a new local transaction of its own (suspending any the caller has), so what it writes is
+     * durable when this returns, whatever the caller's transaction does later.
+     */
+    private <T> T inLogTransaction(LogWork<T> work) {
+        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        definition.setName("tcc-global-log");
+        TransactionStatus status = transactionManager.getTransaction(definition);
+        T result;
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            result = work.run(connection);
+        } catch (Throwable failure) {
+            transactionManager.rollback(status);
+            throw sneaky(failure instanceof SQLException sql
+                    ? new GlobalLogException("global log write failed (SQLState " + sql.getSQLState() + "): " + sql.getMessage()
+                            + "; nothing of it is durable", sql)
+                    : failure);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+        transactionManager.commit(status);
+        return result;
+    }
+
+    /** Rethrows business exceptions unchanged through the log's transaction boundary. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable failure) throws E {
+        throw (E) failure;
+    }
+}

@@ -1,0 +1,184 @@
+package io.tcc.global;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.tcc.jdbc.Dialect;
+
+/**
+ * The initiator's global log: SQL only. Every method takes the connection first, so the caller owns the transaction
+ * (and can share it with a local participant's fence on the same database).
+ */
+public final class GlobalLog {
+
+    private final Dialect dialect;
+    private final Map<String, String> sql;
+
+    public GlobalLog(Dialect dialect, String globalTable, String branchTable) {
+        this.dialect = dialect;
+        this.sql = dialect.statements("global.sql", Map.of("global", globalTable, "branch", branchTable));
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    private PreparedStatement prepare(Connection c, String name) throws SQLException {
+        String statement = sql.get(name);
+        if (statement == null) {
+            throw new IllegalStateException("global.sql has no statement '" + name + "'");
+        }
+        return c.prepareStatement(statement);
+    }
+
+    /** Records a new transaction as TRYING; recovery looks at it once its deadline plus {@code recoveryMargin} passed. */
+    public void insertGlobal(Connection c, String xid, String name, Instant deadline, Duration recoveryMargin)
+            throws SQLException {
+        try (PreparedStatement ps = prepare(c, "insert-global")) {
+            ps.setString(1, xid);
+            ps.setString(2, name);
+            ps.setLong(3, deadline.toEpochMilli());
+            ps.setLong(4, deadline.plus(recoveryMargin).toEpochMilli());
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Locks the transaction's row for a branch registration; false when it is no longer TRYING or its deadline passed
+     * by the database's clock. The lock is held until the caller's transaction ends.
+     */
+    public boolean holdForRegistration(Connection c, String xid) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "hold-for-registration")) {
+            ps.setString(1, xid);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public void insertBranch(Connection c, String xid, String branchId, String participant, String action,
+                             String endpoint) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "insert-branch")) {
+            ps.setString(1, xid);
+            ps.setString(2, branchId);
+            ps.setString(3, participant);
+            ps.setString(4, action);
+            ps.setString(5, endpoint);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The decision, as a compare-and-set from TRYING; false when someone else decided first (or, for a confirm, the
+     * deadline passed). Phase two's next attempt is due after {@code retryDelay}, so recovery takes over if this
+     * process dies before finishing it.
+     */
+    public boolean decide(Connection c, String xid, GlobalState decision, Duration retryDelay) throws SQLException {
+        GlobalState.TRYING.requireMoveTo(decision);
+        try (PreparedStatement ps = prepare(c, decision == GlobalState.CONFIRMING ? "decide-confirm" : "decide-cancel")) {
+            ps.setLong(1, retryDelay.toMillis());
+            ps.setString(2, xid);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Moves a decided transaction to its final state; false when it was not in {@code from}. */
+    public boolean finish(Connection c, String xid, GlobalState from) throws SQLException {
+        GlobalState to = from.requireMoveTo(from.finalState());
+        try (PreparedStatement ps = prepare(c, "finish")) {
+            ps.setString(1, to.name());
+            ps.setString(2, xid);
+            ps.setString(3, from.name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Counts a failed attempt and schedules the next one after {@code delay}. */
+    public boolean postpone(Connection c, String xid, GlobalState state, Duration delay) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "postpone")) {
+            ps.setLong(1, delay.toMillis());
+            ps.setString(2, xid);
+            ps.setString(3, state.name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public boolean moveBranch(Connection c, String xid, String branchId, BranchState from, BranchState to,
+                              String outcome) throws SQLException {
+        from.requireMoveTo(to);
+        try (PreparedStatement ps = prepare(c, "transition-branch")) {
+            ps.setString(1, to.name());
+            ps.setString(2, truncate(outcome));
+            ps.setString(3, xid);
+            ps.setString(4, branchId);
+            ps.setString(5, from.name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    public void recordBranchOutcome(Connection c, String xid, String branchId, String outcome) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "record-branch-outcome")) {
+            ps.setString(1, truncate(outcome));
+            ps.setString(2, xid);
+            ps.setString(3, branchId);
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<GlobalRecord> findGlobal(Connection c, String xid) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "find-global")) {
+            ps.setString(1, xid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long next = rs.getLong("next_attempt_ms");
+                Instant nextAttempt = rs.wasNull() ? null : Instant.ofEpochMilli(next);
+                return Optional.of(new GlobalRecord(rs.getString("xid"), parse(GlobalState.class, rs.getString("state"), xid),
+                        rs.getString("name"), Instant.ofEpochMilli(rs.getLong("deadline_ms")), rs.getInt("attempts"),
+                        nextAttempt, rs.getBoolean("needs_operator"), rs.getString("operator_reason"),
+                        dialect.timestamp(rs, "created_at"), dialect.timestamp(rs, "updated_at")));
+            }
+        }
+    }
+
+    public List<BranchRecord> findBranches(Connection c, String xid) throws SQLException {
+        List<BranchRecord> branches = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "find-branches")) {
+            ps.setString(1, xid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    branches.add(new BranchRecord(rs.getString("xid"), rs.getString("branch_id"),
+                            rs.getString("participant"), rs.getString("action"), rs.getString("endpoint"),
+                            parse(BranchState.class, rs.getString("state"), xid), rs.getString("last_outcome"),
+                            dialect.timestamp(rs, "created_at"), dialect.timestamp(rs, "updated_at")));
+                }
+            }
+        }
+        return branches;
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String value, String xid) {
+        try {
+            return Enum.valueOf(type, value);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalStateException("global log row of xid=" + xid + " has " + type.getSimpleName() + " '" + value
+                    + "', none of " + Arrays.toString(type.getEnumConstants())
+                    + "; it was written by hand or by another version: correct it before recovery drives it");
+        }
+    }
+
+    private static String truncate(String outcome) {
+        if (outcome == null || outcome.length() <= 1000) {
+            return outcome;
+        }
+        return outcome.substring(0, 1000) + "...";
+    }
+}

@@ -1,0 +1,73 @@
+package io.tcc.global;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A global transaction while its initiator runs it: the xid, the deadline and the branches registered so far.
+ * Bound to the thread by {@link io.tcc.context.TransactionContext}; safe to hand to other threads.
+ */
+public final class GlobalTransaction {
+
+    private final String xid;
+    private final Instant deadline;
+    private final String name;
+    private final AtomicInteger branchSequence = new AtomicInteger();
+    private final List<BranchRecord> branches = new ArrayList<>();
+    private boolean logged;
+    private String tryFailure;
+
+    GlobalTransaction(String xid, Instant deadline, String name) {
+        this.xid = xid;
+        this.deadline = deadline;
+        this.name = name;
+    }
+
+    public String xid() {
+        return xid;
+    }
+
+    public Instant deadline() {
+        return deadline;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    String nextBranchId() {
+        return Integer.toString(branchSequence.incrementAndGet());
+    }
+
+    /** True once the global row exists: the first registration writes it. */
+    synchronized boolean logged() {
+        return logged;
+    }
+
+    synchronized void registered(BranchRecord branch) {
+        logged = true;
+        branches.add(branch);
+    }
+
+    synchronized List<BranchRecord> branches() {
+        return List.copyOf(branches);
+    }
+
+    /** Remembers the first try that did not answer a definite success: the transaction can then only cancel. */
+    synchronized void tryFailed(String reason) {
+        if (tryFailure == null) {
+            tryFailure = reason;
+        }
+    }
+
+    synchronized String tryFailure() {
+        return tryFailure;
+    }
+
+    @Override
+    public String toString() {
+        return "global transaction " + xid + (name == null ? "" : " (" + name + ")");
+    }
+}

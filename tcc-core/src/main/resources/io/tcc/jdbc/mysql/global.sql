@@ -1,0 +1,49 @@
+-- Initiator's global log. ${global} and ${branch} are the configured tables; ${now} and ${now_ms} the database's
+-- clock, so registration, the decision and recovery compare deadlines against one clock.
+
+-- name: insert-global
+INSERT INTO ${global} (xid, state, name, deadline_ms, attempts, next_attempt_ms, needs_operator, created_at, updated_at)
+VALUES (?, 'TRYING', ?, ?, 0, ?, FALSE, ${now}, ${now})
+
+-- name: hold-for-registration
+-- Locks the global row while a branch registers: the decision changes this same row, so a branch can only be
+-- added while the transaction is TRYING and before its deadline, and never after the decision read the branches.
+UPDATE ${global} SET updated_at = ${now}
+WHERE xid = ? AND state = 'TRYING' AND deadline_ms > ${now_ms}
+
+-- name: insert-branch
+INSERT INTO ${branch} (xid, branch_id, participant, action, endpoint, state, last_outcome, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'REGISTERED', NULL, ${now}, ${now})
+
+-- name: decide-confirm
+-- Only before the deadline: past it, recovery may be deciding cancel at this moment.
+UPDATE ${global} SET state = 'CONFIRMING', next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
+WHERE xid = ? AND state = 'TRYING' AND deadline_ms > ${now_ms}
+
+-- name: decide-cancel
+UPDATE ${global} SET state = 'CANCELLING', next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
+WHERE xid = ? AND state = 'TRYING'
+
+-- name: finish
+UPDATE ${global} SET state = ?, next_attempt_ms = NULL, updated_at = ${now}
+WHERE xid = ? AND state = ?
+
+-- name: postpone
+UPDATE ${global} SET attempts = attempts + 1, next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
+WHERE xid = ? AND state = ?
+
+-- name: transition-branch
+UPDATE ${branch} SET state = ?, last_outcome = ?, updated_at = ${now}
+WHERE xid = ? AND branch_id = ? AND state = ?
+
+-- name: record-branch-outcome
+UPDATE ${branch} SET last_outcome = ?, updated_at = ${now}
+WHERE xid = ? AND branch_id = ?
+
+-- name: find-global
+SELECT xid, state, name, deadline_ms, attempts, next_attempt_ms, needs_operator, operator_reason, created_at, updated_at
+FROM ${global} WHERE xid = ?
+
+-- name: find-branches
+SELECT xid, branch_id, participant, action, endpoint, state, last_outcome, created_at, updated_at
+FROM ${branch} WHERE xid = ? ORDER BY created_at, branch_id

@@ -1,0 +1,409 @@
+package io.tcc.global;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+import io.tcc.context.TransactionContext;
+import io.tcc.fence.BranchKey;
+import io.tcc.fence.Fence;
+import io.tcc.fence.FenceConfig;
+import io.tcc.fence.FenceListener;
+import io.tcc.fence.FenceState;
+import io.tcc.participant.ActionDescriptor;
+import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.JavaSerializationCodec;
+import io.tcc.participant.LocalParticipant;
+import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestDatabase;
+
+/**
+ * The initiator on a real database, driven the way the {@code @Try} aspect drives it. Two layouts: the global log in
+ * the participant's own database (commits shared), and the log in a database of its own (crash points).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class CoordinatorTests {
+
+    private TestDatabase shared;
+    private TestDatabase logDatabase;
+    private TestDatabase participantDatabase;
+
+    /** One wiring of coordinator, participant and stock. */
+    private record Wiring(Coordinator coordinator, ActionDescriptor reserve, StockActions actions, JdbcTemplate stockJdbc,
+                          JdbcTemplate logJdbc, Fence fence, CountingDataSource counted) {
+    }
+
+    private Wiring sameDatabase;
+    private Wiring separate;
+    private String sku;
+    private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
+
+    abstract DatabaseKind kind();
+
+    @BeforeAll
+    void createDatabases() {
+        shared = TestDatabase.create(kind(), "coordinator").applySchema("fence.sql").applySchema("global.sql").run("stock.sql");
+        logDatabase = TestDatabase.create(kind(), "coordinator_log").applySchema("global.sql");
+        participantDatabase = TestDatabase.create(kind(), "coordinator_part").applySchema("fence.sql").run("stock.sql");
+        CrashPoints crashPoints = (point, xid) -> {
+            if (point == crashAt.get()) {
+                throw new CrashPoints.SimulatedCrash(point, xid);
+            }
+        };
+        CountingDataSource counted = new CountingDataSource(shared.dataSource());
+        sameDatabase = wire(counted, counted, crashPoints);
+        separate = wire(logDatabase.dataSource(), participantDatabase.dataSource(), crashPoints);
+    }
+
+    private Wiring wire(javax.sql.DataSource logDs, javax.sql.DataSource participantDs, CrashPoints crashPoints) {
+        DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDs);
+        Fence fence = new Fence(participantDs, participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
+        JdbcTemplate stockJdbc = new JdbcTemplate(participantDs);
+        StockActions actions = new StockActions(stockJdbc);
+        ActionRegistry registry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        registry.register(actions, StockActions.class);
+        LocalParticipant local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
+        DataSourceTransactionManager logTx = logDs == participantDs ? participantTx : new DataSourceTransactionManager(logDs);
+        CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").recoveryMargin(Duration.ofMillis(1))
+                .phaseTwoRetryDelay(Duration.ofSeconds(1)).build();
+        Coordinator coordinator = new Coordinator(logDs, logTx, config, local, crashPoints);
+        return new Wiring(coordinator, registry.forAction("reserve-stock"), actions, stockJdbc, new JdbcTemplate(logDs), fence,
+                logDs instanceof CountingDataSource c ? c : null);
+    }
+
+    @AfterAll
+    void dropDatabases() {
+        shared.close();
+        logDatabase.close();
+        participantDatabase.close();
+    }
+
+    @BeforeEach
+    void newSku() {
+        sku = "sku-" + UUID.randomUUID();
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            w.stockJdbc.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+            w.actions.failingConfirms.set(0);
+        }
+        crashAt.set(null);
+    }
+
+    /** What the {@code @Try} aspect does: hand the call to the coordinator with the business method as callback. */
+    private static String reserve(Wiring w, String sku, int quantity) throws Throwable {
+        Object[] args = {sku, quantity};
+        return w.coordinator.tryLocal(w.reserve, args, () -> {
+            try {
+                return (String) w.reserve.tryMethod().invoke(w.actions, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    private int[] stock(Wiring w, String sku) {
+        return w.stockJdbc.queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+    }
+
+    private static GlobalRecord global(Wiring w, String xid) {
+        return w.coordinator.find(xid).orElseThrow();
+    }
+
+    private static String currentXid() {
+        return TransactionContext.current().xid();
+    }
+
+    // --- confirm and cancel paths ---
+
+    @Test
+    void confirmPathOfOneLocalBranchCostsTwoCommits() throws Throwable {
+        AtomicReference<String> xid = new AtomicReference<>();
+        int before = sameDatabase.counted.commits();
+
+        String result = sameDatabase.coordinator.execute("place-order", Duration.ofSeconds(10), () -> {
+            xid.set(currentXid());
+            return reserve(sameDatabase, sku, 3);
+        });
+
+        assertEquals(2, sameDatabase.counted.commits() - before,
+                "begin+register+try share one commit; decision+confirm+finish share the other");
+        assertEquals("reserved 3 " + sku, result);
+        assertArrayEquals(new int[] {7, 0, 3}, stock(sameDatabase, sku));
+        GlobalRecord tx = global(sameDatabase, xid.get());
+        assertEquals(GlobalState.CONFIRMED, tx.state());
+        assertNull(tx.nextAttempt(), "a finished transaction is no longer due");
+        assertEquals(BranchState.CONFIRMED, sameDatabase.coordinator.branches(xid.get()).get(0).state());
+        assertEquals(FenceState.CONFIRMED, sameDatabase.fence.find(new BranchKey(xid.get(), "1")).orElseThrow().state());
+    }
+
+    @Test
+    void confirmPathConfirmsEveryBranchWithSeparateLog() throws Throwable {
+        AtomicReference<String> xid = new AtomicReference<>();
+        separate.coordinator.execute("two-branches", Duration.ofSeconds(10), () -> {
+            xid.set(currentXid());
+            reserve(separate, sku, 1);
+            return reserve(separate, sku, 2);
+        });
+
+        assertArrayEquals(new int[] {7, 0, 3}, stock(separate, sku));
+        assertEquals(GlobalState.CONFIRMED, global(separate, xid.get()).state());
+        assertTrue(separate.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CONFIRMED));
+    }
+
+    @Test
+    void definiteTryFailureCancelsEveryRegisteredBranchAndRethrowsIt() throws Throwable {
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            AtomicReference<String> xid = new AtomicReference<>();
+            StockActions.OutOfStock thrown = assertThrows(StockActions.OutOfStock.class,
+                    () -> w.coordinator.execute("too-much", Duration.ofSeconds(10), () -> {
+                        xid.set(currentXid());
+                        reserve(w, sku, 4);
+                        return reserve(w, sku, 40); // the second try fails after the first one tried
+                    }));
+
+            assertEquals("out of stock: " + sku, thrown.getMessage());
+            assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku), "the first branch was cancelled");
+            assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
+            assertTrue(w.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CANCELLED));
+        }
+    }
+
+    @Test
+    void exceptionAfterAllTriesCancelsAndReachesTheCallerUnchanged() {
+        IllegalStateException failure = new IllegalStateException("payment declined");
+        AtomicReference<String> xid = new AtomicReference<>();
+        IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                () -> sameDatabase.coordinator.execute("declined", Duration.ofSeconds(10), () -> {
+                    xid.set(currentXid());
+                    reserve(sameDatabase, sku, 2);
+                    throw failure;
+                }));
+
+        assertSame(failure, thrown);
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sameDatabase, sku));
+        assertEquals(GlobalState.CANCELLED, global(sameDatabase, xid.get()).state());
+    }
+
+    @Test
+    void tryFailureSwallowedByTheInitiatorStillCancels() {
+        AtomicReference<String> xid = new AtomicReference<>();
+        GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
+                () -> separate.coordinator.execute("swallowed", Duration.ofSeconds(10), () -> {
+                    xid.set(currentXid());
+                    reserve(separate, sku, 1);
+                    try {
+                        reserve(separate, sku, 99);
+                    } catch (StockActions.OutOfStock ignored) {
+                        // the initiator goes on as if nothing happened
+                    }
+                    return "done";
+                }));
+
+        assertTrue(cancelled.getMessage().contains("out of stock"), cancelled.getMessage());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+        assertEquals(GlobalState.CANCELLED, global(separate, xid.get()).state());
+    }
+
+    @Test
+    void nestedInitiatorCallsJoinTheRunningTransaction() throws Throwable {
+        AtomicReference<String> outer = new AtomicReference<>();
+        AtomicReference<String> inner = new AtomicReference<>();
+        sameDatabase.coordinator.execute("outer", Duration.ofSeconds(10), () -> {
+            outer.set(currentXid());
+            reserve(sameDatabase, sku, 1);
+            return sameDatabase.coordinator.execute("inner", Duration.ofSeconds(5), () -> {
+                inner.set(currentXid());
+                return reserve(sameDatabase, sku, 1);
+            });
+        });
+
+        assertEquals(outer.get(), inner.get());
+        assertEquals(2, sameDatabase.coordinator.branches(outer.get()).size());
+        assertNull(TransactionContext.current(), "the binding is restored after the outermost call");
+        assertArrayEquals(new int[] {8, 0, 2}, stock(sameDatabase, sku));
+    }
+
+    @Test
+    void deadlineReachedCancelsAndLaterTriesAreNotRegistered() {
+        AtomicReference<String> xid = new AtomicReference<>();
+        GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
+                () -> sameDatabase.coordinator.execute("slow", Duration.ofMillis(300), () -> {
+                    xid.set(currentXid());
+                    reserve(sameDatabase, sku, 1);
+                    Thread.sleep(500);
+                    return "too late";
+                }));
+        assertTrue(cancelled.getMessage().contains("deadline"), cancelled.getMessage());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sameDatabase, sku));
+        assertEquals(GlobalState.CANCELLED, global(sameDatabase, xid.get()).state());
+
+        assertThrows(BranchRegistrationRefusedException.class,
+                () -> separate.coordinator.execute("slow-second-try", Duration.ofMillis(300), () -> {
+                    reserve(separate, sku, 1);
+                    Thread.sleep(500);
+                    return reserve(separate, sku, 1); // the registration is refused against the global row
+                }));
+        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+    }
+
+    @Test
+    void participantCalledWithoutGlobalTransactionIsAClearErrorAndRunsNothing() {
+        NoGlobalTransactionException e = assertThrows(NoGlobalTransactionException.class, () -> reserve(separate, sku, 1));
+        assertTrue(e.getMessage().contains("reserve-stock"), e.getMessage());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+    }
+
+    @Test
+    void failedConfirmStaysAConfirmUntilRedriven() throws Throwable {
+        separate.actions.failingConfirms.set(1);
+        AtomicReference<String> xid = new AtomicReference<>();
+        String result = separate.coordinator.execute("confirm-fails-once", Duration.ofSeconds(10), () -> {
+            xid.set(currentXid());
+            return reserve(separate, sku, 2);
+        });
+
+        assertEquals("reserved 2 " + sku, result, "the decision was confirm: the caller gets its result");
+        GlobalRecord pending = global(separate, xid.get());
+        assertEquals(GlobalState.CONFIRMING, pending.state());
+        assertEquals(1, pending.attempts());
+        assertNotNull(pending.nextAttempt());
+        BranchRecord branch = separate.coordinator.branches(xid.get()).get(0);
+        assertEquals(BranchState.REGISTERED, branch.state());
+        assertTrue(branch.lastOutcome().contains("simulated"), branch.lastOutcome());
+        assertArrayEquals(new int[] {8, 2, 0}, stock(separate, sku));
+
+        assertEquals(GlobalState.CONFIRMED, separate.coordinator.redrive(xid.get()).orElseThrow());
+        assertArrayEquals(new int[] {8, 0, 2}, stock(separate, sku));
+    }
+
+    @Test
+    void decisionIsNeverReversedWhenRecoveryCancelsFirst() {
+        AtomicReference<String> xid = new AtomicReference<>();
+        assertThrows(GlobalTransactionCancelledException.class,
+                () -> separate.coordinator.execute("overtaken", Duration.ofMillis(200), () -> {
+                    xid.set(currentXid());
+                    reserve(separate, sku, 1);
+                    Thread.sleep(400);
+                    // recovery finds it TRYING past its deadline and cancels it before the initiator decides
+                    assertEquals(GlobalState.CANCELLED, separate.coordinator.redrive(xid.get()).orElseThrow());
+                    return "returned after recovery";
+                }));
+        assertEquals(GlobalState.CANCELLED, global(separate, xid.get()).state());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+    }
+
+    // --- crash points: the rows left behind are exactly what recovery needs ---
+
+    private String crashAt(CrashPoints.Point point, Wiring w, Duration timeout, int branches) {
+        crashAt.set(point);
+        AtomicReference<String> xid = new AtomicReference<>();
+        assertThrows(CrashPoints.SimulatedCrash.class, () -> w.coordinator.execute("crash", timeout, () -> {
+            xid.set(currentXid());
+            for (int i = 0; i < branches; i++) {
+                reserve(w, sku, 1);
+            }
+            return null;
+        }));
+        crashAt.set(null);
+        return xid.get();
+    }
+
+    private void assertRegisteredBranches(Wiring w, String xid, int count) {
+        List<BranchRecord> branches = w.coordinator.branches(xid);
+        assertEquals(count, branches.size());
+        for (BranchRecord b : branches) {
+            assertEquals(LocalParticipant.NAME, b.participant());
+            assertEquals("reserve-stock", b.action());
+        }
+    }
+
+    private FenceState fenceState(Wiring w, String xid, String branchId) {
+        return w.fence.find(new BranchKey(xid, branchId)).map(r -> r.state()).orElse(null);
+    }
+
+    @Test
+    void crashAfterBranchRegisteredLeavesATryingTransactionThatRecoveryCancels() throws InterruptedException {
+        String xid = crashAt(CrashPoints.Point.AFTER_BRANCH_REGISTERED, separate, Duration.ofMillis(200), 1);
+
+        GlobalRecord tx = global(separate, xid);
+        assertEquals(GlobalState.TRYING, tx.state());
+        assertNotNull(tx.nextAttempt(), "due for recovery after its deadline");
+        assertRegisteredBranches(separate, xid, 1);
+        assertEquals(BranchState.REGISTERED, separate.coordinator.branches(xid).get(0).state());
+        assertNull(fenceState(separate, xid, "1"), "the try was never sent");
+
+        Thread.sleep(300);
+        assertEquals(GlobalState.CANCELLED, separate.coordinator.redrive(xid).orElseThrow());
+        assertEquals(FenceState.CANCELLED, fenceState(separate, xid, "1"));
+        assertTrue(separate.fence.find(new BranchKey(xid, "1")).orElseThrow().emptyCancel(), "an empty rollback");
+        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+    }
+
+    @Test
+    void crashAfterTriesBeforeDecisionIsCancelledByRecoveryOnlyAfterTheDeadline() throws InterruptedException {
+        String xid = crashAt(CrashPoints.Point.BEFORE_DECISION, separate, Duration.ofMillis(400), 2);
+
+        assertEquals(GlobalState.TRYING, global(separate, xid).state());
+        assertRegisteredBranches(separate, xid, 2);
+        assertEquals(FenceState.TRIED, fenceState(separate, xid, "1"));
+        assertArrayEquals(new int[] {8, 2, 0}, stock(separate, sku));
+        assertEquals(GlobalState.TRYING, separate.coordinator.redrive(xid).orElseThrow(), "its initiator may still be running");
+
+        Thread.sleep(500);
+        assertEquals(GlobalState.CANCELLED, separate.coordinator.redrive(xid).orElseThrow());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+    }
+
+    @Test
+    void crashAfterDecisionIsConfirmedByRecovery() {
+        String xid = crashAt(CrashPoints.Point.AFTER_DECISION, separate, Duration.ofSeconds(10), 1);
+
+        GlobalRecord tx = global(separate, xid);
+        assertEquals(GlobalState.CONFIRMING, tx.state());
+        assertNotNull(tx.nextAttempt());
+        assertEquals(FenceState.TRIED, fenceState(separate, xid, "1"));
+        assertEquals(GlobalState.CONFIRMED, separate.coordinator.redrive(xid).orElseThrow());
+        assertEquals(FenceState.CONFIRMED, fenceState(separate, xid, "1"));
+        assertArrayEquals(new int[] {9, 0, 1}, stock(separate, sku));
+    }
+
+    @Test
+    void crashInTheMiddleOfPhaseTwoIsFinishedByRecovery() {
+        String xid = crashAt(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, separate, Duration.ofSeconds(10), 2);
+
+        assertEquals(GlobalState.CONFIRMING, global(separate, xid).state());
+        Map<String, BranchState> states = new java.util.HashMap<>();
+        separate.coordinator.branches(xid).forEach(b -> states.put(b.branchId(), b.state()));
+        assertEquals(Map.of("1", BranchState.CONFIRMED, "2", BranchState.REGISTERED), states);
+        assertEquals(GlobalState.CONFIRMED, separate.coordinator.redrive(xid).orElseThrow());
+        assertArrayEquals(new int[] {8, 0, 2}, stock(separate, sku));
+    }
+
+    @Test
+    void crashAfterSharedCommitOfRegistrationAndTryLeavesBoth() {
+        String xid = crashAt(CrashPoints.Point.AFTER_BRANCH_REGISTERED, sameDatabase, Duration.ofSeconds(10), 1);
+
+        assertEquals(GlobalState.TRYING, global(sameDatabase, xid).state());
+        assertRegisteredBranches(sameDatabase, xid, 1);
+        assertEquals(FenceState.TRIED, fenceState(sameDatabase, xid, "1"), "registration and try committed together");
+    }
+}
