@@ -1,0 +1,74 @@
+package io.tcc.spring;
+
+import javax.sql.DataSource;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import io.tcc.fence.Fence;
+import io.tcc.fence.FenceConfig;
+import io.tcc.fence.FenceCounters;
+import io.tcc.global.Coordinator;
+import io.tcc.global.CoordinatorConfig;
+import io.tcc.global.CrashPoints;
+import io.tcc.global.TccInterceptorSupport;
+import io.tcc.global.TccTemplate;
+import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.ArgumentCodec;
+import io.tcc.participant.JavaSerializationCodec;
+import io.tcc.participant.LocalParticipant;
+
+/**
+ * The beans both interception modes share, on the application's DataSource and transaction manager. Settings come from
+ * {@link FenceConfig}, {@link CoordinatorConfig}, {@link ArgumentCodec} and {@link CrashPoints} beans when the
+ * application defines them, defaults otherwise. The mode's own configuration supplies the {@link ActionRegistry}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class TccConfiguration {
+
+    @Bean
+    public FenceCounters tccFenceCounters() {
+        return new FenceCounters();
+    }
+
+    @Bean
+    public Fence tccFence(DataSource dataSource, PlatformTransactionManager transactionManager,
+                          ObjectProvider<FenceConfig> config, FenceCounters counters) {
+        return new Fence(dataSource, transactionManager, config.getIfAvailable(FenceConfig::ofDefaults), counters);
+    }
+
+    @Bean
+    public LocalParticipant tccLocalParticipant(Fence fence, ActionRegistry registry, ObjectProvider<ArgumentCodec> codec) {
+        return new LocalParticipant(fence, registry, codec.getIfAvailable(JavaSerializationCodec::new));
+    }
+
+    @Bean
+    public Coordinator tccCoordinator(DataSource dataSource, PlatformTransactionManager transactionManager,
+                                      ObjectProvider<CoordinatorConfig> config, LocalParticipant local,
+                                      ObjectProvider<CrashPoints> crashPoints) {
+        return new Coordinator(dataSource, transactionManager, config.getIfAvailable(CoordinatorConfig::ofDefaults), local,
+                crashPoints.getIfAvailable(() -> CrashPoints.NONE));
+    }
+
+    @Bean
+    public TccTemplate tccTemplate(Coordinator coordinator) {
+        return new TccTemplate(coordinator);
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    public TccInterceptorSupport tccInterceptorSupport(Coordinator coordinator, ActionRegistry registry) {
+        return new TccInterceptorSupport(coordinator, registry);
+    }
+
+    /** Static: a post-processor must exist before the beans it inspects. */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    public static ActionRegistrar tccActionRegistrar(ObjectProvider<ActionRegistry> registry) {
+        return new ActionRegistrar(registry);
+    }
+}
