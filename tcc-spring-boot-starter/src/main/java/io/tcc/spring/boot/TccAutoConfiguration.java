@@ -1,0 +1,75 @@
+package io.tcc.spring.boot;
+
+import javax.sql.DataSource;
+
+import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.core.type.AnnotationMetadata;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import io.tcc.fence.FenceConfig;
+import io.tcc.global.Coordinator;
+import io.tcc.global.CoordinatorConfig;
+import io.tcc.spring.TccAspectJConfiguration;
+import io.tcc.spring.TccProxyConfiguration;
+
+/**
+ * TCC for a Spring Boot application with a DataSource and a transaction manager: the fence, the coordinator and the
+ * interception chosen by {@code tcc.mode}. An application that declares {@code @EnableTcc} itself keeps its own setup.
+ */
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"})
+@ConditionalOnBean({DataSource.class, PlatformTransactionManager.class})
+@ConditionalOnMissingBean(Coordinator.class)
+@EnableConfigurationProperties(TccProperties.class)
+public class TccAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    public FenceConfig tccFenceConfig(TccProperties properties) {
+        TccProperties.Fence fence = properties.getFence();
+        return FenceConfig.custom().tableName(fence.getTable()).maxTransactionTimeout(properties.getMaxTimeout())
+                .clockSkewMargin(fence.getClockSkewMargin()).conflictRetries(fence.getConflictRetries())
+                .maxArgsBytes(fence.getMaxArgsBytes()).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public CoordinatorConfig tccCoordinatorConfig(TccProperties properties) {
+        return CoordinatorConfig.custom().xidPrefix(properties.getXidPrefix()).maxTimeout(properties.getMaxTimeout())
+                .recoveryMargin(properties.getRecoveryMargin()).phaseTwoRetryDelay(properties.getPhaseTwoRetryDelay())
+                .globalTable(properties.getLog().getGlobalTable()).branchTable(properties.getLog().getBranchTable())
+                .build();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "tcc", name = "mode", havingValue = "proxy", matchIfMissing = true)
+    @Import({ClassProxyingAutoProxyCreator.class, TccProxyConfiguration.class})
+    static class ProxyMode {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "tcc", name = "mode", havingValue = "aspectj")
+    @Import(TccAspectJConfiguration.class)
+    static class AspectJMode {
+    }
+
+    /** What {@code @EnableTcc} gets from its AutoProxyRegistrar: an auto-proxy creator that subclasses targets. */
+    static class ClassProxyingAutoProxyCreator implements ImportBeanDefinitionRegistrar {
+        @Override
+        public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
+            AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+            AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.tcc.spring.boot;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Settings of the TCC framework, under {@code tcc.*}. */
+@ConfigurationProperties("tcc")
+public class TccProperties {
+
+    /** How @Try and @GlobalTransaction methods are intercepted. */
+    public enum Mode {
+        /** Spring AOP proxies: public methods called through the proxy. */
+        PROXY,
+        /** AspectJ compile-time weaving with tcc-spring-aop as an aspect library: every call, self-invocation included. */
+        ASPECTJ
+    }
+
+    /** How @Try and @GlobalTransaction methods are intercepted: proxy or aspectj. */
+    private Mode mode = Mode.PROXY;
+
+    /** Starts every xid this service creates, so logs show where a transaction began. */
+    private String xidPrefix = "tcc";
+
+    /** The longest timeout a global transaction may ask for; participants accept deadlines this far ahead. */
+    private Duration maxTimeout = Duration.ofMinutes(10);
+
+    /** How long past its deadline a transaction still TRYING waits before recovery cancels it. */
+    private Duration recoveryMargin = Duration.ofSeconds(30);
+
+    /** When an unfinished phase two is next due, should this process not finish it itself. */
+    private Duration phaseTwoRetryDelay = Duration.ofSeconds(5);
+
+    private final Fence fence = new Fence();
+
+    private final Log log = new Log();
+
+    /** The participant's transaction log. */
+    public static class Fence {
+
+        /** The fence table, in the business tables' database. */
+        private String table = "tcc_fence";
+
+        /** How far the clocks of initiator, participant and database may drift apart. */
+        private Duration clockSkewMargin = Duration.ofMinutes(1);
+
+        /** How many times a fenced call that lost a deadlock or lock wait is run again. */
+        private int conflictRetries = 5;
+
+        /** The largest recorded try arguments, in UTF-8 bytes (at most 65535, the column's size). */
+        private int maxArgsBytes = 65_535;
+
+        public String getTable() {
+            return table;
+        }
+
+        public void setTable(String table) {
+            this.table = table;
+        }
+
+        public Duration getClockSkewMargin() {
+            return clockSkewMargin;
+        }
+
+        public void setClockSkewMargin(Duration clockSkewMargin) {
+            this.clockSkewMargin = clockSkewMargin;
+        }
+
+        public int getConflictRetries() {
+            return conflictRetries;
+        }
+
+        public void setConflictRetries(int conflictRetries) {
+            this.conflictRetries = conflictRetries;
+        }
+
+        public int getMaxArgsBytes() {
+            return maxArgsBytes;
+        }
+
+        public void setMaxArgsBytes(int maxArgsBytes) {
+            this.maxArgsBytes = maxArgsBytes;
+        }
+    }
+
+    /** The initiator's global log. */
+    public static class Log {
+
+        /** One row per global transaction. */
+        private String globalTable = "tcc_global";
+
+        /** One row per branch. */
+        private String branchTable = "tcc_branch";
+
+        public String getGlobalTable() {
+            return globalTable;
+        }
+
+        public void setGlobalTable(String globalTable) {
+            this.globalTable = globalTable;
+        }
+
+        public String getBranchTable() {
+            return branchTable;
+        }
+
+        public void setBranchTable(String branchTable) {
+            this.branchTable = branchTable;
+        }
+    }
+
+    public Mode getMode() {
+        return mode;
+    }
+
+    public void setMode(Mode mode) {
+        this.mode = mode;
+    }
+
+    public String getXidPrefix() {
+        return xidPrefix;
+    }
+
+    public void setXidPrefix(String xidPrefix) {
+        this.xidPrefix = xidPrefix;
+    }
+
+    public Duration getMaxTimeout() {
+        return maxTimeout;
+    }
+
+    public void setMaxTimeout(Duration maxTimeout) {
+        this.maxTimeout = maxTimeout;
+    }
+
+    public Duration getRecoveryMargin() {
+        return recoveryMargin;
+    }
+
+    public void setRecoveryMargin(Duration recoveryMargin) {
+        this.recoveryMargin = recoveryMargin;
+    }
+
+    public Duration getPhaseTwoRetryDelay() {
+        return phaseTwoRetryDelay;
+    }
+
+    public void setPhaseTwoRetryDelay(Duration phaseTwoRetryDelay) {
+        this.phaseTwoRetryDelay = phaseTwoRetryDelay;
+    }
+
+    public Fence getFence() {
+        return fence;
+    }
+
+    public Log getLog() {
+        return log;
+    }
+}

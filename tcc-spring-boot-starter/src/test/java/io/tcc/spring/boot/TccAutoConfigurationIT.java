@@ -1,0 +1,109 @@
+package io.tcc.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.aop.Advisor;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import io.tcc.fence.Fence;
+import io.tcc.global.Coordinator;
+import io.tcc.global.GlobalState;
+import io.tcc.spring.TccAspect;
+import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestDatabase;
+
+/** What a Boot application gets from adding the starter: everything from a DataSource and properties. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TccAutoConfigurationIT {
+
+    private TestDatabase db;
+    private ApplicationContextRunner runner;
+
+    @BeforeAll
+    void start() {
+        db = TestDatabase.create(DatabaseKind.MYSQL, "boot").applySchema("fence.sql").applySchema("global.sql").run("stock.sql");
+        DataSource dataSource = new DelegatingDataSource(db.dataSource()); // no close(): contexts must not close the pool
+        runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(TccAutoConfiguration.class))
+                .withBean(DataSource.class, () -> dataSource)
+                .withBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource))
+                .withBean(JdbcTemplate.class, () -> new JdbcTemplate(dataSource))
+                .withUserConfiguration(ShopBeans.class);
+    }
+
+    @AfterAll
+    void stop() {
+        db.close();
+    }
+
+    private String newSku() {
+        String sku = "sku-" + UUID.randomUUID();
+        db.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 5, 0, 0)", sku);
+        return sku;
+    }
+
+    @Test
+    void aDataSourceIsEnoughForAnnotatedBeansToRunAsGlobalTransactions() {
+        runner.run(context -> {
+            assertThat(context).hasSingleBean(Coordinator.class).hasSingleBean(Fence.class).hasSingleBean(Advisor.class);
+            String sku = newSku();
+            String xid = context.getBean(ShopBeans.Shop.class).buy(sku);
+            assertThat(context.getBean(Coordinator.class).find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
+            assertThat(db.jdbc().queryForObject("SELECT sold FROM stock WHERE sku = ?", Integer.class, sku)).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void propertiesConfigureTheFenceAndTheCoordinator() {
+        runner.withPropertyValues("tcc.xid-prefix=shop", "tcc.fence.conflict-retries=2", "tcc.max-timeout=2m")
+                .run(context -> {
+                    assertThat(context.getBean(Fence.class).config().conflictRetries()).isEqualTo(2);
+                    assertThat(context.getBean(Coordinator.class).config().maxTimeout()).hasMinutes(2);
+                    assertThat(context.getBean(ShopBeans.Shop.class).buy(newSku())).startsWith("shop-");
+                });
+    }
+
+    @Test
+    void aspectjModeActivatesTheWovenAspectAndCreatesNoProxies() {
+        runner.withPropertyValues("tcc.mode=aspectj").run(context -> {
+            assertThat(context).hasSingleBean(TccAspect.Activation.class).doesNotHaveBean(Advisor.class);
+            assertThat(context.getBean(ShopBeans.Shop.class).getClass()).isEqualTo(ShopBeans.Shop.class);
+        });
+    }
+
+    @Test
+    void invalidPropertiesStopStartUpNamingTheSetting() {
+        runner.withPropertyValues("tcc.fence.conflict-retries=-1").run(context ->
+                assertThat(context).getFailure().rootCause().hasMessageContaining("conflictRetries"));
+    }
+
+    @Test
+    void withoutADataSourceNothingIsConfigured() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TccAutoConfiguration.class))
+                .run(context -> assertThat(context).doesNotHaveBean(Coordinator.class));
+    }
+
+    @Test
+    void settingsCarryGeneratedMetadataForIdes() throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).isNotNull();
+            String metadata = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(metadata).contains("\"tcc.mode\"", "\"tcc.fence.conflict-retries\"", "How far the clocks");
+        }
+    }
+}
