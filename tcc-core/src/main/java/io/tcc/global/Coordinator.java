@@ -43,6 +43,9 @@ public final class Coordinator {
 
     private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
+    /** The size of {@code tcc_global.name}. */
+    public static final int MAX_NAME_LENGTH = 256;
+
     /** The initiator's work inside a global transaction. */
     @FunctionalInterface
     public interface Body<T> {
@@ -107,6 +110,10 @@ public final class Coordinator {
     public <T> T execute(String name, Duration timeout, Body<T> body) throws Throwable {
         if (TransactionContext.current() != null) {
             return body.run(); // nested: join the running transaction
+        }
+        if (name != null && name.length() > MAX_NAME_LENGTH) {
+            throw new BadInputException("transaction name is " + name.length() + " characters long; at most "
+                    + MAX_NAME_LENGTH + " are logged");
         }
         if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(config.maxTimeout()) > 0) {
             throw new BadInputException("timeout " + timeout + " of " + name + " must be positive and at most maxTimeout "

@@ -115,7 +115,7 @@ public enum Dialect {
         return false;
     }
 
-    /** The folder under {@code io/tcc/jdbc/} that holds this database's SQL files. */
+    /** The folder under {@code io/tcc/jdbc/} that holds this database's own SQL files (shared ones sit above it). */
     public String folder() {
         return folder;
     }
@@ -131,7 +131,11 @@ public enum Dialect {
                         + "' is not a plain identifier (letters, digits, _; optionally schema.table)");
             }
         });
+        // this database's own file where its SQL differs, else the one all databases share
         String resource = "/io/tcc/jdbc/" + folder + "/" + file;
+        if (Dialect.class.getResource(resource) == null) {
+            resource = "/io/tcc/jdbc/" + file;
+        }
         String text;
         try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
             if (in == null) {

@@ -51,7 +51,7 @@ abstract class FenceContractTests {
 
     @BeforeAll
     void createDatabase() {
-        db = TestDatabase.create(kind(), "fence_contract").applySchema("fence.sql").run("stock.sql");
+        db = TestDatabase.create(kind(), "fence_contract").applySchema("fence.sql").run("tcc-test/stock.sql");
         jdbc = db.jdbc();
         txManager = new DataSourceTransactionManager(db.dataSource());
         counters = new FenceCounters();

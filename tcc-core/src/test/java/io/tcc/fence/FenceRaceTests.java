@@ -61,7 +61,7 @@ abstract class FenceRaceTests {
 
     @BeforeAll
     void createDatabase() throws SQLException {
-        db = TestDatabase.create(kind(), "fence_race").applySchema("fence.sql").run("stock.sql");
+        db = TestDatabase.create(kind(), "fence_race").applySchema("fence.sql").run("tcc-test/stock.sql");
         dataSource = db.newDataSource(isolation(), LANES * 2 + 2);
         counters = new FenceCounters();
         fence = new Fence(dataSource, new DataSourceTransactionManager(dataSource), FenceConfig.ofDefaults(), counters);

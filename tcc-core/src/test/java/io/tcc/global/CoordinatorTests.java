@@ -61,9 +61,9 @@ abstract class CoordinatorTests {
 
     @BeforeAll
     void createDatabases() {
-        shared = TestDatabase.create(kind(), "coordinator").applySchema("fence.sql").applySchema("global.sql").run("stock.sql");
+        shared = TestDatabase.create(kind(), "coordinator").applySchema("fence.sql").applySchema("global.sql").run("tcc-test/stock.sql");
         logDatabase = TestDatabase.create(kind(), "coordinator_log").applySchema("global.sql");
-        participantDatabase = TestDatabase.create(kind(), "coordinator_part").applySchema("fence.sql").run("stock.sql");
+        participantDatabase = TestDatabase.create(kind(), "coordinator_part").applySchema("fence.sql").run("tcc-test/stock.sql");
         CrashPoints crashPoints = (point, xid) -> {
             if (point == crashAt.get()) {
                 throw new CrashPoints.SimulatedCrash(point, xid);
@@ -263,6 +263,17 @@ abstract class CoordinatorTests {
                     return reserve(separate, sku, 1); // the registration is refused against the global row
                 }));
         assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+    }
+
+    @Test
+    void badTimeoutsAndNamesAreRejectedBeforeAnythingRuns() {
+        AtomicReference<Boolean> ran = new AtomicReference<>(false);
+        for (Duration timeout : new Duration[] {null, Duration.ZERO, Duration.ofSeconds(-1), Duration.ofDays(1)}) {
+            assertThrows(io.tcc.BadInputException.class, () -> separate.coordinator.execute("t", timeout, () -> ran.getAndSet(true)));
+        }
+        assertThrows(io.tcc.BadInputException.class,
+                () -> separate.coordinator.execute("n".repeat(257), Duration.ofSeconds(1), () -> ran.getAndSet(true)));
+        assertEquals(false, ran.get());
     }
 
     @Test

@@ -54,7 +54,7 @@ abstract class TccContractTests {
 
     @BeforeAll
     void start() {
-        db = TestDatabase.create(DatabaseKind.MYSQL, "aop").applySchema("fence.sql").applySchema("global.sql").run("stock.sql");
+        db = TestDatabase.create(DatabaseKind.MYSQL, "aop").applySchema("fence.sql").applySchema("global.sql").run("tcc-test/stock.sql");
         context = start(application());
         orders = context.getBean(OrderService.class);
         inventory = context.getBean(InventoryParticipant.class);

@@ -36,7 +36,7 @@ class TccAutoConfigurationIT {
 
     @BeforeAll
     void start() {
-        db = TestDatabase.create(DatabaseKind.MYSQL, "boot").applySchema("fence.sql").applySchema("global.sql").run("stock.sql");
+        db = TestDatabase.create(DatabaseKind.MYSQL, "boot").applySchema("fence.sql").applySchema("global.sql").run("tcc-test/stock.sql");
         DataSource dataSource = new DelegatingDataSource(db.dataSource()); // no close(): contexts must not close the pool
         runner = new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(TccAutoConfiguration.class))

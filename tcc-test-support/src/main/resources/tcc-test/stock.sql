@@ -1,4 +1,4 @@
--- A small business schema for the fence tests: stock that try freezes, confirm sells and cancel releases,
+-- A small business schema for the tests of every module: stock that try freezes, confirm sells and cancel releases,
 -- and one row per business method that ran, so tests count effects in the database, not in memory.
 CREATE TABLE stock (
   sku       VARCHAR(128) NOT NULL PRIMARY KEY,
