@@ -35,6 +35,12 @@ class ShopBeans {
         public void release(String sku) {
             jdbc.update("UPDATE stock SET frozen = frozen - 1, available = available + 1 WHERE sku = ?", sku);
         }
+
+        /** Calls its own @Try twice: two branches when woven, none through a proxy. */
+        public void reserveTwice(String sku) {
+            reserve(sku);
+            reserve(sku);
+        }
     }
 
     public static class Shop {
@@ -47,6 +53,12 @@ class ShopBeans {
         @GlobalTransaction
         public String buy(String sku) {
             stock.reserve(sku);
+            return TransactionContext.current().xid();
+        }
+
+        @GlobalTransaction
+        public String buyTwice(String sku) {
+            stock.reserveTwice(sku);
             return TransactionContext.current().xid();
         }
     }

@@ -79,10 +79,17 @@ class TccAutoConfigurationIT {
     }
 
     @Test
-    void aspectjModeActivatesTheWovenAspectAndCreatesNoProxies() {
+    void aspectjModeWeavesThroughTheAspectLibraryAndInterceptsSelfInvocation() {
+        // this module's test classes are woven by ajc with tcc-spring-aop's jar as an <aspectLibrary>, as users build
         runner.withPropertyValues("tcc.mode=aspectj").run(context -> {
             assertThat(context).hasSingleBean(TccAspect.Activation.class).doesNotHaveBean(Advisor.class);
             assertThat(context.getBean(ShopBeans.Shop.class).getClass()).isEqualTo(ShopBeans.Shop.class);
+            String sku = newSku();
+            String xid = context.getBean(ShopBeans.Shop.class).buyTwice(sku);
+            Coordinator coordinator = context.getBean(Coordinator.class);
+            assertThat(coordinator.branches(xid)).hasSize(2);
+            assertThat(coordinator.find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
+            assertThat(db.jdbc().queryForObject("SELECT sold FROM stock WHERE sku = ?", Integer.class, sku)).isEqualTo(2);
         });
     }
 
