@@ -1,0 +1,92 @@
+package io.tcc.http;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one table that turns what a call observed into an {@link Outcome}:
+ *
+ * <table>
+ * <caption>Outcome classification</caption>
+ * <tr><th>observed</th><th>outcome</th></tr>
+ * <tr><td>typed SUCCESS with HTTP 200</td><td>SUCCESS</td></tr>
+ * <tr><td>typed REJECTED (409), PROTOCOL_VIOLATION (422), BAD_REQUEST (400), UNAUTHORIZED (401), TOO_LARGE (413)
+ *     with the matching HTTP code</td><td>DEFINITE_FAILURE: the participant recorded nothing</td></tr>
+ * <tr><td>connection refused; connect timeout; circuit breaker open</td><td>DEFINITE_FAILURE: never sent</td></tr>
+ * <tr><td>any 5xx (typed BUSY and ERROR included)</td><td>UNKNOWN</td></tr>
+ * <tr><td>a body that does not parse, or whose status disagrees with the HTTP code; any other code</td><td>UNKNOWN</td></tr>
+ * <tr><td>timeout after sending; connection reset or closed; any other I/O error</td><td>UNKNOWN</td></tr>
+ * </table>
+ */
+public final class OutcomeClassifier {
+
+    private final JsonMapper json;
+
+    public OutcomeClassifier(JsonMapper json) {
+        this.json = json;
+    }
+
+    public CallResult ofResponse(int httpStatus, byte[] body) {
+        if (httpStatus >= 500) {
+            return new CallResult(Outcome.UNKNOWN, read(body), "HTTP " + httpStatus + ": the participant may have acted");
+        }
+        BranchResponse response = read(body);
+        if (response == null || response.status() == null || response.status().httpStatus() != httpStatus) {
+            return new CallResult(Outcome.UNKNOWN, null, "HTTP " + httpStatus + " without a typed TCC answer");
+        }
+        Outcome outcome = switch (response.status()) {
+            case SUCCESS -> Outcome.SUCCESS;
+            case REJECTED, PROTOCOL_VIOLATION, BAD_REQUEST, UNAUTHORIZED, TOO_LARGE -> Outcome.DEFINITE_FAILURE;
+            case BUSY, ERROR -> Outcome.UNKNOWN; // unreachable below 500; kept so the table is total
+        };
+        return new CallResult(outcome, response, response.status() + (response.message() == null ? "" : ": " + response.message()));
+    }
+
+    public CallResult ofFailure(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof HttpConnectTimeoutException) {
+            return new CallResult(Outcome.DEFINITE_FAILURE, null, "connect timed out: the request was never sent");
+        }
+        if (cause instanceof ConnectException) {
+            return new CallResult(Outcome.DEFINITE_FAILURE, null, "connection refused: the request was never sent");
+        }
+        if (cause instanceof CallNotPermittedException) {
+            return new CallResult(Outcome.DEFINITE_FAILURE, null, "circuit breaker open: the request was not sent");
+        }
+        if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException) {
+            return new CallResult(Outcome.UNKNOWN, null, "timed out after sending: the participant may have acted");
+        }
+        if (cause instanceof IOException) {
+            return new CallResult(Outcome.UNKNOWN, null, "I/O failure after sending (" + cause + "): the participant may have acted");
+        }
+        return new CallResult(Outcome.UNKNOWN, null, "unexpected failure: " + cause);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private BranchResponse read(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            return json.readValue(body, BranchResponse.class);
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+}

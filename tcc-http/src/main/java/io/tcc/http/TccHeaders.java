@@ -1,0 +1,23 @@
+package io.tcc.http;
+
+/**
+ * The wire format of a branch call: {@code POST <participant base URL>/tcc/<action>/<try|confirm|cancel>}, a JSON
+ * array of the try's arguments as body (empty for confirm and cancel, which replay what the fence recorded), and
+ * these headers. The answer is a {@link BranchResponse}.
+ */
+public final class TccHeaders {
+
+    public static final String PATH_PREFIX = "/tcc/";
+    public static final String XID = "Tcc-Xid";
+    public static final String BRANCH = "Tcc-Branch";
+    public static final String ACTION = "Tcc-Action";
+    /** The transaction's deadline, epoch milliseconds. */
+    public static final String DEADLINE = "Tcc-Deadline";
+    /** When the initiator signed the request, epoch milliseconds. */
+    public static final String TIMESTAMP = "Tcc-Timestamp";
+    /** Base64 HMAC-SHA256 of the canonical request; see {@link RequestSigner}. */
+    public static final String SIGNATURE = "Tcc-Signature";
+
+    private TccHeaders() {
+    }
+}

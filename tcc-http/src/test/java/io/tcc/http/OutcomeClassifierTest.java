@@ -1,0 +1,68 @@
+package io.tcc.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import tools.jackson.databind.json.JsonMapper;
+
+class OutcomeClassifierTest {
+
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final OutcomeClassifier classifier = new OutcomeClassifier(json);
+
+    private byte[] typed(BranchResponse.Status status) {
+        return json.writeValueAsBytes(new BranchResponse(status, null, null, "m", null));
+    }
+
+    @Test
+    void everyTypedAnswerWithItsOwnCodeIsClassifiedByTheTable() {
+        for (BranchResponse.Status status : BranchResponse.Status.values()) {
+            Outcome expected = switch (status) {
+                case SUCCESS -> Outcome.SUCCESS;
+                case REJECTED, PROTOCOL_VIOLATION, BAD_REQUEST, UNAUTHORIZED, TOO_LARGE -> Outcome.DEFINITE_FAILURE;
+                case BUSY, ERROR -> Outcome.UNKNOWN;
+            };
+            assertEquals(expected, classifier.ofResponse(status.httpStatus(), typed(status)).outcome(), status.name());
+        }
+        assertTrue(classifier.ofResponse(422, typed(BranchResponse.Status.PROTOCOL_VIOLATION)).isProtocolViolation());
+    }
+
+    @Test
+    void anythingTheParticipantDidNotClearlySayIsUnknown() {
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(200, "not json".getBytes()).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(200, new byte[0]).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(200, typed(BranchResponse.Status.REJECTED)).outcome(),
+                "status and HTTP code disagree");
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(502, "<html>bad gateway</html>".getBytes()).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(503, typed(BranchResponse.Status.SUCCESS)).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(404, "no such path".getBytes()).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(302, new byte[0]).outcome());
+    }
+
+    @Test
+    void failuresBeforeSendingAreDefiniteAndAfterSendingUnknown() {
+        assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(new ConnectException("Connection refused")).outcome());
+        assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(new HttpConnectTimeoutException("connect")).outcome());
+        assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(
+                CallNotPermittedException.createCallNotPermittedException(CircuitBreaker.ofDefaults("inventory"))).outcome());
+        assertEquals(Outcome.DEFINITE_FAILURE,
+                classifier.ofFailure(new CompletionException(new ConnectException("refused"))).outcome(), "unwrapped");
+        assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new HttpTimeoutException("request timed out")).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new TimeoutException("time limiter")).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new SocketException("Connection reset")).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new IOException("HTTP/1.1 header parser received no bytes")).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new IllegalStateException("anything else")).outcome());
+    }
+}
