@@ -52,6 +52,12 @@ public final class Coordinator {
         T run() throws Throwable;
     }
 
+    /** Sends a registered branch's try to its participant; returns only on a definite success. */
+    @FunctionalInterface
+    public interface BranchTry<T> {
+        T send(BranchKey key, Instant deadline) throws Throwable;
+    }
+
     @FunctionalInterface
     private interface LogWork<T> {
         T run(Connection connection) throws Throwable;
@@ -167,7 +173,7 @@ public final class Coordinator {
                 // one commit: if it rolls back, the branch was never registered and its try never ran
                 T result = inLogTransaction(c -> {
                     register(c, tx, branch);
-                    return local.tryAction(action, key, tx.deadline(), args, business);
+                    return local.tryAction(action, key, tx.deadline(), args, business).value();
                 });
                 tx.registered(branch);
                 crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
@@ -179,11 +185,42 @@ public final class Coordinator {
             });
             tx.registered(branch);
             crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
-            return local.tryAction(action, key, tx.deadline(), args, business);
+            return local.tryAction(action, key, tx.deadline(), args, business).value();
         } catch (CrashPoints.SimulatedCrash crash) {
             throw crash;
         } catch (Throwable failure) {
             tx.tryFailed("the try of " + action.action() + " (branch " + branchId + ") failed: " + failure);
+            throw failure;
+        }
+    }
+
+    /**
+     * Runs a try in another process as a branch of the transaction on this thread: commits the branch row first (with
+     * the participant's name and endpoint, all phase two and recovery will need), then sends the try. Any failure,
+     * definite or unknown, leaves the transaction able only to cancel.
+     *
+     * @throws NoGlobalTransactionException        no global transaction runs on this thread
+     * @throws BranchRegistrationRefusedException the transaction is decided or past its deadline; nothing was sent
+     */
+    public <T> T tryBranch(String participant, String action, String endpoint, BranchTry<T> send) throws Throwable {
+        GlobalTransaction tx = TransactionContext.current();
+        if (tx == null) {
+            throw new NoGlobalTransactionException(action);
+        }
+        BranchRecord branch = new BranchRecord(tx.xid(), tx.nextBranchId(), participant, action, endpoint,
+                BranchState.REGISTERED, null, null, null);
+        try {
+            inLogTransaction(c -> {
+                register(c, tx, branch);
+                return null;
+            });
+            tx.registered(branch);
+            crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
+            return send.send(branch.key(), tx.deadline());
+        } catch (CrashPoints.SimulatedCrash crash) {
+            throw crash;
+        } catch (Throwable failure) {
+            tx.tryFailed("the try of " + participant + " " + action + " (branch " + branch.branchId() + ") failed: " + failure);
             throw failure;
         }
     }

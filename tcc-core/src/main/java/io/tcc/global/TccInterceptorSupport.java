@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
+import io.tcc.context.ParticipantExecution;
 import io.tcc.participant.ActionRegistry;
 
 /**
@@ -52,6 +53,9 @@ public final class TccInterceptorSupport {
     }
 
     private Object tryBranch(Method method, Object target, Object[] args, Invocation invocation) throws Throwable {
+        if (ParticipantExecution.isActive()) {
+            return invocation.proceed(); // the fence already runs this try for a remote initiator
+        }
         return coordinator.tryLocal(registry.forTryMethod(method, target), args, invocation::proceed);
     }
 }

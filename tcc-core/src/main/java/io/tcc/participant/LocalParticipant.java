@@ -7,6 +7,7 @@ import io.tcc.context.BranchContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
+import io.tcc.fence.FenceResult;
 import io.tcc.global.BranchRecord;
 import io.tcc.global.Participant;
 
@@ -41,27 +42,37 @@ public final class LocalParticipant implements Participant {
         return registry;
     }
 
-    /** Runs the business try through the fence, recording its arguments; returns what the business method returned. */
-    public <T> T tryAction(ActionDescriptor action, BranchKey key, Instant deadline, Object[] args,
-                           BranchCallback<T> business) throws Throwable {
-        return fence.tryBranch(key, action.action(), codec.encode(action.tryMethod(), args), deadline, business).value();
+    /** Runs the business try through the fence, recording its arguments for confirm and cancel to replay. */
+    public <T> FenceResult<T> tryAction(ActionDescriptor action, BranchKey key, Instant deadline, Object[] args,
+                                        BranchCallback<T> business) throws Throwable {
+        return fence.tryBranch(key, action.action(), codec.encode(action.tryMethod(), args), deadline, business);
     }
 
     @Override
     public void confirm(BranchRecord branch, Instant deadline) throws Throwable {
-        ActionDescriptor action = registry.forAction(branch.action());
-        fence.confirm(branch.key(), action.action(), tried -> action.confirm(
-                codec.decode(action.tryMethod(), tried.args()), context(branch, deadline)));
+        confirm(branch.key(), branch.action(), deadline);
     }
 
     @Override
     public void cancel(BranchRecord branch, Instant deadline) throws Throwable {
-        ActionDescriptor action = registry.forAction(branch.action());
-        fence.cancel(branch.key(), action.action(), deadline, tried -> action.cancel(
-                codec.decode(action.tryMethod(), tried.args()), context(branch, deadline)));
+        cancel(branch.key(), branch.action(), deadline);
     }
 
-    private static BranchContext context(BranchRecord branch, Instant deadline) {
-        return new BranchContext(branch.xid(), branch.branchId(), branch.action(), deadline);
+    /** Runs the action's confirm through the fence, replaying the recorded try arguments. */
+    public FenceResult<Object> confirm(BranchKey key, String actionName, Instant deadline) throws Throwable {
+        ActionDescriptor action = registry.forAction(actionName);
+        return fence.confirm(key, action.action(), tried -> action.confirm(
+                codec.decode(action.tryMethod(), tried.args()), context(key, actionName, deadline)));
+    }
+
+    /** Runs the action's cancel through the fence, replaying the recorded try arguments (nothing runs when empty). */
+    public FenceResult<Object> cancel(BranchKey key, String actionName, Instant deadline) throws Throwable {
+        ActionDescriptor action = registry.forAction(actionName);
+        return fence.cancel(key, action.action(), deadline, tried -> action.cancel(
+                codec.decode(action.tryMethod(), tried.args()), context(key, actionName, deadline)));
+    }
+
+    private static BranchContext context(BranchKey key, String action, Instant deadline) {
+        return new BranchContext(key.xid(), key.branchId(), action, deadline);
     }
 }

@@ -1,0 +1,110 @@
+package io.tcc.http;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.timelimiter.TimeLimiter;
+import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+
+/**
+ * Sends branch calls to one participant: signed, time-limited, behind that participant's circuit breaker, and
+ * classified into the three outcomes. Phase-two calls get a bounded retry with exponential backoff and jitter.
+ */
+final class HttpBranchTransport {
+
+    private final String participant;
+    private final HttpClient client;
+    private final RequestSigner signer;
+    private final OutcomeClassifier classifier;
+    private final RemoteParticipantConfig config;
+    private final CircuitBreaker breaker;
+    private final TimeLimiter limiter;
+    private final Retry phaseTwoRetry;
+
+    HttpBranchTransport(String participant, HttpClient client, RequestSigner signer, OutcomeClassifier classifier,
+                        RemoteParticipantConfig config) {
+        this.participant = Objects.requireNonNull(participant, "participant");
+        this.client = client;
+        this.signer = signer;
+        this.classifier = classifier;
+        this.config = config;
+        this.breaker = CircuitBreaker.of(participant, CircuitBreakerConfig.custom()
+                .failureRateThreshold(config.failureRateThreshold())
+                .minimumNumberOfCalls(config.minimumCalls())
+                .slidingWindowSize(Math.max(config.minimumCalls(), 20))
+                .waitDurationInOpenState(config.openDuration())
+                .recordResult(response -> response instanceof HttpResponse<?> http && http.statusCode() >= 500)
+                .build());
+        this.limiter = TimeLimiter.of(participant, TimeLimiterConfig.custom().timeoutDuration(config.callTimeout())
+                .cancelRunningFuture(true).build());
+        this.phaseTwoRetry = Retry.of(participant, RetryConfig.<CallResult>custom()
+                .maxAttempts(config.phaseTwoAttempts())
+                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.retryBackoff(), 2.0, 0.5))
+                .retryOnResult(HttpBranchTransport::worthRetrying)
+                .build());
+    }
+
+    String participant() {
+        return participant;
+    }
+
+    CircuitBreaker circuitBreaker() {
+        return breaker;
+    }
+
+    /** Unknown, or provably not sent: trying again may succeed. A refusal or violation will not change. */
+    private static boolean worthRetrying(CallResult result) {
+        return result.outcome() == Outcome.UNKNOWN || (result.outcome() == Outcome.DEFINITE_FAILURE && result.response() == null);
+    }
+
+    /** One guarded attempt. */
+    CallResult call(String baseUrl, BranchCall call, byte[] body) {
+        HttpRequest request = request(baseUrl, call, body);
+        try {
+            HttpResponse<byte[]> response = breaker.executeCheckedSupplier(() -> limiter.executeFutureSupplier(
+                    () -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())));
+            return classifier.ofResponse(response.statusCode(), response.body());
+        } catch (Throwable failure) {
+            return classifier.ofFailure(failure);
+        }
+    }
+
+    /** A confirm or cancel: retried while the outcome is unknown or the request was not sent, up to the configured attempts. */
+    CallResult callRetrying(String baseUrl, BranchCall call) {
+        return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, new byte[0]));
+    }
+
+    private HttpRequest request(String baseUrl, BranchCall call, byte[] body) {
+        URI uri = URI.create(stripSlash(baseUrl) + call.path());
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(TccHeaders.XID, call.xid());
+        headers.put(TccHeaders.BRANCH, call.branchId());
+        headers.put(TccHeaders.ACTION, call.action());
+        headers.put(TccHeaders.DEADLINE, Long.toString(call.deadline().toEpochMilli()));
+        if (signer != null) {
+            headers.put(TccHeaders.TIMESTAMP, Long.toString(signer.now()));
+            headers.put(TccHeaders.SIGNATURE, signer.sign("POST", uri.getRawPath(), headers::get, body));
+        }
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+                // a second guard behind the time limiter, so no request outlives its caller for long
+                .timeout(config.callTimeout().plus(config.callTimeout()))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(builder::header);
+        return builder.build();
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

@@ -1,0 +1,46 @@
+package io.tcc.http;
+
+import java.time.Instant;
+
+import io.tcc.fence.FencePhase;
+import io.tcc.global.BranchRecord;
+import io.tcc.global.Participant;
+
+/**
+ * Phase two for a remote participant, from the branch row alone: its endpoint and action. Returns only on a definite
+ * success; otherwise the branch stays pending with the observed outcome, for recovery.
+ */
+final class HttpParticipant implements Participant {
+
+    private final HttpBranchTransport transport;
+
+    HttpParticipant(HttpBranchTransport transport) {
+        this.transport = transport;
+    }
+
+    @Override
+    public String name() {
+        return transport.participant();
+    }
+
+    @Override
+    public void confirm(BranchRecord branch, Instant deadline) {
+        send(branch, deadline, FencePhase.CONFIRM);
+    }
+
+    @Override
+    public void cancel(BranchRecord branch, Instant deadline) {
+        send(branch, deadline, FencePhase.CANCEL);
+    }
+
+    private void send(BranchRecord branch, Instant deadline, FencePhase phase) {
+        if (branch.endpoint() == null) {
+            throw new IllegalStateException("branch " + branch.branchId() + " of " + branch.xid() + " has no endpoint");
+        }
+        BranchCall call = new BranchCall(branch.xid(), branch.branchId(), branch.action(), deadline, phase);
+        CallResult result = transport.callRetrying(branch.endpoint(), call);
+        if (result.outcome() != Outcome.SUCCESS) {
+            throw new RemoteBranchException(name(), branch.action(), phase.name().toLowerCase(), result);
+        }
+    }
+}

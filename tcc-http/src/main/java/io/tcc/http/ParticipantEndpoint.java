@@ -1,0 +1,183 @@
+package io.tcc.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Type;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.http.MediaType;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.RouterFunctions;
+import org.springframework.web.servlet.function.ServerRequest;
+import org.springframework.web.servlet.function.ServerResponse;
+
+import io.tcc.BadInputException;
+import io.tcc.context.ParticipantExecution;
+import io.tcc.context.TransactionContext;
+import io.tcc.fence.FenceConflictException;
+import io.tcc.fence.FencePhase;
+import io.tcc.fence.FenceResult;
+import io.tcc.fence.ProtocolViolationException;
+import io.tcc.fence.TryRefusedException;
+import io.tcc.participant.ActionDescriptor;
+import io.tcc.participant.LocalParticipant;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The participant's side of the wire: {@code POST /tcc/<action>/<try|confirm|cancel>} on the service's own server,
+ * run through the fence, answered with a typed {@link BranchResponse}. Nothing is recorded for a request that is too
+ * large (413), unsigned or wrongly signed (401), or malformed (400). Register {@link #routes()} as a bean.
+ */
+public final class ParticipantEndpoint {
+
+    private static final Logger log = LoggerFactory.getLogger(ParticipantEndpoint.class);
+
+    /** Carries a business method's own exception through the fence, so it is told apart from infrastructure failures. */
+    private static final class BusinessFailure extends Exception {
+        BusinessFailure(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    private final LocalParticipant participant;
+    private final JsonMapper json;
+    private final RequestSigner signer;
+    private final int maxBodyBytes;
+
+    /**
+     * @param signer checks every request's signature; null turns signing off (only for a trusted network)
+     */
+    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, RequestSigner signer, int maxBodyBytes) {
+        this.participant = Objects.requireNonNull(participant, "participant");
+        this.json = Objects.requireNonNull(json, "json");
+        this.signer = signer;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public RouterFunction<ServerResponse> routes() {
+        return RouterFunctions.route().POST(TccHeaders.PATH_PREFIX + "{action}/{phase}", this::handle).build();
+    }
+
+    private ServerResponse handle(ServerRequest request) {
+        byte[] body;
+        try {
+            body = readBody(request);
+        } catch (IOException e) {
+            return answer(BranchResponse.Status.BAD_REQUEST, null, null, "the body could not be read: " + e.getMessage());
+        }
+        if (body == null) {
+            return answer(BranchResponse.Status.TOO_LARGE, null, null, "the body exceeds " + maxBodyBytes + " bytes");
+        }
+        UnaryOperator<String> header = name -> request.headers().firstHeader(name);
+        if (signer != null) {
+            try {
+                signer.verify(request.method().name(), request.path(), header, body);
+            } catch (RequestSigner.SignatureRejectedException e) {
+                log.warn("refused an unauthenticated branch call to {}: {}", request.path(), e.getMessage());
+                return answer(BranchResponse.Status.UNAUTHORIZED, null, null, e.getMessage());
+            }
+        }
+        BranchCall call;
+        try {
+            call = BranchCall.parse(request.pathVariable("action"), request.pathVariable("phase"), header);
+        } catch (BadInputException e) {
+            return answer(BranchResponse.Status.BAD_REQUEST, null, null, e.getMessage());
+        }
+        try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, call.xid())) {
+            return run(call, body);
+        }
+    }
+
+    private ServerResponse run(BranchCall call, byte[] body) {
+        try {
+            FenceResult<?> result = switch (call.phase()) {
+                case TRY -> tryBranch(call, body);
+                case CONFIRM -> participant.confirm(call.key(), call.action(), call.deadline());
+                case CANCEL -> participant.cancel(call.key(), call.action(), call.deadline());
+            };
+            JsonNode value = result.value() == null ? null : json.valueToTree(result.value());
+            return answer(BranchResponse.Status.SUCCESS, result.outcome().name(), null, null, value);
+        } catch (TryRefusedException e) {
+            return answer(BranchResponse.Status.REJECTED, null, e.reason().name(), e.getMessage());
+        } catch (BusinessFailure e) {
+            if (call.phase() == FencePhase.TRY) {
+                return answer(BranchResponse.Status.REJECTED, null, "BUSINESS", e.getMessage());
+            }
+            log.warn("{} of {} failed in its business method: {}", call.phase(), call.key(), e.getCause().toString());
+            return answer(BranchResponse.Status.ERROR, null, null, call.phase() + " failed: " + e.getMessage());
+        } catch (ProtocolViolationException e) {
+            return answer(BranchResponse.Status.PROTOCOL_VIOLATION, null, null, e.getMessage());
+        } catch (BadInputException e) {
+            return answer(BranchResponse.Status.BAD_REQUEST, null, null, e.getMessage());
+        } catch (FenceConflictException e) {
+            return answer(BranchResponse.Status.BUSY, null, null, e.getMessage());
+        } catch (Throwable e) {
+            log.error("{} of {} failed: {}; the initiator will retry it", call.phase(), call.key(), e.toString(), e);
+            return answer(BranchResponse.Status.ERROR, null, null, call.phase() + " failed: " + e);
+        }
+    }
+
+    private FenceResult<?> tryBranch(BranchCall call, byte[] body) throws Throwable {
+        ActionDescriptor action = participant.registry().forAction(call.action());
+        Object[] args = arguments(action, body);
+        return participant.tryAction(action, call.key(), call.deadline(), args, () -> {
+            try {
+                return ParticipantExecution.run(() -> action.tryMethod().invoke(action.bean(), args));
+            } catch (InvocationTargetException e) {
+                throw new BusinessFailure(e.getCause());
+            }
+        });
+    }
+
+    private Object[] arguments(ActionDescriptor action, byte[] body) {
+        Type[] types = action.tryMethod().getGenericParameterTypes();
+        JsonNode array;
+        try {
+            array = json.readTree(body);
+        } catch (JacksonException e) {
+            throw new BadInputException("the body is not JSON: " + e.getOriginalMessage());
+        }
+        if (array == null || !array.isArray() || array.size() != types.length) {
+            throw new BadInputException("the body must be a JSON array of the " + types.length + " arguments of action '"
+                    + action.action() + "'");
+        }
+        Object[] args = new Object[types.length];
+        for (int i = 0; i < types.length; i++) {
+            try {
+                args[i] = json.treeToValue(array.get(i), json.getTypeFactory().constructType(types[i]));
+            } catch (JacksonException e) {
+                throw new BadInputException("argument " + i + " of action '" + action.action() + "' is not a "
+                        + types[i].getTypeName() + ": " + e.getOriginalMessage());
+            }
+        }
+        return args;
+    }
+
+    /** The body, or null when it is larger than allowed (never read past the limit). */
+    private byte[] readBody(ServerRequest request) throws IOException {
+        long declared = request.servletRequest().getContentLengthLong();
+        if (declared > maxBodyBytes) {
+            return null;
+        }
+        try (InputStream in = request.servletRequest().getInputStream()) {
+            byte[] body = in.readNBytes(maxBodyBytes + 1);
+            return body.length > maxBodyBytes ? null : body;
+        }
+    }
+
+    private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message) {
+        return answer(status, outcome, reason, message, null);
+    }
+
+    private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message, JsonNode value) {
+        return ServerResponse.status(status.httpStatus()).contentType(MediaType.APPLICATION_JSON)
+                .body(json.writeValueAsBytes(new BranchResponse(status, outcome, reason, message, value)));
+    }
+}

@@ -1,0 +1,28 @@
+package io.tcc.http;
+
+import io.tcc.TccException;
+
+/**
+ * A call to a remote participant did not answer a definite success. {@link #result()} says whether it was a definite
+ * failure (the participant refused, or the request never left) or unknown (it may have acted). Either way a try's
+ * transaction can now only cancel; a confirm or cancel stays pending and is driven again.
+ */
+public class RemoteBranchException extends TccException {
+
+    private final String participant;
+    private final CallResult result;
+
+    public RemoteBranchException(String participant, String action, String phase, CallResult result) {
+        super(phase + " of " + participant + " " + action + ": " + result.outcome() + " (" + result.detail() + ")");
+        this.participant = participant;
+        this.result = result;
+    }
+
+    public String participant() {
+        return participant;
+    }
+
+    public CallResult result() {
+        return result;
+    }
+}

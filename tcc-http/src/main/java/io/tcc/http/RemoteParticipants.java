@@ -1,0 +1,95 @@
+package io.tcc.http;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.net.http.HttpClient;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.tcc.annotation.Try;
+import io.tcc.context.Identifiers;
+import io.tcc.fence.FencePhase;
+import io.tcc.global.Coordinator;
+import io.tcc.participant.InvalidActionException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Makes clients for {@link RemoteParticipant} interfaces and makes their participants reachable for phase two and
+ * recovery. One circuit breaker, time limiter and retry per participant name.
+ */
+public final class RemoteParticipants {
+
+    private final Coordinator coordinator;
+    private final JsonMapper json;
+    private final RequestSigner signer;
+    private final RemoteParticipantConfig config;
+    private final HttpClient client;
+    private final OutcomeClassifier classifier;
+    private final Map<String, HttpBranchTransport> transports = new ConcurrentHashMap<>();
+
+    /**
+     * @param signer signs every call; null sends them unsigned (only for a participant that does not check)
+     */
+    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer, RemoteParticipantConfig config) {
+        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+        this.json = Objects.requireNonNull(json, "json");
+        this.signer = signer;
+        this.config = Objects.requireNonNull(config, "config");
+        this.client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
+        this.classifier = new OutcomeClassifier(json);
+    }
+
+    /**
+     * A client for {@code api}, whose tries go to {@code baseUrl}.
+     *
+     * @throws InvalidActionException when the interface is not annotated or a method is not a {@code @Try}
+     */
+    public <T> T create(Class<T> api, String baseUrl) {
+        RemoteParticipant declared = api.getAnnotation(RemoteParticipant.class);
+        if (!api.isInterface() || declared == null) {
+            throw new InvalidActionException(api.getName() + " must be an interface annotated @RemoteParticipant");
+        }
+        String name = Identifiers.requireAction(declared.value());
+        for (Method method : api.getMethods()) {
+            if (!method.isAnnotationPresent(Try.class)) {
+                throw new InvalidActionException(api.getName() + "." + method.getName()
+                        + "() is not annotated @Try: every method of a remote participant is one of its tries");
+            }
+        }
+        HttpBranchTransport transport = transports.computeIfAbsent(name, n -> {
+            HttpBranchTransport created = new HttpBranchTransport(n, client, signer, classifier, config);
+            coordinator.addParticipant(new HttpParticipant(created));
+            return created;
+        });
+        Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (self, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "toString" -> "remote participant " + name + " at " + baseUrl;
+                    case "hashCode" -> System.identityHashCode(self);
+                    case "equals" -> self == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                };
+            }
+            String action = method.getAnnotation(Try.class).value();
+            byte[] body = json.writeValueAsBytes(args == null ? new Object[0] : args);
+            return coordinator.tryBranch(name, action, baseUrl, (key, deadline) -> {
+                BranchCall call = new BranchCall(key.xid(), key.branchId(), action, deadline, FencePhase.TRY);
+                CallResult result = transport.call(baseUrl, call, body);
+                if (result.outcome() != Outcome.SUCCESS) {
+                    throw new RemoteBranchException(name, action, "try", result);
+                }
+                return value(result.response().value(), method);
+            });
+        });
+        return api.cast(proxy);
+    }
+
+    private Object value(JsonNode value, Method method) {
+        if (method.getReturnType() == void.class || value == null || value.isNull()) {
+            return null;
+        }
+        return json.treeToValue(value, json.getTypeFactory().constructType(method.getGenericReturnType()));
+    }
+}

@@ -1,0 +1,62 @@
+package io.tcc.http;
+
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerResponse;
+
+import io.tcc.annotation.Cancel;
+import io.tcc.annotation.Confirm;
+import io.tcc.annotation.Try;
+import io.tcc.participant.LocalParticipant;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The participant service: stock, exposed through the framework's endpoints on its own server. */
+@Configuration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+class InventoryApp {
+
+    static final String SECRET = "test-secret-shared-by-both-services";
+
+    public static class Inventory {
+        private final JdbcTemplate jdbc;
+
+        public Inventory(JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
+        }
+
+        @Try("reserve-stock")
+        public String reserve(String sku, int quantity) throws InterruptedException {
+            if (sku.startsWith("slow-")) {
+                Thread.sleep(1500); // longer than the initiator's call timeout: it sees UNKNOWN
+            }
+            if (jdbc.update("UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ? AND available >= ?",
+                    quantity, quantity, sku, quantity) == 0) {
+                throw new IllegalStateException("not enough stock of " + sku);
+            }
+            return "reserved " + quantity;
+        }
+
+        @Confirm
+        public void sell(String sku, int quantity) {
+            jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
+        }
+
+        @Cancel
+        public void release(String sku, int quantity) {
+            jdbc.update("UPDATE stock SET frozen = frozen - ?, available = available + ? WHERE sku = ?", quantity, quantity, sku);
+        }
+    }
+
+    @Bean
+    Inventory inventory(JdbcTemplate jdbc) {
+        return new Inventory(jdbc);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> tccRoutes(LocalParticipant participant) {
+        return new ParticipantEndpoint(participant, JsonMapper.builder().build(), new RequestSigner(SECRET), 16 * 1024).routes();
+    }
+}

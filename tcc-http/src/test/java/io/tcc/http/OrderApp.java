@@ -1,0 +1,62 @@
+package io.tcc.http;
+
+import java.time.Duration;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.tcc.annotation.GlobalTransaction;
+import io.tcc.annotation.Try;
+import io.tcc.context.TransactionContext;
+import io.tcc.global.Coordinator;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The initiator service: an order method whose one branch is the remote inventory. */
+@Configuration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+class OrderApp {
+
+    @RemoteParticipant("inventory")
+    public interface InventoryClient {
+        @Try("reserve-stock")
+        String reserve(String sku, int quantity);
+    }
+
+    public static class Orders {
+        private final InventoryClient inventory;
+        private volatile String lastXid;
+
+        public Orders(InventoryClient inventory) {
+            this.inventory = inventory;
+        }
+
+        /** Read through a method: the bean is a proxy, and a field read would see the proxy's own, empty field. */
+        public String lastXid() {
+            return lastXid;
+        }
+
+        @GlobalTransaction(timeoutMillis = 10_000)
+        public String place(String sku, int quantity) {
+            lastXid = TransactionContext.current().xid();
+            return inventory.reserve(sku, quantity);
+        }
+    }
+
+    @Bean
+    RemoteParticipants remoteParticipants(Coordinator coordinator) {
+        RemoteParticipantConfig config = RemoteParticipantConfig.ofDefaults().withCallTimeout(Duration.ofMillis(500));
+        return new RemoteParticipants(coordinator, JsonMapper.builder().build(), new RequestSigner(InventoryApp.SECRET), config);
+    }
+
+    @Bean
+    InventoryClient inventoryClient(RemoteParticipants participants, @Value("${inventory.url}") String url) {
+        return participants.create(InventoryClient.class, url);
+    }
+
+    @Bean
+    Orders orders(InventoryClient inventory) {
+        return new Orders(inventory);
+    }
+}

@@ -1,0 +1,292 @@
+package io.tcc.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import io.tcc.fence.BranchKey;
+import io.tcc.fence.Fence;
+import io.tcc.fence.FenceRecord;
+import io.tcc.fence.FenceState;
+import io.tcc.global.BranchRecord;
+import io.tcc.global.Coordinator;
+import io.tcc.global.GlobalState;
+import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestDatabase;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two services, each a Spring Boot application with its own Tomcat on a loopback port and its own database, talking
+ * real, signed HTTP: the order service (initiator) and the inventory service (participant).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RemoteParticipantIT {
+
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final RequestSigner signer = new RequestSigner(InventoryApp.SECRET);
+
+    private TestDatabase inventoryDb;
+    private TestDatabase orderDb;
+    private ConfigurableApplicationContext inventory;
+    private ConfigurableApplicationContext order;
+    private String inventoryUrl;
+    private String sku;
+
+    @BeforeAll
+    void startServices() {
+        inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "inventory").applySchema("fence.sql").run("tcc-test/stock.sql");
+        orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql");
+        inventory = start(InventoryApp.class, inventoryDb, "inventory");
+        inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
+        order = start(OrderApp.class, orderDb, "orders", "inventory.url=" + inventoryUrl);
+    }
+
+    private static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {
+        DataSource dataSource = new DelegatingDataSource(db.dataSource());
+        return new SpringApplicationBuilder(app)
+                .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,
+                        "spring.main.banner-mode=off")
+                .properties(properties)
+                .initializers(context -> {
+                    GenericApplicationContext generic = (GenericApplicationContext) context;
+                    generic.registerBean(DataSource.class, () -> dataSource);
+                    generic.registerBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
+                    generic.registerBean(JdbcTemplate.class, () -> new JdbcTemplate(dataSource));
+                })
+                .run();
+    }
+
+    @AfterAll
+    void stopServices() {
+        order.close();
+        inventory.close();
+        orderDb.close();
+        inventoryDb.close();
+    }
+
+    @BeforeEach
+    void newSku() {
+        sku = "sku-" + UUID.randomUUID();
+        inventoryDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+    }
+
+    private int[] stock(String sku) {
+        return inventoryDb.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+    }
+
+    private FenceRecord participantFence(String xid) {
+        return inventory.getBean(Fence.class).find(new BranchKey(xid, "1")).orElse(null);
+    }
+
+    private int participantFenceRows() {
+        return inventoryDb.jdbc().queryForObject("SELECT COUNT(*) FROM tcc_fence", Integer.class);
+    }
+
+    private OrderApp.Orders orders() {
+        return order.getBean(OrderApp.Orders.class);
+    }
+
+    private Coordinator coordinator() {
+        return order.getBean(Coordinator.class);
+    }
+
+    // --- the initiator's view ---
+
+    @Test
+    void confirmOverHttpReachesTheParticipantFromTheBranchRowAlone() {
+        assertEquals("reserved 2", orders().place(sku, 2), "the try's result travels back as JSON");
+
+        String xid = orders().lastXid();
+        assertEquals(GlobalState.CONFIRMED, coordinator().find(xid).orElseThrow().state());
+        BranchRecord branch = coordinator().branches(xid).get(0);
+        assertEquals("inventory", branch.participant());
+        assertEquals(inventoryUrl, branch.endpoint());
+        assertEquals(FenceState.CONFIRMED, participantFence(xid).state());
+        assertArrayEquals(new int[] {8, 0, 2}, stock(sku));
+    }
+
+    @Test
+    void aBusinessRejectionIsDefiniteAndCancels() {
+        RemoteBranchException e = assertThrows(RemoteBranchException.class, () -> orders().place(sku, 99));
+
+        assertEquals(Outcome.DEFINITE_FAILURE, e.result().outcome());
+        assertEquals(BranchResponse.Status.REJECTED, e.result().response().status());
+        assertEquals("BUSINESS", e.result().response().reason());
+        String xid = orders().lastXid();
+        assertEquals(GlobalState.CANCELLED, coordinator().find(xid).orElseThrow().state());
+        assertTrue(participantFence(xid).emptyCancel(), "the try rolled back, so its cancel was an empty one");
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sku));
+    }
+
+    @Test
+    void aTimeoutIsUnknownCancelsAndTheCancelWaitsForTheLateTryThroughTheFence() {
+        String slow = "slow-" + UUID.randomUUID();
+        inventoryDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", slow);
+
+        RemoteBranchException e = assertThrows(RemoteBranchException.class, () -> orders().place(slow, 3));
+
+        assertEquals(Outcome.UNKNOWN, e.result().outcome(), e.getMessage());
+        String xid = orders().lastXid();
+        GlobalState state = coordinator().find(xid).orElseThrow().state();
+        if (state != GlobalState.CANCELLED) {
+            // the cancel's retries ran out while the try still held its row: recovery's re-drive finishes it
+            assertEquals(GlobalState.CANCELLING, state);
+            assertEquals(GlobalState.CANCELLED, coordinator().redrive(xid).orElseThrow());
+        }
+        FenceRecord fence = participantFence(xid);
+        assertEquals(FenceState.CANCELLED, fence.state());
+        assertTrue(!fence.emptyCancel(), "the try did run on the participant, and its cancel released it");
+        assertArrayEquals(new int[] {10, 0, 0}, stock(slow));
+    }
+
+    @Test
+    void aParticipantThatRefusesConnectionsIsADefiniteFailureAndItsCancelStaysPending() throws Exception {
+        RemoteParticipants participants = order.getBean(RemoteParticipants.class);
+        OrderApp.InventoryClient down = participants.create(OrderApp.InventoryClient.class, "http://127.0.0.1:9");
+        OrderApp.Orders orders = new OrderApp.Orders(down);
+        io.tcc.global.TccTemplate template = order.getBean(io.tcc.global.TccTemplate.class);
+        String[] xid = new String[1];
+
+        RemoteBranchException e = assertThrows(RemoteBranchException.class, () -> template.execute("down",
+                java.time.Duration.ofSeconds(10), () -> {
+                    xid[0] = io.tcc.context.TransactionContext.current().xid();
+                    return down.reserve(sku, 1);
+                }));
+
+        assertEquals(Outcome.DEFINITE_FAILURE, e.result().outcome());
+        assertTrue(e.result().detail().contains("never sent"), e.result().detail());
+        assertEquals(GlobalState.CANCELLING, coordinator().find(xid[0]).orElseThrow().state(),
+                "its cancel could not be delivered either: it stays pending for recovery, nothing is guessed");
+        assertTrue(coordinator().branches(xid[0]).get(0).lastOutcome().contains("never sent"));
+    }
+
+    // --- the participant's endpoint, called directly ---
+
+    private HttpResponse<String> post(String path, Map<String, String> headers, byte[] body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(inventoryUrl + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/json");
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Map<String, String> signed(String path, String xid, byte[] body) {
+        Map<String, String> headers = new HashMap<>(Map.of(TccHeaders.XID, xid, TccHeaders.BRANCH, "1",
+                TccHeaders.ACTION, "reserve-stock",
+                TccHeaders.DEADLINE, Long.toString(Instant.now().plusSeconds(60).toEpochMilli()),
+                TccHeaders.TIMESTAMP, Long.toString(System.currentTimeMillis())));
+        headers.put(TccHeaders.SIGNATURE, signer.sign("POST", path, headers::get, body));
+        return headers;
+    }
+
+    private BranchResponse read(HttpResponse<String> response) {
+        return json.readValue(response.body(), BranchResponse.class);
+    }
+
+    @Test
+    void aTryArrivingAfterItsCancelIsRefusedOnTheParticipant() throws Exception {
+        String xid = "late-" + UUID.randomUUID();
+        HttpResponse<String> cancel = post("/tcc/reserve-stock/cancel", signed("/tcc/reserve-stock/cancel", xid, new byte[0]), new byte[0]);
+        assertEquals(200, cancel.statusCode(), cancel.body());
+        assertEquals("EMPTY_CANCEL", read(cancel).outcome());
+
+        byte[] args = json.writeValueAsBytes(List.of(sku, 1));
+        HttpResponse<String> lateTry = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", xid, args), args);
+
+        assertEquals(409, lateTry.statusCode(), lateTry.body());
+        assertEquals(BranchResponse.Status.REJECTED, read(lateTry).status());
+        assertEquals("SUSPENDED", read(lateTry).reason());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sku));
+    }
+
+    @Test
+    void badInputIsA4xxWithAMessageAndRecordsNothing() throws Exception {
+        int before = participantFenceRows();
+        byte[] args = json.writeValueAsBytes(List.of(sku, 1));
+
+        Map<String, String> noXid = signed("/tcc/reserve-stock/try", "x-1", args);
+        noXid.remove(TccHeaders.XID);
+        noXid.put(TccHeaders.SIGNATURE, signer.sign("POST", "/tcc/reserve-stock/try", noXid::get, args));
+        HttpResponse<String> missing = post("/tcc/reserve-stock/try", noXid, args);
+        assertEquals(400, missing.statusCode());
+        assertTrue(read(missing).message().contains(TccHeaders.XID), missing.body());
+
+        HttpResponse<String> badXid = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", "bad xid!", args), args);
+        assertEquals(400, badXid.statusCode(), badXid.body());
+
+        HttpResponse<String> unknownAction = post("/tcc/teleport/try", signed("/tcc/teleport/try", "x-2", args), args);
+        assertEquals(400, unknownAction.statusCode(), unknownAction.body());
+
+        byte[] notAnArray = "{\"sku\":1}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> wrongBody = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", "x-3", notAnArray), notAnArray);
+        assertEquals(400, wrongBody.statusCode(), wrongBody.body());
+
+        byte[] huge = new byte[20 * 1024];
+        HttpResponse<String> tooLarge = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", "x-4", huge), huge);
+        assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+
+        HttpResponse<String> confirmNeverTried = post("/tcc/reserve-stock/confirm",
+                signed("/tcc/reserve-stock/confirm", "x-5", new byte[0]), new byte[0]);
+        assertEquals(422, confirmNeverTried.statusCode(), confirmNeverTried.body());
+
+        assertEquals(before, participantFenceRows());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sku));
+    }
+
+    @Test
+    void unsignedForgedAndStaleRequestsAre401AndRecordNothing() throws Exception {
+        int before = participantFenceRows();
+        byte[] args = json.writeValueAsBytes(List.of(sku, 1));
+
+        Map<String, String> unsigned = signed("/tcc/reserve-stock/try", "f-1", args);
+        unsigned.remove(TccHeaders.SIGNATURE);
+        assertEquals(401, post("/tcc/reserve-stock/try", unsigned, args).statusCode());
+
+        Map<String, String> forged = new HashMap<>(unsigned);
+        RequestSigner attacker = new RequestSigner("not-the-shared-secret-at-all");
+        forged.put(TccHeaders.SIGNATURE, attacker.sign("POST", "/tcc/reserve-stock/try", forged::get, args));
+        assertEquals(401, post("/tcc/reserve-stock/try", forged, args).statusCode());
+
+        Map<String, String> tampered = signed("/tcc/reserve-stock/try", "f-2", args);
+        byte[] more = json.writeValueAsBytes(List.of(sku, 5));
+        assertEquals(401, post("/tcc/reserve-stock/try", tampered, more).statusCode(), "the body is signed");
+
+        Map<String, String> stale = signed("/tcc/reserve-stock/try", "f-3", args);
+        stale.put(TccHeaders.TIMESTAMP, Long.toString(System.currentTimeMillis() - 600_000));
+        stale.put(TccHeaders.SIGNATURE, signer.sign("POST", "/tcc/reserve-stock/try", stale::get, args));
+        HttpResponse<String> replayed = post("/tcc/reserve-stock/try", stale, args);
+        assertEquals(401, replayed.statusCode());
+        assertTrue(read(replayed).message().contains("window"), replayed.body());
+
+        assertEquals(before, participantFenceRows());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sku));
+    }
+}
