@@ -4,9 +4,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -30,10 +33,12 @@ final class HttpBranchTransport {
     private final CircuitBreaker breaker;
     private final TimeLimiter limiter;
     private final Retry phaseTwoRetry;
+    private final FaultInjector faults;
 
     HttpBranchTransport(String participant, HttpClient client, RequestSigner signer, OutcomeClassifier classifier,
-                        RemoteParticipantConfig config) {
+                        RemoteParticipantConfig config, FaultInjector faults) {
         this.participant = Objects.requireNonNull(participant, "participant");
+        this.faults = Objects.requireNonNull(faults, "faults");
         this.client = client;
         this.signer = signer;
         this.classifier = classifier;
@@ -67,15 +72,52 @@ final class HttpBranchTransport {
         return result.outcome() == Outcome.UNKNOWN || (result.outcome() == Outcome.DEFINITE_FAILURE && result.response() == null);
     }
 
-    /** One guarded attempt. */
+    /** One guarded attempt, through whatever fault QA injected for it. */
     CallResult call(String baseUrl, BranchCall call, byte[] body) {
         HttpRequest request = request(baseUrl, call, body);
+        FaultInjector.Rule fault = faults.pick(participant, call.action(), call.phase());
+        if (fault != null) {
+            return inject(fault, request);
+        }
         try {
             HttpResponse<byte[]> response = breaker.executeCheckedSupplier(() -> limiter.executeFutureSupplier(
                     () -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())));
             return classifier.ofResponse(response.statusCode(), response.body());
         } catch (Throwable failure) {
             return classifier.ofFailure(failure);
+        }
+    }
+
+    /** What the caller would observe if the network did this; the participant sees what it would see. */
+    private CallResult inject(FaultInjector.Rule fault, HttpRequest request) {
+        String what = "injected " + fault.kind() + ": ";
+        switch (fault.kind()) {
+            case REQUEST_LOST -> pause(config.callTimeout().toMillis()); // never delivered: the caller waits out its timeout
+            case RESPONSE_LOST -> {
+                try {
+                    client.send(request, HttpResponse.BodyHandlers.discarding()); // delivered and executed; the answer is lost
+                } catch (Exception e) {
+                    what += "(the request itself failed: " + e + ") ";
+                }
+            }
+            case DELAYED -> {
+                // delivered later, after the caller gave up: possibly after the cancel that follows
+                CompletableFuture.delayedExecutor(fault.delayMillis(), TimeUnit.MILLISECONDS)
+                        .execute(() -> client.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+                pause(config.callTimeout().toMillis());
+            }
+            case ERROR -> {
+                return new CallResult(Outcome.UNKNOWN, null, what + "the participant answered 500 without acting");
+            }
+        }
+        return classifier.ofFailure(new HttpTimeoutException(what + "timed out"));
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

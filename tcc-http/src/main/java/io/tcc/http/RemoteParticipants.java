@@ -28,11 +28,15 @@ public final class RemoteParticipants {
     private final HttpClient client;
     private final OutcomeClassifier classifier;
     private final Map<String, HttpBranchTransport> transports = new ConcurrentHashMap<>();
+    private final FaultInjector faults;
 
     /**
      * @param signer signs every call; null sends them unsigned (only for a participant that does not check)
+     * @param faults QA's fault points on these calls; {@link FaultInjector#disabled()} in production
      */
-    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer, RemoteParticipantConfig config) {
+    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer, RemoteParticipantConfig config,
+                              FaultInjector faults) {
+        this.faults = Objects.requireNonNull(faults, "faults");
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.json = Objects.requireNonNull(json, "json");
         this.signer = signer;
@@ -59,7 +63,7 @@ public final class RemoteParticipants {
             }
         }
         HttpBranchTransport transport = transports.computeIfAbsent(name, n -> {
-            HttpBranchTransport created = new HttpBranchTransport(n, client, signer, classifier, config);
+            HttpBranchTransport created = new HttpBranchTransport(n, client, signer, classifier, config, faults);
             coordinator.addParticipant(new HttpParticipant(created));
             return created;
         });

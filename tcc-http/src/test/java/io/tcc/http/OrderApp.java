@@ -42,12 +42,26 @@ class OrderApp {
             lastXid = TransactionContext.current().xid();
             return inventory.reserve(sku, quantity);
         }
+
+        /** Tries, then fails: the cancel path. */
+        @GlobalTransaction(timeoutMillis = 10_000)
+        public String placeThenFail(String sku, int quantity) {
+            lastXid = TransactionContext.current().xid();
+            inventory.reserve(sku, quantity);
+            throw new IllegalStateException("payment declined");
+        }
     }
 
     @Bean
-    RemoteParticipants remoteParticipants(Coordinator coordinator) {
+    FaultInjector faultInjector() {
+        return new FaultInjector(true, 42);
+    }
+
+    @Bean
+    RemoteParticipants remoteParticipants(Coordinator coordinator, FaultInjector faults) {
         RemoteParticipantConfig config = RemoteParticipantConfig.ofDefaults().withCallTimeout(Duration.ofMillis(500));
-        return new RemoteParticipants(coordinator, JsonMapper.builder().build(), new RequestSigner(InventoryApp.SECRET), config);
+        return new RemoteParticipants(coordinator, JsonMapper.builder().build(), new RequestSigner(InventoryApp.SECRET), config,
+                faults);
     }
 
     @Bean

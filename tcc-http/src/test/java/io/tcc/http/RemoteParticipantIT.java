@@ -42,82 +42,8 @@ import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 import tools.jackson.databind.json.JsonMapper;
 
-/**
- * Two services, each a Spring Boot application with its own Tomcat on a loopback port and its own database, talking
- * real, signed HTTP: the order service (initiator) and the inventory service (participant).
- */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RemoteParticipantIT {
-
-    private final JsonMapper json = JsonMapper.builder().build();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final RequestSigner signer = new RequestSigner(InventoryApp.SECRET);
-
-    private TestDatabase inventoryDb;
-    private TestDatabase orderDb;
-    private ConfigurableApplicationContext inventory;
-    private ConfigurableApplicationContext order;
-    private String inventoryUrl;
-    private String sku;
-
-    @BeforeAll
-    void startServices() {
-        inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "inventory").applySchema("fence.sql").run("tcc-test/stock.sql");
-        orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql");
-        inventory = start(InventoryApp.class, inventoryDb, "inventory");
-        inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
-        order = start(OrderApp.class, orderDb, "orders", "inventory.url=" + inventoryUrl);
-    }
-
-    private static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {
-        DataSource dataSource = new DelegatingDataSource(db.dataSource());
-        return new SpringApplicationBuilder(app)
-                .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,
-                        "spring.main.banner-mode=off")
-                .properties(properties)
-                .initializers(context -> {
-                    GenericApplicationContext generic = (GenericApplicationContext) context;
-                    generic.registerBean(DataSource.class, () -> dataSource);
-                    generic.registerBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
-                    generic.registerBean(JdbcTemplate.class, () -> new JdbcTemplate(dataSource));
-                })
-                .run();
-    }
-
-    @AfterAll
-    void stopServices() {
-        order.close();
-        inventory.close();
-        orderDb.close();
-        inventoryDb.close();
-    }
-
-    @BeforeEach
-    void newSku() {
-        sku = "sku-" + UUID.randomUUID();
-        inventoryDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
-    }
-
-    private int[] stock(String sku) {
-        return inventoryDb.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
-                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
-    }
-
-    private FenceRecord participantFence(String xid) {
-        return inventory.getBean(Fence.class).find(new BranchKey(xid, "1")).orElse(null);
-    }
-
-    private int participantFenceRows() {
-        return inventoryDb.jdbc().queryForObject("SELECT COUNT(*) FROM tcc_fence", Integer.class);
-    }
-
-    private OrderApp.Orders orders() {
-        return order.getBean(OrderApp.Orders.class);
-    }
-
-    private Coordinator coordinator() {
-        return order.getBean(Coordinator.class);
-    }
+/** The remote path through two real services: outcomes, the participant's endpoint, bad input, signatures. */
+class RemoteParticipantIT extends TwoServices {
 
     // --- the initiator's view ---
 

@@ -1,0 +1,112 @@
+package io.tcc.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.tcc.fence.FenceCounters;
+import io.tcc.fence.FencePhase;
+import io.tcc.fence.FenceRecord;
+import io.tcc.fence.FenceState;
+import io.tcc.global.GlobalState;
+import io.tcc.http.FaultInjector.Kind;
+import io.tcc.http.FaultInjector.Rule;
+
+/**
+ * Every fault kind on every phase of the remote branch: the outcome is classified right, the decision is right, and
+ * once phase two is driven again the participant's stock is right and nothing stays frozen.
+ */
+class FaultMatrixIT extends TwoServices {
+
+    /** Phase two retries this often before leaving a branch to recovery; faulting every attempt leaves it pending. */
+    private static final int PHASE_TWO_ATTEMPTS = 3;
+    private static final long DELAY_MILLIS = 800;
+
+    private FaultInjector faults;
+
+    @BeforeEach
+    void noFaults() {
+        faults = order.getBean(FaultInjector.class);
+        faults.clear();
+    }
+
+    static Stream<Arguments> faults() {
+        List<Arguments> cases = new ArrayList<>();
+        for (FencePhase phase : FencePhase.values()) {
+            for (Kind kind : Kind.values()) {
+                cases.add(Arguments.of(phase, kind));
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("faults")
+    void everyFaultOnEveryPhaseEndsInTheRightStateWithNothingFrozen(FencePhase phase, Kind kind) throws Exception {
+        int times = phase == FencePhase.TRY ? 1 : PHASE_TWO_ATTEMPTS;
+        faults.add(kind == Kind.DELAYED
+                ? Rule.delayed("inventory", "reserve-stock", phase, DELAY_MILLIS, times)
+                : Rule.times("inventory", "reserve-stock", phase, kind, times));
+        long suspensionsBefore = inventory.getBean(FenceCounters.class).suspensionsRefused();
+
+        Throwable thrown = null;
+        try {
+            if (phase == FencePhase.CANCEL) {
+                orders().placeThenFail(sku, 2);
+            } else {
+                orders().place(sku, 2);
+            }
+        } catch (RuntimeException e) {
+            thrown = e;
+        }
+        String xid = orders().lastXid();
+        GlobalState afterCall = coordinator().find(xid).orElseThrow().state();
+
+        switch (phase) {
+            case TRY -> {
+                RemoteBranchException e = assertInstanceOf(RemoteBranchException.class, thrown);
+                assertEquals(Outcome.UNKNOWN, e.result().outcome(), "a lost or late answer is never taken as a no");
+                assertTrue(afterCall == GlobalState.CANCELLED || afterCall == GlobalState.CANCELLING, afterCall.name());
+            }
+            case CONFIRM -> {
+                assertNull(thrown, "the decision was confirm: the caller gets its result");
+                assertEquals(GlobalState.CONFIRMING, afterCall, "every attempt faulted: the confirm waits for recovery");
+            }
+            case CANCEL -> {
+                assertEquals("payment declined", assertInstanceOf(IllegalStateException.class, thrown).getMessage());
+                assertEquals(GlobalState.CANCELLING, afterCall, "every attempt faulted: the cancel waits for recovery");
+            }
+        }
+
+        if (kind == Kind.DELAYED) {
+            Thread.sleep(DELAY_MILLIS + 700); // let the late requests land
+        }
+        GlobalState finished = coordinator().redrive(xid).orElseThrow(); // what recovery will do
+        boolean confirmed = phase == FencePhase.CONFIRM;
+        assertEquals(confirmed ? GlobalState.CONFIRMED : GlobalState.CANCELLED, finished);
+        assertArrayEquals(confirmed ? new int[] {8, 0, 2} : new int[] {10, 0, 0}, stock(sku), "nothing frozen");
+
+        FenceRecord fence = participantFence(xid);
+        assertEquals(confirmed ? FenceState.CONFIRMED : FenceState.CANCELLED, fence.state());
+        if (phase == FencePhase.TRY) {
+            // the participant ran the try only if it received it before its cancel
+            assertEquals(kind != Kind.RESPONSE_LOST, fence.emptyCancel(), "empty cancel unless the try was executed");
+            if (kind == Kind.DELAYED) {
+                assertEquals(suspensionsBefore + 1, inventory.getBean(FenceCounters.class).suspensionsRefused(),
+                        "the try delivered after its cancel was refused on the participant");
+            }
+        }
+        assertTrue(faults.rules().isEmpty(), "every armed fault fired");
+    }
+}

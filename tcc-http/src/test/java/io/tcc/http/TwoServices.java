@@ -1,0 +1,122 @@
+package io.tcc.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import io.tcc.fence.BranchKey;
+import io.tcc.fence.Fence;
+import io.tcc.fence.FenceRecord;
+import io.tcc.fence.FenceState;
+import io.tcc.global.BranchRecord;
+import io.tcc.global.Coordinator;
+import io.tcc.global.GlobalState;
+import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestDatabase;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two services, each a Spring Boot application with its own Tomcat on a loopback port and its own database, talking
+ * real, signed HTTP: the order service (initiator) and the inventory service (participant).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class TwoServices {
+
+    final JsonMapper json = JsonMapper.builder().build();
+    final HttpClient http = HttpClient.newHttpClient();
+    final RequestSigner signer = new RequestSigner(InventoryApp.SECRET);
+
+    TestDatabase inventoryDb;
+    TestDatabase orderDb;
+    ConfigurableApplicationContext inventory;
+    ConfigurableApplicationContext order;
+    String inventoryUrl;
+    String sku;
+
+    @BeforeAll
+    void startServices() {
+        inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "inventory").applySchema("fence.sql").run("tcc-test/stock.sql");
+        orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql");
+        inventory = start(InventoryApp.class, inventoryDb, "inventory");
+        inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
+        order = start(OrderApp.class, orderDb, "orders", "inventory.url=" + inventoryUrl);
+    }
+
+    private static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {
+        DataSource dataSource = new DelegatingDataSource(db.dataSource());
+        return new SpringApplicationBuilder(app)
+                .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,
+                        "spring.main.banner-mode=off")
+                .properties(properties)
+                .initializers(context -> {
+                    GenericApplicationContext generic = (GenericApplicationContext) context;
+                    generic.registerBean(DataSource.class, () -> dataSource);
+                    generic.registerBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
+                    generic.registerBean(JdbcTemplate.class, () -> new JdbcTemplate(dataSource));
+                })
+                .run();
+    }
+
+    @AfterAll
+    void stopServices() {
+        order.close();
+        inventory.close();
+        orderDb.close();
+        inventoryDb.close();
+    }
+
+    @BeforeEach
+    void newSku() {
+        sku = "sku-" + UUID.randomUUID();
+        inventoryDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+    }
+
+    int[] stock(String sku) {
+        return inventoryDb.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+    }
+
+    FenceRecord participantFence(String xid) {
+        return inventory.getBean(Fence.class).find(new BranchKey(xid, "1")).orElse(null);
+    }
+
+    int participantFenceRows() {
+        return inventoryDb.jdbc().queryForObject("SELECT COUNT(*) FROM tcc_fence", Integer.class);
+    }
+
+    OrderApp.Orders orders() {
+        return order.getBean(OrderApp.Orders.class);
+    }
+
+    Coordinator coordinator() {
+        return order.getBean(Coordinator.class);
+    }
+
+}
