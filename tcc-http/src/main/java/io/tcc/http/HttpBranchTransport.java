@@ -110,7 +110,9 @@ final class HttpBranchTransport {
                 return new CallResult(Outcome.UNKNOWN, null, what + "the participant answered 500 without acting");
             }
         }
-        return classifier.ofFailure(new HttpTimeoutException(what + "timed out"));
+        // classified by the same table as a real timeout; the detail says it was injected
+        CallResult observed = classifier.ofFailure(new HttpTimeoutException(what + "timed out"));
+        return new CallResult(observed.outcome(), observed.response(), what + observed.detail());
     }
 
     private static void pause(long millis) {

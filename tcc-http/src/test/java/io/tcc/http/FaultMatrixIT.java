@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -11,6 +12,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,6 +44,38 @@ class FaultMatrixIT extends TwoServices {
     void noFaults() {
         faults = order.getBean(FaultInjector.class);
         faults.clear();
+    }
+
+    @Test
+    void qaArmsAFaultOverTheAuthenticatedAdminEndpointOfTheRunningService() throws Exception {
+        String admin = "http://127.0.0.1:" + order.getEnvironment().getProperty("local.server.port") + FaultAdminEndpoint.PATH;
+        String rule = "{\"participant\":\"inventory\",\"action\":\"reserve-stock\",\"phase\":\"TRY\","
+                + "\"kind\":\"RESPONSE_LOST\",\"times\":1,\"probability\":1.0,\"delayMillis\":0}";
+        HttpRequest.Builder arm = HttpRequest.newBuilder(URI.create(admin)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(rule));
+
+        assertEquals(401, http.send(arm.build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "no token");
+        assertEquals(401, http.send(arm.header("Authorization", "Bearer wrong-token-of-some-length").build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertTrue(faults.rules().isEmpty());
+
+        HttpResponse<String> armed = http.send(HttpRequest.newBuilder(URI.create(admin)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + OrderApp.ADMIN_TOKEN).POST(HttpRequest.BodyPublishers.ofString(rule)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, armed.statusCode(), armed.body());
+        assertEquals(1, faults.rules().size());
+
+        RemoteBranchException e = assertThrows(RemoteBranchException.class, () -> orders().place(sku, 1));
+        assertTrue(e.result().detail().contains("RESPONSE_LOST"), e.result().detail());
+        assertArrayEquals(new int[] {10, 0, 0}, stock(sku), "the executed try was cancelled");
+    }
+
+    @Test
+    void aDisabledInjectorRefusesRulesFromTheApiAndTheEndpoint() {
+        FaultInjector production = FaultInjector.disabled();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> production.add(Rule.times(null, null, null, Kind.ERROR, 1)));
+        assertTrue(e.getMessage().contains("disabled"), e.getMessage());
     }
 
     static Stream<Arguments> faults() {

@@ -12,6 +12,8 @@ import io.tcc.annotation.Try;
 import io.tcc.context.TransactionContext;
 import io.tcc.global.Coordinator;
 import tools.jackson.databind.json.JsonMapper;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerResponse;
 
 /** The initiator service: an order method whose one branch is the remote inventory. */
 @Configuration(proxyBeanMethods = false)
@@ -55,6 +57,13 @@ class OrderApp {
     @Bean
     FaultInjector faultInjector() {
         return new FaultInjector(true, 42);
+    }
+
+    static final String ADMIN_TOKEN = "qa-admin-token-for-the-tests";
+
+    @Bean
+    RouterFunction<ServerResponse> faultAdmin(FaultInjector faults) {
+        return new FaultAdminEndpoint(faults, JsonMapper.builder().build(), ADMIN_TOKEN).routes();
     }
 
     @Bean

@@ -1,0 +1,80 @@
+package io.tcc.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Objects;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.RouterFunctions;
+import org.springframework.web.servlet.function.ServerRequest;
+import org.springframework.web.servlet.function.ServerResponse;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * QA's switch for a running initiator: {@code GET /tcc/admin/faults} lists the armed faults and how many were injected,
+ * {@code POST} arms one (a {@link FaultInjector.Rule} as JSON), {@code DELETE} disarms all. Every request needs
+ * {@code Authorization: Bearer <token>}; with fault injection disabled the endpoint answers 403 and arms nothing.
+ */
+public final class FaultAdminEndpoint {
+
+    public static final String PATH = "/tcc/admin/faults";
+
+    private final FaultInjector faults;
+    private final JsonMapper json;
+    private final byte[] token;
+
+    public FaultAdminEndpoint(FaultInjector faults, JsonMapper json, String token) {
+        this.faults = Objects.requireNonNull(faults, "faults");
+        this.json = Objects.requireNonNull(json, "json");
+        if (token == null || token.length() < 16) {
+            throw new IllegalArgumentException("the fault admin token must have at least 16 characters");
+        }
+        this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public RouterFunction<ServerResponse> routes() {
+        return RouterFunctions.route()
+                .GET(PATH, request -> guarded(request, () -> answer(200, Map.of("enabled", faults.enabled(),
+                        "rules", faults.rules(), "injected", faults.injected()))))
+                .POST(PATH, request -> guarded(request, () -> arm(request)))
+                .DELETE(PATH, request -> guarded(request, () -> {
+                    faults.clear();
+                    return answer(200, Map.of("rules", faults.rules()));
+                }))
+                .build();
+    }
+
+    private interface Action {
+        ServerResponse run() throws Exception;
+    }
+
+    private ServerResponse guarded(ServerRequest request, Action action) throws Exception {
+        String given = request.headers().firstHeader("Authorization");
+        if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+            return answer(401, Map.of("error", "a valid 'Authorization: Bearer <token>' header is required"));
+        }
+        if (!faults.enabled()) {
+            return answer(403, Map.of("error", "fault injection is disabled on this service; enable it with"
+                    + " tcc.http.faults.enabled=true on a test or staging service"));
+        }
+        return action.run();
+    }
+
+    private ServerResponse arm(ServerRequest request) throws Exception {
+        FaultInjector.Rule rule;
+        try {
+            rule = json.readValue(request.servletRequest().getInputStream(), FaultInjector.Rule.class);
+        } catch (JacksonException | IllegalArgumentException e) {
+            return answer(400, Map.of("error", "not a fault rule: " + e.getMessage()));
+        }
+        return answer(201, Map.of("id", faults.add(rule), "rule", rule));
+    }
+
+    private ServerResponse answer(int status, Object body) {
+        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).body(json.writeValueAsBytes(body));
+    }
+}
