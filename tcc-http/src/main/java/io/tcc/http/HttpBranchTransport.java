@@ -35,11 +35,11 @@ final class HttpBranchTransport {
     private final Retry phaseTwoRetry;
     private final FaultInjector faults;
 
-    HttpBranchTransport(String participant, HttpClient client, RequestSigner signer, OutcomeClassifier classifier,
+    HttpBranchTransport(String participant, RequestSigner signer, OutcomeClassifier classifier,
                         RemoteParticipantConfig config, FaultInjector faults) {
         this.participant = Objects.requireNonNull(participant, "participant");
         this.faults = Objects.requireNonNull(faults, "faults");
-        this.client = client;
+        this.client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
         this.signer = signer;
         this.classifier = classifier;
         this.config = config;

@@ -62,7 +62,8 @@ public final class ParticipantEndpoint {
     }
 
     public RouterFunction<ServerResponse> routes() {
-        return RouterFunctions.route().POST(TccHeaders.PATH_PREFIX + "{action}/{phase}", this::handle).build();
+        // only the three phases, so other paths under /tcc/ (the admin endpoints) stay free
+        return RouterFunctions.route().POST(TccHeaders.PATH_PREFIX + "{action}/{phase:try|confirm|cancel}", this::handle).build();
     }
 
     private ServerResponse handle(ServerRequest request) {

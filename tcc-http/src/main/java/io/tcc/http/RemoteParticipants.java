@@ -2,10 +2,10 @@ package io.tcc.http;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.net.http.HttpClient;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import io.tcc.annotation.Try;
 import io.tcc.context.Identifiers;
@@ -24,24 +24,23 @@ public final class RemoteParticipants {
     private final Coordinator coordinator;
     private final JsonMapper json;
     private final RequestSigner signer;
-    private final RemoteParticipantConfig config;
-    private final HttpClient client;
+    private final Function<String, RemoteParticipantConfig> configs;
     private final OutcomeClassifier classifier;
     private final Map<String, HttpBranchTransport> transports = new ConcurrentHashMap<>();
     private final FaultInjector faults;
 
     /**
-     * @param signer signs every call; null sends them unsigned (only for a participant that does not check)
-     * @param faults QA's fault points on these calls; {@link FaultInjector#disabled()} in production
+     * @param signer  signs every call; null sends them unsigned (only for a participant that does not check)
+     * @param configs the guards for each participant, by name
+     * @param faults  QA's fault points on these calls; {@link FaultInjector#disabled()} in production
      */
-    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer, RemoteParticipantConfig config,
-                              FaultInjector faults) {
+    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer,
+                              Function<String, RemoteParticipantConfig> configs, FaultInjector faults) {
         this.faults = Objects.requireNonNull(faults, "faults");
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.json = Objects.requireNonNull(json, "json");
         this.signer = signer;
-        this.config = Objects.requireNonNull(config, "config");
-        this.client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
+        this.configs = Objects.requireNonNull(configs, "configs");
         this.classifier = new OutcomeClassifier(json);
     }
 
@@ -63,7 +62,7 @@ public final class RemoteParticipants {
             }
         }
         HttpBranchTransport transport = transports.computeIfAbsent(name, n -> {
-            HttpBranchTransport created = new HttpBranchTransport(n, client, signer, classifier, config, faults);
+            HttpBranchTransport created = new HttpBranchTransport(n, signer, classifier, configs.apply(n), faults);
             coordinator.addParticipant(new HttpParticipant(created));
             return created;
         });

@@ -4,16 +4,15 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.web.servlet.function.RouterFunction;
-import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
-import io.tcc.participant.LocalParticipant;
-import tools.jackson.databind.json.JsonMapper;
 
-/** The participant service: stock, exposed through the framework's endpoints on its own server. */
+/**
+ * The participant service: stock. The framework serves its endpoints (auto-configured from tcc.http.* properties,
+ * see {@link TwoServices}); the service writes none.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableAutoConfiguration
 class InventoryApp {
@@ -53,10 +52,5 @@ class InventoryApp {
     @Bean
     Inventory inventory(JdbcTemplate jdbc) {
         return new Inventory(jdbc);
-    }
-
-    @Bean
-    RouterFunction<ServerResponse> tccRoutes(LocalParticipant participant) {
-        return new ParticipantEndpoint(participant, JsonMapper.builder().build(), new RequestSigner(SECRET), 16 * 1024).routes();
     }
 }

@@ -1,7 +1,5 @@
 package io.tcc.http;
 
-import java.time.Duration;
-
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -10,12 +8,11 @@ import org.springframework.context.annotation.Configuration;
 import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
 import io.tcc.context.TransactionContext;
-import io.tcc.global.Coordinator;
-import tools.jackson.databind.json.JsonMapper;
-import org.springframework.web.servlet.function.RouterFunction;
-import org.springframework.web.servlet.function.ServerResponse;
 
-/** The initiator service: an order method whose one branch is the remote inventory. */
+/**
+ * The initiator service: an order method whose one branch is the remote inventory. The client factory, the signing,
+ * the guards and the fault injection are auto-configured from tcc.http.* properties (see {@link TwoServices}).
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableAutoConfiguration
 class OrderApp {
@@ -54,24 +51,7 @@ class OrderApp {
         }
     }
 
-    @Bean
-    FaultInjector faultInjector() {
-        return new FaultInjector(true, 42);
-    }
-
     static final String ADMIN_TOKEN = "qa-admin-token-for-the-tests";
-
-    @Bean
-    RouterFunction<ServerResponse> faultAdmin(FaultInjector faults) {
-        return new FaultAdminEndpoint(faults, JsonMapper.builder().build(), ADMIN_TOKEN).routes();
-    }
-
-    @Bean
-    RemoteParticipants remoteParticipants(Coordinator coordinator, FaultInjector faults) {
-        RemoteParticipantConfig config = RemoteParticipantConfig.ofDefaults().withCallTimeout(Duration.ofMillis(500));
-        return new RemoteParticipants(coordinator, JsonMapper.builder().build(), new RequestSigner(InventoryApp.SECRET), config,
-                faults);
-    }
 
     @Bean
     InventoryClient inventoryClient(RemoteParticipants participants, @Value("${inventory.url}") String url) {

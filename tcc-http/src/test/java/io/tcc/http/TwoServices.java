@@ -64,9 +64,14 @@ abstract class TwoServices {
     void startServices() {
         inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "inventory").applySchema("fence.sql").run("tcc-test/stock.sql");
         orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql");
-        inventory = start(InventoryApp.class, inventoryDb, "inventory");
+        inventory = start(InventoryApp.class, inventoryDb, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
+                "tcc.http.participant.max-body-bytes=16384");
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
-        order = start(OrderApp.class, orderDb, "orders", "inventory.url=" + inventoryUrl);
+        order = start(OrderApp.class, orderDb, "orders", "inventory.url=" + inventoryUrl,
+                "tcc.http.signing.secret=" + InventoryApp.SECRET,
+                "tcc.http.remote.participants.inventory.call-timeout=500ms",
+                "tcc.http.faults.enabled=true", "tcc.http.faults.seed=42",
+                "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN);
     }
 
     private static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {

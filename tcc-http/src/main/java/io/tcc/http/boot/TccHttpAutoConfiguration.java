@@ -1,0 +1,87 @@
+package io.tcc.http.boot;
+
+import java.time.Clock;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerResponse;
+
+import io.tcc.global.Coordinator;
+import io.tcc.http.FaultAdminEndpoint;
+import io.tcc.http.FaultInjector;
+import io.tcc.http.ParticipantEndpoint;
+import io.tcc.http.RemoteParticipants;
+import io.tcc.http.RequestSigner;
+import io.tcc.participant.LocalParticipant;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * TCC over HTTP for a Boot application that has TCC on: a {@link RemoteParticipants} factory for its clients, the
+ * participant endpoints for its own actions, and, only when enabled, QA's fault injection and its admin endpoint.
+ * Requests are signed and checked unless {@code tcc.http.signing.enabled=false}.
+ */
+@AutoConfiguration(afterName = "io.tcc.spring.boot.TccAutoConfiguration")
+@ConditionalOnBean(Coordinator.class)
+@EnableConfigurationProperties(TccHttpProperties.class)
+public class TccHttpAutoConfiguration {
+
+    /** Its own mapper: the wire format must not change with the application's JSON settings. */
+    private static final JsonMapper WIRE_JSON = JsonMapper.builder().build();
+
+    private static RequestSigner signer(TccHttpProperties properties) {
+        TccHttpProperties.Signing signing = properties.getSigning();
+        if (!signing.isEnabled()) {
+            return null;
+        }
+        if (signing.getSecret() == null) {
+            throw new IllegalStateException("tcc.http.signing.secret is not set: set the secret initiators and participants"
+                    + " share (at least 16 bytes), or turn signing off with tcc.http.signing.enabled=false on a trusted network");
+        }
+        return new RequestSigner(signing.getSecret(), signing.getWindow(), Clock.systemUTC());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public FaultInjector tccFaultInjector(TccHttpProperties properties) {
+        return properties.getFaults().isEnabled() ? new FaultInjector(true, properties.getFaults().getSeed())
+                : FaultInjector.disabled();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public RemoteParticipants tccRemoteParticipants(Coordinator coordinator, TccHttpProperties properties,
+                                                    FaultInjector faults) {
+        return new RemoteParticipants(coordinator, WIRE_JSON, signer(properties), properties.getRemote()::forParticipant,
+                faults);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    static class Endpoints {
+
+        @Bean
+        @ConditionalOnBean(LocalParticipant.class)
+        @ConditionalOnProperty(prefix = "tcc.http.participant", name = "enabled", matchIfMissing = true)
+        RouterFunction<ServerResponse> tccParticipantRoutes(LocalParticipant participant, TccHttpProperties properties) {
+            return new ParticipantEndpoint(participant, WIRE_JSON, signer(properties),
+                    properties.getParticipant().getMaxBodyBytes()).routes();
+        }
+
+        @Bean
+        @ConditionalOnProperty(prefix = "tcc.http.faults", name = "enabled")
+        RouterFunction<ServerResponse> tccFaultAdminRoutes(FaultInjector faults, TccHttpProperties properties) {
+            if (properties.getFaults().getAdminToken() == null) {
+                throw new IllegalStateException("tcc.http.faults.enabled=true needs tcc.http.faults.admin-token"
+                        + " (at least 16 characters) to protect /tcc/admin/faults");
+            }
+            return new FaultAdminEndpoint(faults, WIRE_JSON, properties.getFaults().getAdminToken()).routes();
+        }
+    }
+}
