@@ -23,6 +23,13 @@ class OrderApp {
         String reserve(String sku, int quantity);
     }
 
+    /** A participant with a breaker of its own, pointed at a port where nothing listens. */
+    @RemoteParticipant("ledger")
+    public interface LedgerClient {
+        @Try("post-entry")
+        void post(String entry);
+    }
+
     public static class Orders {
         private final InventoryClient inventory;
         private volatile String lastXid;

@@ -115,6 +115,25 @@ class RemoteParticipantIT extends TwoServices {
         assertTrue(coordinator().branches(xid[0]).get(0).lastOutcome().contains("never sent"));
     }
 
+    @Test
+    void repeatedRefusalsOpenTheParticipantsCircuitAndItsNextCallIsNotSent() throws Exception {
+        OrderApp.LedgerClient ledger = order.getBean(RemoteParticipants.class)
+                .create(OrderApp.LedgerClient.class, "http://127.0.0.1:9");
+        io.tcc.global.TccTemplate template = order.getBean(io.tcc.global.TccTemplate.class);
+        List<String> details = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RemoteBranchException e = assertThrows(RemoteBranchException.class,
+                    () -> template.execute("ledger", java.time.Duration.ofSeconds(5), () -> {
+                        ledger.post("entry");
+                        return null;
+                    }));
+            assertEquals(Outcome.DEFINITE_FAILURE, e.result().outcome());
+            details.add(e.result().detail());
+        }
+        assertTrue(details.get(0).contains("connection refused"), details.toString());
+        assertTrue(details.get(2).contains("circuit breaker open"), details.toString());
+    }
+
     // --- the participant's endpoint, called directly ---
 
     private HttpResponse<String> post(String path, Map<String, String> headers, byte[] body) throws Exception {
