@@ -311,6 +311,11 @@ public final class Coordinator {
      * @return the state the transaction is in afterwards
      */
     public GlobalState drive(String xid, GlobalState decided, Instant deadline, List<BranchRecord> branches) {
+        return drive(xid, decided, deadline, branches, config.phaseTwoRetryDelay());
+    }
+
+    private GlobalState drive(String xid, GlobalState decided, Instant deadline, List<BranchRecord> branches,
+                              Duration retryDelay) {
         if (!decided.isDecided()) {
             throw new IllegalArgumentException(xid + " is " + decided + ": only a decided transaction has a phase two");
         }
@@ -360,7 +365,7 @@ public final class Coordinator {
             log.info("{} {}", xid, decided.finalState());
             return decided.finalState();
         }
-        inLogTransaction(c -> globalLog.postpone(c, xid, decided, config.phaseTwoRetryDelay()));
+        inLogTransaction(c -> globalLog.postpone(c, xid, decided, retryDelay));
         return decided;
     }
 
@@ -371,6 +376,14 @@ public final class Coordinator {
      * @return the transaction's state afterwards, or empty when the log has no such transaction
      */
     public Optional<GlobalState> redrive(String xid) {
+        return redrive(xid, attempts -> config.phaseTwoRetryDelay());
+    }
+
+    /**
+     * Like {@link #redrive(String)}, scheduling a failed attempt after {@code backoff.apply(attempts so far)}: recovery's
+     * exponential backoff.
+     */
+    public Optional<GlobalState> redrive(String xid, java.util.function.IntFunction<Duration> backoff) {
         Optional<GlobalRecord> found = find(xid);
         if (found.isEmpty()) {
             return Optional.empty();
@@ -383,7 +396,20 @@ public final class Coordinator {
             }
             state = decide(xid, GlobalState.CANCELLING);
         }
-        return Optional.of(drive(xid, state, tx.deadline(), branches(xid)));
+        return Optional.of(drive(xid, state, tx.deadline(), branches(xid), backoff.apply(tx.attempts() + 1)));
+    }
+
+    /** Recovery's view of the log: what is due now, claims on it, and the operator flag. */
+    public List<GlobalLog.Due> findDue(int limit) {
+        return inLogTransaction(c -> globalLog.findDue(c, limit));
+    }
+
+    public boolean claim(GlobalLog.Due due, Duration lease) {
+        return inLogTransaction(c -> globalLog.claim(c, due, lease));
+    }
+
+    public boolean flag(String xid, GlobalState state, String reason) {
+        return inLogTransaction(c -> globalLog.flag(c, xid, state, reason));
     }
 
     public Optional<GlobalRecord> find(String xid) {

@@ -132,6 +132,44 @@ public final class GlobalLog {
         }
     }
 
+    /** A transaction recovery should look at, with the {@code next_attempt_ms} it was seen with (for the claim). */
+    public record Due(String xid, long nextAttemptMs) {
+    }
+
+    /** Up to {@code limit} transactions whose next attempt is due by the database's clock, oldest first. */
+    public List<Due> findDue(Connection c, int limit) throws SQLException {
+        List<Due> due = new ArrayList<>(limit);
+        try (PreparedStatement ps = prepare(c, "find-due")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    due.add(new Due(rs.getString(1), rs.getLong(2)));
+                }
+            }
+        }
+        return due;
+    }
+
+    /** Claims a due transaction for {@code lease}; false when another daemon claimed or changed it first. */
+    public boolean claim(Connection c, Due due, Duration lease) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "claim")) {
+            ps.setLong(1, lease.toMillis());
+            ps.setString(2, due.xid());
+            ps.setLong(3, due.nextAttemptMs());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Flags a transaction for an operator; it keeps its state and is no longer due. */
+    public boolean flag(Connection c, String xid, GlobalState state, String reason) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "flag")) {
+            ps.setString(1, truncate(reason));
+            ps.setString(2, xid);
+            ps.setString(3, state.name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     public Optional<GlobalRecord> findGlobal(Connection c, String xid) throws SQLException {
         try (PreparedStatement ps = prepare(c, "find-global")) {
             ps.setString(1, xid);

@@ -47,3 +47,21 @@ FROM ${global} WHERE xid = ?
 -- name: find-branches
 SELECT xid, branch_id, participant, action, endpoint, state, last_outcome, created_at, updated_at
 FROM ${branch} WHERE xid = ? ORDER BY created_at, branch_id
+
+-- name: find-due
+-- What recovery should look at now: an index range over idx_tcc_global_due; finished and flagged rows have NULL here.
+SELECT xid, next_attempt_ms FROM ${global}
+WHERE next_attempt_ms <= ${now_ms}
+ORDER BY next_attempt_ms
+LIMIT ?
+
+-- name: claim
+-- A lease: moving next_attempt_ms ahead hides the row from every other daemon's scan until the lease ends; the
+-- compare on the value this daemon saw means exactly one of several claiming at once wins.
+UPDATE ${global} SET next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
+WHERE xid = ? AND next_attempt_ms = ?
+
+-- name: flag
+-- Hands a transaction to an operator: it keeps its state and leaves recovery's scan.
+UPDATE ${global} SET needs_operator = TRUE, operator_reason = ?, next_attempt_ms = NULL, updated_at = ${now}
+WHERE xid = ? AND state = ?

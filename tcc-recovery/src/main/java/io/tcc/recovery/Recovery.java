@@ -1,0 +1,118 @@
+package io.tcc.recovery;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import io.github.resilience4j.core.IntervalFunction;
+import io.tcc.context.TransactionContext;
+import io.tcc.global.BranchRecord;
+import io.tcc.global.BranchState;
+import io.tcc.global.Coordinator;
+import io.tcc.global.GlobalLog;
+import io.tcc.global.GlobalRecord;
+import io.tcc.global.GlobalState;
+
+/**
+ * One daemon's work: find the transactions that are due, claim each (so no other daemon drives it at the same time),
+ * drive it with the initiator's own code, and back off or flag it. A TRYING transaction is due only once its deadline
+ * plus the recovery margin passed, and is then decided CANCEL first. Only definite results change state.
+ *
+ * <p>The cost of a pass follows what is due, not the size of the log: the scan is an index range with a limit.
+ */
+public final class Recovery {
+
+    private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+
+    /** What one pass did. */
+    public record Pass(int due, int claimed, int finished, int postponed, int flagged) {
+    }
+
+    private final Coordinator coordinator;
+    private final RecoveryConfig config;
+    private final RecoveryListener listener;
+    private final IntFunction<Duration> backoff;
+
+    public Recovery(Coordinator coordinator, RecoveryConfig config, RecoveryListener listener) {
+        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+        this.config = Objects.requireNonNull(config, "config");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        IntervalFunction interval = IntervalFunction.ofExponentialRandomBackoff(config.initialBackoff(), 2.0, 0.5,
+                config.maxBackoff());
+        this.backoff = attempt -> Duration.ofMillis(interval.apply(attempt));
+    }
+
+    public RecoveryConfig config() {
+        return config;
+    }
+
+    /** Claims and drives up to one batch of due transactions. */
+    public Pass runOnce() {
+        List<GlobalLog.Due> due = coordinator.findDue(config.batchSize());
+        int claimed = 0;
+        int finished = 0;
+        int postponed = 0;
+        int flagged = 0;
+        for (GlobalLog.Due candidate : due) {
+            if (!coordinator.claim(candidate, config.lease())) {
+                continue; // another daemon has it
+            }
+            claimed++;
+            try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, candidate.xid())) {
+                switch (drive(candidate.xid())) {
+                    case FINISHED -> finished++;
+                    case POSTPONED -> postponed++;
+                    case FLAGGED -> flagged++;
+                }
+            }
+        }
+        return new Pass(due.size(), claimed, finished, postponed, flagged);
+    }
+
+    private enum Result { FINISHED, POSTPONED, FLAGGED }
+
+    private Result drive(String xid) {
+        GlobalState state;
+        try {
+            state = coordinator.redrive(xid, backoff).orElse(GlobalState.CANCELLED);
+        } catch (RuntimeException e) {
+            // the log itself failed: the claim's lease runs out and the transaction is due again
+            log.warn("recovery of {} failed ({}); it is due again when its lease ends", xid, e.toString());
+            return Result.POSTPONED;
+        }
+        if (state.isFinished()) {
+            listener.onFinished(xid, state);
+            return Result.FINISHED;
+        }
+        Optional<GlobalRecord> record = coordinator.find(xid);
+        int attempts = record.map(GlobalRecord::attempts).orElse(0);
+        if (attempts < config.maxAttempts()) {
+            listener.onPostponed(xid, state, attempts);
+            return Result.POSTPONED;
+        }
+        String reason = lastOutcomes(xid);
+        if (coordinator.flag(xid, state, reason)) {
+            log.error("{} is flagged for an operator after {} attempts, still {}: {}. Check the participants named here,"
+                    + " then retry it or resolve it by hand", xid, attempts, state, reason);
+            listener.onFlagged(xid, state, attempts, reason);
+        }
+        return Result.FLAGGED;
+    }
+
+    private String lastOutcomes(String xid) {
+        List<BranchRecord> pending = coordinator.branches(xid).stream()
+                .filter(b -> b.state() == BranchState.REGISTERED).toList();
+        if (pending.isEmpty()) {
+            return "no branch is pending, but the transaction did not finish";
+        }
+        return pending.stream().map(b -> "branch " + b.branchId() + " (" + b.participant() + " " + b.action() + "): "
+                + (b.lastOutcome() == null ? "no answer recorded" : b.lastOutcome())).collect(Collectors.joining("; "));
+    }
+}

@@ -1,0 +1,10 @@
+package io.tcc.recovery;
+
+import io.tcc.test.DatabaseKind;
+
+class MysqlRecoveryIT extends RecoveryTests {
+    @Override
+    DatabaseKind kind() {
+        return DatabaseKind.MYSQL;
+    }
+}

@@ -1,0 +1,256 @@
+package io.tcc.recovery;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+import io.tcc.context.TransactionContext;
+import io.tcc.fence.Fence;
+import io.tcc.fence.FenceConfig;
+import io.tcc.fence.FenceListener;
+import io.tcc.global.Coordinator;
+import io.tcc.global.CoordinatorConfig;
+import io.tcc.global.CrashPoints;
+import io.tcc.global.GlobalRecord;
+import io.tcc.global.GlobalState;
+import io.tcc.participant.ActionDescriptor;
+import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.JavaSerializationCodec;
+import io.tcc.participant.LocalParticipant;
+import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestDatabase;
+
+/**
+ * Recovery on a real database. The initiator and every daemon are wired afresh over the same databases, as separate
+ * processes would be: what they share is only what the logs hold.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RecoveryTests {
+
+    private TestDatabase logDb;
+    private TestDatabase participantDb;
+    private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
+    private String sku;
+
+    abstract DatabaseKind kind();
+
+    /** One process: a participant, its fence, a coordinator over the shared log. */
+    private record Node(Coordinator coordinator, TrackedStock stock, ActionDescriptor reserve) {
+    }
+
+    private Node node() {
+        DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDb.dataSource());
+        Fence fence = new Fence(participantDb.dataSource(), participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
+        TrackedStock stock = new TrackedStock(new JdbcTemplate(participantDb.dataSource()));
+        ActionRegistry registry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        registry.register(stock, TrackedStock.class);
+        CoordinatorConfig config = CoordinatorConfig.custom().recoveryMargin(Duration.ofMillis(1))
+                .phaseTwoRetryDelay(Duration.ofMillis(100)).build();
+        Coordinator coordinator = new Coordinator(logDb.dataSource(), new DataSourceTransactionManager(logDb.dataSource()),
+                config, new LocalParticipant(fence, registry, new JavaSerializationCodec()), (point, xid) -> {
+                    if (point == crashAt.get()) {
+                        throw new CrashPoints.SimulatedCrash(point, xid);
+                    }
+                });
+        return new Node(coordinator, stock, registry.forAction("reserve-stock"));
+    }
+
+    private static Recovery recovery(Node node, int maxAttempts, RecoveryListener listener) {
+        return new Recovery(node.coordinator(), new RecoveryConfig(100, Duration.ofSeconds(30), maxAttempts,
+                Duration.ofMillis(20), Duration.ofMillis(200)), listener);
+    }
+
+    @BeforeAll
+    void createDatabases() {
+        logDb = TestDatabase.create(kind(), "recovery_log").applySchema("global.sql").applySchema("quartz.sql");
+        participantDb = TestDatabase.create(kind(), "recovery_part").applySchema("fence.sql").run("tcc-test/stock.sql");
+    }
+
+    @AfterAll
+    void dropDatabases() {
+        logDb.close();
+        participantDb.close();
+    }
+
+    @BeforeEach
+    void newSku() {
+        sku = "sku-" + UUID.randomUUID();
+        participantDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 5000, 0, 0)", sku);
+        crashAt.set(null);
+    }
+
+    /** Runs a transaction of {@code branches} tries on an initiator that dies at {@code point}; returns its xid. */
+    private String crashed(Node initiator, CrashPoints.Point point, Duration timeout, int branches) {
+        crashAt.set(point);
+        AtomicReference<String> xid = new AtomicReference<>();
+        assertThrows(CrashPoints.SimulatedCrash.class, () -> initiator.coordinator().execute("crash", timeout, () -> {
+            xid.set(TransactionContext.current().xid());
+            for (int i = 0; i < branches; i++) {
+                Object[] args = {sku, 1};
+                initiator.coordinator().tryLocal(initiator.reserve(), args, () -> {
+                    try {
+                        return initiator.reserve().tryMethod().invoke(initiator.stock(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+            }
+            return null;
+        }));
+        crashAt.set(null);
+        return xid.get();
+    }
+
+    private int[] stock() {
+        return participantDb.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+    }
+
+    private static void drain(Recovery recovery, Coordinator coordinator, List<String> xids) throws InterruptedException {
+        for (int i = 0; i < 100 && !xids.stream().allMatch(x -> coordinator.find(x).orElseThrow().state().isFinished()); i++) {
+            recovery.runOnce();
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aFreshRecoveryFinishesInitiatorsThatDiedAtEveryPoint() throws Exception {
+        Node initiator = node();
+        String registered = crashed(initiator, CrashPoints.Point.AFTER_BRANCH_REGISTERED, Duration.ofMillis(300), 1);
+        String tried = crashed(initiator, CrashPoints.Point.BEFORE_DECISION, Duration.ofMillis(300), 1);
+        String decided = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        String halfway = crashed(initiator, CrashPoints.Point.AFTER_FIRST_PHASE_TWO, Duration.ofSeconds(30), 2);
+        // registered: its try never ran; tried and decided: one unit frozen each; halfway: one sold, one frozen
+        assertArrayEquals(new int[] {4996, 3, 1}, stock(), "what the dead initiators left behind");
+
+        Node daemon = node(); // a new process: nothing in memory from the initiator
+        drain(recovery(daemon, 10, RecoveryListener.NONE), daemon.coordinator(), List.of(registered, tried, decided, halfway));
+
+        Map<String, GlobalState> expected = Map.of(registered, GlobalState.CANCELLED, tried, GlobalState.CANCELLED,
+                decided, GlobalState.CONFIRMED, halfway, GlobalState.CONFIRMED);
+        expected.forEach((xid, state) -> assertEquals(state, daemon.coordinator().find(xid).orElseThrow().state(), xid));
+        assertArrayEquals(new int[] {4997, 0, 3}, stock(), "the tried one released, the decided ones sold, nothing frozen");
+    }
+
+    @Test
+    void twoDaemonsOverAThousandPendingTransactionsNeverDriveOneAtOnce() throws Exception {
+        Node initiator = node();
+        List<String> pending = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            pending.add(crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(60), 1));
+        }
+        Thread.sleep(150); // their phase two falls due
+
+        Node first = node();
+        Node second = node();
+        Map<String, Integer> claimedBy = new ConcurrentHashMap<>();
+        ExecutorService daemons = Executors.newFixedThreadPool(2);
+        long started = System.nanoTime();
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (Node daemon : List.of(first, second)) {
+                Recovery recovery = recovery(daemon, 10, new RecoveryListener() {
+                    @Override
+                    public void onFinished(String xid, GlobalState state) {
+                        claimedBy.merge(daemon == first ? "first" : "second", 1, Integer::sum);
+                    }
+                });
+                runs.add(daemons.submit(() -> {
+                    int idle = 0;
+                    while (idle < 3) {
+                        idle = recovery.runOnce().due() == 0 ? idle + 1 : 0;
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> run : runs) {
+                run.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            daemons.shutdownNow();
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        for (String xid : pending) {
+            assertEquals(GlobalState.CONFIRMED, first.coordinator().find(xid).orElseThrow().state(), xid);
+        }
+        Map<String, java.util.concurrent.atomic.AtomicInteger> calls = new ConcurrentHashMap<>(first.stock().confirms);
+        second.stock().confirms.forEach((k, v) -> calls.merge(k, v, (a, b) -> new java.util.concurrent.atomic.AtomicInteger(a.get() + b.get())));
+        assertEquals(1000, calls.size());
+        assertTrue(calls.values().stream().allMatch(c -> c.get() == 1), "each confirm reached the participant once");
+        assertEquals(0, first.stock().overlaps.get() + second.stock().overlaps.get(), "no confirm ran twice at once");
+        assertArrayEquals(new int[] {4000, 0, 1000}, stock());
+        System.out.printf("recovery | %s | 2 daemons, 1000 pending transactions | finished by each %s | %d ms%n",
+                kind(), claimedBy, millis);
+    }
+
+    @Test
+    void aTransactionThatKeepsFailingIsFlaggedForAnOperatorAndKeepsItsState() throws Exception {
+        Node initiator = node();
+        String xid = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        Node daemon = node();
+        daemon.stock().failConfirms.set(true);
+        List<String> flagged = new ArrayList<>();
+        Recovery recovery = recovery(daemon, 3, new RecoveryListener() {
+            @Override
+            public void onFlagged(String x, GlobalState state, int attempts, String reason) {
+                flagged.add(x + " " + state + " " + attempts + " " + reason);
+            }
+        });
+
+        for (int i = 0; i < 100 && flagged.isEmpty(); i++) {
+            recovery.runOnce();
+            Thread.sleep(30);
+        }
+
+        assertEquals(1, flagged.size(), flagged.toString());
+        GlobalRecord tx = daemon.coordinator().find(xid).orElseThrow();
+        assertEquals(GlobalState.CONFIRMING, tx.state(), "nothing is guessed: it stays a confirm");
+        assertTrue(tx.needsOperator());
+        assertTrue(tx.operatorReason().contains("simulated outage"), tx.operatorReason());
+        assertNull(tx.nextAttempt(), "no longer due: an operator takes over");
+        assertTrue(daemon.coordinator().findDue(1000).stream().noneMatch(d -> d.xid().equals(xid)));
+        assertArrayEquals(new int[] {4999, 1, 0}, stock());
+    }
+
+    @Test
+    void theClusteredQuartzSchedulerRunsRecoveryFromItsJdbcJobStore() throws Exception {
+        String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        Node daemon = node();
+        try (RecoveryScheduler scheduler = RecoveryScheduler.start(logDb.dataSource(), recovery(daemon, 10, RecoveryListener.NONE),
+                Duration.ofMillis(200), "node-1")) {
+            for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().state().isFinished(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(scheduler.scheduler().getMetaData().isJobStoreClustered());
+            assertEquals(1, logDb.jdbc().queryForObject(
+                    "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?", Integer.class,
+                    RecoveryScheduler.SCHEDULER_NAME, "node-1"), "the node checked in to the cluster");
+        }
+        assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state());
+        assertArrayEquals(new int[] {4999, 0, 1}, stock());
+    }
+}
