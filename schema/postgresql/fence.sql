@@ -2,7 +2,7 @@
 -- One row per (xid, branch) that reached this participant. Apply it in the schema that holds the
 -- business tables: the fence row commits in the same local transaction as the business SQL.
 --
--- Times are written by the database's own clock (clock_timestamp()), so the deadline check and the
+-- Times are written by the database's own clock (statement_timestamp()), so the deadline check and the
 -- cleanup's age test read one clock. deadline_ms comes from the initiator with the xid: epoch milliseconds.
 CREATE TABLE IF NOT EXISTS tcc_fence (
   xid          VARCHAR(128) NOT NULL,

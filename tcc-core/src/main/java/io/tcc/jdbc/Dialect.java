@@ -48,7 +48,8 @@ public enum Dialect {
     },
 
     /** PostgreSQL 13+. */
-    POSTGRESQL("postgresql", "clock_timestamp()", "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT") {
+    // statement_timestamp() is stable, so comparisons with it can be index conditions (clock_timestamp() cannot)
+    POSTGRESQL("postgresql", "statement_timestamp()", "(EXTRACT(EPOCH FROM statement_timestamp()) * 1000)::BIGINT") {
         @Override
         public boolean isDuplicateKey(SQLException e) {
             return "23505".equals(e.getSQLState());

@@ -38,7 +38,7 @@ class DialectTest {
         Map<String, String> postgres = Dialect.POSTGRESQL.statements("global.sql", Map.of("global", "g", "branch", "b"));
         assertEquals(mysql.keySet(), postgres.keySet());
         assertTrue(mysql.get("decide-confirm").contains("UTC_TIMESTAMP(6)"), mysql.get("decide-confirm"));
-        assertTrue(postgres.get("decide-confirm").contains("clock_timestamp()"), postgres.get("decide-confirm"));
+        assertTrue(postgres.get("decide-confirm").contains("statement_timestamp()"), postgres.get("decide-confirm"));
         mysql.values().forEach(sql -> assertFalse(sql.contains("${"), sql));
     }
 

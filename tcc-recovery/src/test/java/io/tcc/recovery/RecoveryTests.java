@@ -237,6 +237,46 @@ abstract class RecoveryTests {
     }
 
     @Test
+    void theDueScanReadsAnIndexRangeAmongAHundredThousandFinishedRows() throws Exception {
+        try (TestDatabase big = TestDatabase.create(kind(), "recovery_scan").applySchema("global.sql")) {
+            JdbcTemplate jdbc = big.jdbc();
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 0; i < 100_000; i++) {
+                rows.add(new Object[] {"done-" + i, i % 2 == 0 ? "CONFIRMED" : "CANCELLED"});
+                if (rows.size() == 5_000) {
+                    insertFinished(jdbc, rows);
+                    rows.clear();
+                }
+            }
+            jdbc.update("INSERT INTO tcc_global (xid, state, deadline_ms, attempts, next_attempt_ms, needs_operator,"
+                    + " created_at, updated_at) VALUES ('due-1', 'CONFIRMING', 0, 1, 0, FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+            jdbc.execute(kind() == DatabaseKind.MYSQL ? "ANALYZE TABLE tcc_global" : "ANALYZE tcc_global");
+
+            String findDue = io.tcc.jdbc.Dialect.valueOf(kind().name()).statements("global.sql",
+                    Map.of("global", "tcc_global", "branch", "tcc_branch")).get("find-due").replace("?", "100");
+            List<String> plan = jdbc.query("EXPLAIN " + findDue, (rs, n) -> {
+                StringBuilder row = new StringBuilder();
+                for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
+                    row.append(rs.getMetaData().getColumnLabel(c)).append('=').append(rs.getString(c)).append(' ');
+                }
+                return row.toString();
+            });
+            System.out.printf("recovery | %s | EXPLAIN find-due over 100,000 finished rows: %s%n", kind(), plan);
+            String text = String.join(" ", plan);
+            assertTrue(text.contains("idx_tcc_global_due"), "the scan uses the due index: " + text);
+            assertTrue(!text.contains("type=ALL") && !text.contains("Seq Scan"), "no table scan: " + text);
+            assertTrue(kind() == DatabaseKind.MYSQL ? text.contains("type=range") : text.contains("Index Cond"),
+                    "the clock comparison is the index range itself, not a filter over every open row: " + text);
+            assertEquals(1, jdbc.queryForList(findDue).size(), "exactly the one due transaction");
+        }
+    }
+
+    private static void insertFinished(JdbcTemplate jdbc, List<Object[]> rows) {
+        jdbc.batchUpdate("INSERT INTO tcc_global (xid, state, deadline_ms, attempts, next_attempt_ms, needs_operator,"
+                + " created_at, updated_at) VALUES (?, ?, 0, 0, NULL, FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", rows);
+    }
+
+    @Test
     void theClusteredQuartzSchedulerRunsRecoveryFromItsJdbcJobStore() throws Exception {
         String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         Node daemon = node();
