@@ -412,6 +412,25 @@ public final class Coordinator {
         return inLogTransaction(c -> globalLog.flag(c, xid, state, reason));
     }
 
+    /** Operators' view: see {@link GlobalLog#list}. */
+    public List<GlobalRecord> list(GlobalState state, boolean flaggedOnly, Duration olderThan, int limit) {
+        return inLogTransaction(c -> globalLog.list(c, state, flaggedOnly, olderThan, limit));
+    }
+
+    public boolean retryNow(String xid) {
+        return inLogTransaction(c -> globalLog.retryNow(c, xid));
+    }
+
+    /** Records an operator's reason on a transaction still in {@code state}, clears its flag and makes it due now. */
+    public boolean resolve(String xid, GlobalState state, String reason) {
+        return inLogTransaction(c -> globalLog.resolve(c, xid, state, reason));
+    }
+
+    /** Decides CANCEL for a TRYING transaction now (an operator's call, whatever the deadline); the winner is returned. */
+    public GlobalState decideCancel(String xid) {
+        return decide(xid, GlobalState.CANCELLING);
+    }
+
     public Optional<GlobalRecord> find(String xid) {
         return inLogTransaction(c -> globalLog.findGlobal(c, xid));
     }

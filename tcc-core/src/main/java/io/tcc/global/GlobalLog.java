@@ -174,17 +174,59 @@ public final class GlobalLog {
         try (PreparedStatement ps = prepare(c, "find-global")) {
             ps.setString(1, xid);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                long next = rs.getLong("next_attempt_ms");
-                Instant nextAttempt = rs.wasNull() ? null : Instant.ofEpochMilli(next);
-                return Optional.of(new GlobalRecord(rs.getString("xid"), parse(GlobalState.class, rs.getString("state"), xid),
-                        rs.getString("name"), Instant.ofEpochMilli(rs.getLong("deadline_ms")), rs.getInt("attempts"),
-                        nextAttempt, rs.getBoolean("needs_operator"), rs.getString("operator_reason"),
-                        dialect.timestamp(rs, "created_at"), dialect.timestamp(rs, "updated_at")));
+                return rs.next() ? Optional.of(readGlobal(rs)) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * For operators: transactions in {@code state} (null for any), only flagged ones if asked, created at least
+     * {@code olderThan} ago, oldest first.
+     */
+    public List<GlobalRecord> list(Connection c, GlobalState state, boolean flaggedOnly, Duration olderThan, int limit)
+            throws SQLException {
+        List<GlobalRecord> found = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "list")) {
+            ps.setString(1, state == null ? null : state.name());
+            ps.setString(2, state == null ? null : state.name());
+            ps.setBoolean(3, flaggedOnly);
+            ps.setLong(4, olderThan.toSeconds());
+            ps.setInt(5, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(readGlobal(rs));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Clears the flag and makes an unfinished transaction due now; false when it is finished or absent. */
+    public boolean retryNow(Connection c, String xid) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "retry-now")) {
+            ps.setString(1, xid);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Records an operator's reason, clears the flag and makes the transaction due now, if it is still in {@code state}. */
+    public boolean resolve(Connection c, String xid, GlobalState state, String reason) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "resolve")) {
+            ps.setString(1, truncate(reason));
+            ps.setString(2, xid);
+            ps.setString(3, state.name());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private GlobalRecord readGlobal(ResultSet rs) throws SQLException {
+        String xid = rs.getString("xid");
+        long next = rs.getLong("next_attempt_ms");
+        Instant nextAttempt = rs.wasNull() ? null : Instant.ofEpochMilli(next);
+        return new GlobalRecord(xid, parse(GlobalState.class, rs.getString("state"), xid), rs.getString("name"),
+                Instant.ofEpochMilli(rs.getLong("deadline_ms")), rs.getInt("attempts"), nextAttempt,
+                rs.getBoolean("needs_operator"), rs.getString("operator_reason"), dialect.timestamp(rs, "created_at"),
+                dialect.timestamp(rs, "updated_at"));
     }
 
     public List<BranchRecord> findBranches(Connection c, String xid) throws SQLException {

@@ -27,7 +27,8 @@ import javax.sql.DataSource;
 public enum Dialect {
 
     /** MySQL 8 and MariaDB 10.11+ (InnoDB). */
-    MYSQL("mysql", "UTC_TIMESTAMP(3)", "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)") {
+    MYSQL("mysql", "UTC_TIMESTAMP(3)", "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)",
+            "(UTC_TIMESTAMP(3) - INTERVAL ? SECOND)") {
         @Override
         public boolean isDuplicateKey(SQLException e) {
             // 1062 ER_DUP_ENTRY, 1586 ER_DUP_ENTRY_WITH_KEY_NAME; SQLState 23000 alone also means NOT NULL etc.
@@ -49,7 +50,8 @@ public enum Dialect {
 
     /** PostgreSQL 13+. */
     // statement_timestamp() is stable, so comparisons with it can be index conditions (clock_timestamp() cannot)
-    POSTGRESQL("postgresql", "statement_timestamp()", "(EXTRACT(EPOCH FROM statement_timestamp()) * 1000)::BIGINT") {
+    POSTGRESQL("postgresql", "statement_timestamp()", "(EXTRACT(EPOCH FROM statement_timestamp()) * 1000)::BIGINT",
+            "(statement_timestamp() - make_interval(secs => ?))") {
         @Override
         public boolean isDuplicateKey(SQLException e) {
             return "23505".equals(e.getSQLState());
@@ -74,15 +76,18 @@ public enum Dialect {
     private final String folder;
     private final String now;
     private final String nowMillis;
+    private final String secondsAgo;
 
     /**
-     * @param now       the database's clock as a timestamp column value (UTC on MySQL, where columns have no zone)
-     * @param nowMillis the same clock in epoch milliseconds, compared with deadlines
+     * @param now        the database's clock as a timestamp column value (UTC on MySQL, where columns have no zone)
+     * @param nowMillis  the same clock in epoch milliseconds, compared with deadlines
+     * @param secondsAgo the clock minus a number of seconds given as a parameter
      */
-    Dialect(String folder, String now, String nowMillis) {
+    Dialect(String folder, String now, String nowMillis, String secondsAgo) {
         this.folder = folder;
         this.now = now;
         this.nowMillis = nowMillis;
+        this.secondsAgo = secondsAgo;
     }
 
     /** True when the exception reports a unique-key violation. */
@@ -122,8 +127,9 @@ public enum Dialect {
     }
 
     /**
-     * Loads the named statements of one SQL file ({@code -- name: x} starts each). {@code ${now}} and
-     * {@code ${now_ms}} become this database's clock; every other {@code ${name}} is replaced from {@code tables}.
+     * Loads the named statements of one SQL file ({@code -- name: x} starts each). {@code ${now}}, {@code ${now_ms}} and
+     * {@code ${seconds_ago}} (taking one parameter) become this database's clock; every other {@code ${name}} is replaced
+     * from {@code tables}.
      */
     public Map<String, String> statements(String file, Map<String, String> tables) {
         tables.forEach((key, table) -> {
@@ -165,7 +171,7 @@ public enum Dialect {
 
     private String clean(String sql, Map<String, String> tables) {
         String result = sql.replaceAll("(?m)^\\s*--.*$", "").trim().replaceAll("\\s+", " ")
-                .replace("${now_ms}", nowMillis).replace("${now}", now);
+                .replace("${now_ms}", nowMillis).replace("${seconds_ago}", secondsAgo).replace("${now}", now);
         for (Map.Entry<String, String> table : tables.entrySet()) {
             result = result.replace("${" + table.getKey() + "}", table.getValue());
         }

@@ -65,3 +65,21 @@ WHERE xid = ? AND next_attempt_ms = ?
 -- Hands a transaction to an operator: it keeps its state and leaves recovery's scan.
 UPDATE ${global} SET needs_operator = TRUE, operator_reason = ?, next_attempt_ms = NULL, updated_at = ${now}
 WHERE xid = ? AND state = ?
+
+-- name: list
+-- For operators: optionally one state (NULL for any), only flagged ones, only those older than some seconds.
+SELECT xid, state, name, deadline_ms, attempts, next_attempt_ms, needs_operator, operator_reason, created_at, updated_at
+FROM ${global}
+WHERE (? IS NULL OR state = ?) AND (? = FALSE OR needs_operator = TRUE) AND created_at <= ${seconds_ago}
+ORDER BY created_at
+LIMIT ?
+
+-- name: retry-now
+-- Clears the flag and makes an unfinished transaction due at once.
+UPDATE ${global} SET needs_operator = FALSE, next_attempt_ms = ${now_ms}, updated_at = ${now}
+WHERE xid = ? AND state IN ('TRYING', 'CONFIRMING', 'CANCELLING')
+
+-- name: resolve
+-- An operator's decision, with the reason kept on the row; the transaction is due at once.
+UPDATE ${global} SET needs_operator = FALSE, operator_reason = ?, next_attempt_ms = ${now_ms}, updated_at = ${now}
+WHERE xid = ? AND state = ?

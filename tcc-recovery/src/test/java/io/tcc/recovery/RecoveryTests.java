@@ -237,6 +237,55 @@ abstract class RecoveryTests {
     }
 
     @Test
+    void anOperatorListsAFlaggedTransactionAndResolvesItWithAReasonKeptOnTheRow() throws Exception {
+        Node initiator = node();
+        String xid = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        Node daemon = node();
+        daemon.stock().failConfirms.set(true);
+        Recovery recovery = recovery(daemon, 2, RecoveryListener.NONE);
+        for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().needsOperator(); i++) {
+            recovery.runOnce();
+            Thread.sleep(30);
+        }
+        Operations operations = new Operations(daemon.coordinator());
+
+        assertTrue(operations.list(null, true, Duration.ZERO, 100).stream().anyMatch(t -> t.xid().equals(xid)));
+        assertTrue(operations.list(GlobalState.CONFIRMED, true, Duration.ZERO, 100).stream().noneMatch(t -> t.xid().equals(xid)));
+        assertTrue(operations.list(null, true, Duration.ofHours(1), 100).stream().noneMatch(t -> t.xid().equals(xid)),
+                "not an hour old yet");
+        Operations.TransactionView view = operations.show(xid).orElseThrow();
+        assertTrue(view.transaction().attempts() >= 2);
+        assertTrue(view.branches().get(0).lastOutcome().contains("simulated outage"), view.branches().get(0).lastOutcome());
+
+        assertThrows(io.tcc.BadInputException.class, () -> operations.resolve(xid, Operations.Resolution.CONFIRM_ALL, " "));
+        OperatorActionRefusedException refused = assertThrows(OperatorActionRefusedException.class,
+                () -> operations.resolve(xid, Operations.Resolution.CANCEL_ALL, "give up"));
+        assertTrue(refused.getMessage().contains("never cancelled"), refused.getMessage());
+
+        daemon.stock().failConfirms.set(false); // the participant was repaired
+        assertEquals(GlobalState.CONFIRMED,
+                operations.resolve(xid, Operations.Resolution.CONFIRM_ALL, "inventory DB restored from replica, ticket OPS-42"));
+        GlobalRecord resolved = daemon.coordinator().find(xid).orElseThrow();
+        assertEquals("operator CONFIRM_ALL: inventory DB restored from replica, ticket OPS-42", resolved.operatorReason());
+        assertTrue(!resolved.needsOperator());
+        assertArrayEquals(new int[] {4999, 0, 1}, stock());
+        assertThrows(OperatorActionRefusedException.class, () -> operations.retryNow(xid), "finished: nothing to retry");
+    }
+
+    @Test
+    void anOperatorCancelsAStuckUndecidedTransaction() {
+        Node initiator = node();
+        String xid = crashed(initiator, CrashPoints.Point.BEFORE_DECISION, Duration.ofSeconds(60), 1);
+        Operations operations = new Operations(node().coordinator());
+
+        assertThrows(OperatorActionRefusedException.class,
+                () -> operations.resolve(xid, Operations.Resolution.CONFIRM_ALL, "looks fine"), "its tries' outcome is not known");
+        assertEquals(GlobalState.CANCELLED,
+                operations.resolve(xid, Operations.Resolution.CANCEL_ALL, "initiator host lost, customer informed"));
+        assertArrayEquals(new int[] {5000, 0, 0}, stock());
+    }
+
+    @Test
     void theDueScanReadsAnIndexRangeAmongAHundredThousandFinishedRows() throws Exception {
         try (TestDatabase big = TestDatabase.create(kind(), "recovery_scan").applySchema("global.sql")) {
             JdbcTemplate jdbc = big.jdbc();
