@@ -19,6 +19,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.Fence;
@@ -42,6 +47,7 @@ import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Recovery on a real database. The initiator and every daemon are wired afresh over the same databases, as separate
@@ -270,6 +276,51 @@ abstract class RecoveryTests {
         assertTrue(!resolved.needsOperator());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());
         assertThrows(OperatorActionRefusedException.class, () -> operations.retryNow(xid), "finished: nothing to retry");
+    }
+
+    @Test
+    void theOperatorEndpointsNeedTheTokenAndAnswerJson() throws Exception {
+        Node initiator = node();
+        String xid = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        Node daemon = node();
+        daemon.stock().failConfirms.set(true);
+        Recovery recovery = recovery(daemon, 1, RecoveryListener.NONE);
+        for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().needsOperator(); i++) {
+            recovery.runOnce();
+            Thread.sleep(30);
+        }
+        String token = "operator-token-of-some-length";
+        MockMvc http = MockMvcBuilders.routerFunctions(new OperatorEndpoint(new Operations(daemon.coordinator()),
+                JsonMapper.builder().build(), token).routes()).build();
+        String bearer = "Bearer " + token;
+
+        assertEquals(401, http.perform(get(OperatorEndpoint.PATH)).andReturn().getResponse().getStatus());
+        assertEquals(401, http.perform(get(OperatorEndpoint.PATH).header("Authorization", "Bearer wrong-token-xxxxxx"))
+                .andReturn().getResponse().getStatus());
+
+        var listed = http.perform(get(OperatorEndpoint.PATH + "?flagged=true").header("Authorization", bearer)).andReturn().getResponse();
+        assertEquals(200, listed.getStatus());
+        assertTrue(listed.getContentAsString().contains(xid), listed.getContentAsString());
+        assertEquals(400, http.perform(get(OperatorEndpoint.PATH + "?state=LOST").header("Authorization", bearer))
+                .andReturn().getResponse().getStatus());
+
+        var shown = http.perform(get(OperatorEndpoint.PATH + "/" + xid).header("Authorization", bearer)).andReturn().getResponse();
+        assertEquals(200, shown.getStatus());
+        assertTrue(shown.getContentAsString().contains("simulated outage"), shown.getContentAsString());
+
+        var refused = http.perform(post(OperatorEndpoint.PATH + "/" + xid + "/resolve").header("Authorization", bearer)
+                .contentType("application/json").content("{\"resolution\":\"CANCEL_ALL\",\"reason\":\"give up\"}")).andReturn().getResponse();
+        assertEquals(409, refused.getStatus(), refused.getContentAsString());
+        assertEquals(400, http.perform(post(OperatorEndpoint.PATH + "/" + xid + "/resolve").header("Authorization", bearer)
+                .contentType("application/json").content("{\"resolution\":\"CONFIRM_ALL\"}")).andReturn().getResponse().getStatus(),
+                "a reason is required");
+
+        daemon.stock().failConfirms.set(false);
+        var resolved = http.perform(post(OperatorEndpoint.PATH + "/" + xid + "/resolve").header("Authorization", bearer)
+                .contentType("application/json").content("{\"resolution\":\"CONFIRM_ALL\",\"reason\":\"participant repaired\"}"))
+                .andReturn().getResponse();
+        assertEquals(200, resolved.getStatus(), resolved.getContentAsString());
+        assertTrue(resolved.getContentAsString().contains("CONFIRMED"), resolved.getContentAsString());
     }
 
     @Test
