@@ -426,6 +426,34 @@ public final class Coordinator {
         return inLogTransaction(c -> globalLog.resolve(c, xid, state, reason));
     }
 
+    /** The shortest retention cleanup accepts: a transaction's longest life plus recovery's margin. */
+    public Duration minimumRetention() {
+        return config.maxTimeout().plus(config.recoveryMargin());
+    }
+
+    /**
+     * Deletes finished transactions and their branch rows last changed more than {@code retention} ago, by the
+     * database's clock, one batch per local transaction.
+     *
+     * @throws IllegalArgumentException for a retention shorter than {@link #minimumRetention()}
+     */
+    public int deleteFinished(Duration retention, int batchSize) {
+        if (retention.compareTo(minimumRetention()) < 0) {
+            throw new IllegalArgumentException("retention " + retention + " is shorter than the longest transaction plus"
+                    + " the recovery margin (" + minimumRetention() + ")");
+        }
+        if (batchSize < 1 || batchSize > 10_000) {
+            throw new IllegalArgumentException("batchSize must be between 1 and 10000, was " + batchSize);
+        }
+        int total = 0;
+        int deleted;
+        do {
+            deleted = inLogTransaction(c -> globalLog.deleteFinished(c, retention, batchSize));
+            total += deleted;
+        } while (deleted == batchSize);
+        return total;
+    }
+
     /** Decides CANCEL for a TRYING transaction now (an operator's call, whatever the deadline); the winner is returned. */
     public GlobalState decideCancel(String xid) {
         return decide(xid, GlobalState.CANCELLING);

@@ -219,6 +219,42 @@ public final class GlobalLog {
         }
     }
 
+    /**
+     * Deletes one batch of finished transactions (and their branch rows) last changed more than {@code retention} ago.
+     *
+     * @return how many transactions were deleted; fewer than {@code limit} means none are left
+     */
+    public int deleteFinished(Connection c, Duration retention, int limit) throws SQLException {
+        List<String> xids = new ArrayList<>(limit);
+        try (PreparedStatement ps = prepare(c, "find-finished")) {
+            ps.setLong(1, retention.toSeconds());
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    xids.add(rs.getString(1));
+                }
+            }
+        }
+        if (xids.isEmpty()) {
+            return 0;
+        }
+        String keys = String.join(", ", java.util.Collections.nCopies(xids.size(), "?"));
+        int deleted;
+        try (PreparedStatement ps = c.prepareStatement(sql.get("delete-finished").replace("${keys}", keys))) {
+            for (int i = 0; i < xids.size(); i++) {
+                ps.setString(i + 1, xids.get(i));
+            }
+            deleted = ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.get("delete-branches").replace("${keys}", keys))) {
+            for (int i = 0; i < xids.size(); i++) {
+                ps.setString(i + 1, xids.get(i)); // finished ones only: an unfinished transaction was never selected
+            }
+            ps.executeUpdate();
+        }
+        return deleted;
+    }
+
     private GlobalRecord readGlobal(ResultSet rs) throws SQLException {
         String xid = rs.getString("xid");
         long next = rs.getLong("next_attempt_ms");

@@ -83,3 +83,17 @@ WHERE xid = ? AND state IN ('TRYING', 'CONFIRMING', 'CANCELLING')
 -- An operator's decision, with the reason kept on the row; the transaction is due at once.
 UPDATE ${global} SET needs_operator = FALSE, operator_reason = ?, next_attempt_ms = ${now_ms}, updated_at = ${now}
 WHERE xid = ? AND state = ?
+
+-- name: find-finished
+-- Cleanup: finished transactions last changed more than ? seconds ago (index idx_tcc_global_state_updated), a batch.
+SELECT xid FROM ${global}
+WHERE state IN ('CONFIRMED', 'CANCELLED') AND updated_at < ${seconds_ago}
+LIMIT ?
+
+-- name: delete-branches
+-- ${keys} is one ? per xid of the batch.
+DELETE FROM ${branch} WHERE xid IN (${keys})
+
+-- name: delete-finished
+-- Rechecks that each is finished, so an unfinished transaction is never deleted.
+DELETE FROM ${global} WHERE xid IN (${keys}) AND state IN ('CONFIRMED', 'CANCELLED')

@@ -32,6 +32,7 @@ public final class RecoveryScheduler implements AutoCloseable {
 
     public static final String SCHEDULER_NAME = "tcc-recovery";
     private static final JobKey JOB = JobKey.jobKey("recovery", "tcc");
+    private static final JobKey CLEANUP_JOB = JobKey.jobKey("cleanup", "tcc");
 
     private final Scheduler scheduler;
 
@@ -39,11 +40,18 @@ public final class RecoveryScheduler implements AutoCloseable {
         this.scheduler = scheduler;
     }
 
-    /**
-     * @param instanceId this node's id in the cluster, unique among the daemons sharing the database
-     */
+    /** Recovery only, without cleanup. */
     public static RecoveryScheduler start(DataSource dataSource, Recovery recovery, Duration interval, String instanceId)
             throws SchedulerException {
+        return start(dataSource, recovery, interval, null, null, instanceId);
+    }
+
+    /**
+     * @param cleanup         run every {@code cleanupInterval}, or null for none
+     * @param instanceId      this node's id in the cluster, unique among the daemons sharing the database
+     */
+    public static RecoveryScheduler start(DataSource dataSource, Recovery recovery, Duration interval, Cleanup cleanup,
+                                          Duration cleanupInterval, String instanceId) throws SchedulerException {
         Objects.requireNonNull(dataSource, "dataSource");
         String connections = "tcc-recovery-" + instanceId;
         DBConnectionManager.getInstance().addConnectionProvider(connections, new DataSourceConnections(dataSource));
@@ -62,9 +70,20 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
         Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
         scheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
-        JobDetail job = JobBuilder.newJob(RecoveryJob.class).withIdentity(JOB).storeDurably().build();
-        Trigger trigger = TriggerBuilder.newTrigger().withIdentity("recovery-every", "tcc").forJob(JOB)
-                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(interval.toMillis())
+        schedule(scheduler, RecoveryJob.class, JOB, interval);
+        if (cleanup != null) {
+            scheduler.getContext().put(CleanupJob.CLEANUP, cleanup);
+            schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+        }
+        scheduler.start();
+        return new RecoveryScheduler(scheduler);
+    }
+
+    private static void schedule(Scheduler scheduler, Class<? extends org.quartz.Job> type, JobKey key, Duration every)
+            throws SchedulerException {
+        JobDetail job = JobBuilder.newJob(type).withIdentity(key).storeDurably().build();
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key.getName() + "-every", key.getGroup()).forJob(key)
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(every.toMillis())
                         .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
                 .startNow().build();
         try {
@@ -72,8 +91,6 @@ public final class RecoveryScheduler implements AutoCloseable {
         } catch (ObjectAlreadyExistsException alreadyScheduled) {
             // another node of the cluster (or an earlier run of this one) scheduled it: one schedule for all
         }
-        scheduler.start();
-        return new RecoveryScheduler(scheduler);
     }
 
     public Scheduler scheduler() {

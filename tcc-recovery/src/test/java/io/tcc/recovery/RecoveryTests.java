@@ -324,6 +324,32 @@ abstract class RecoveryTests {
     }
 
     @Test
+    void cleanupDeletesOnlyFinishedTransactionsOlderThanTheirRetention() throws Exception {
+        Node initiator = node();
+        String decided = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        String stuck = crashed(initiator, CrashPoints.Point.BEFORE_DECISION, Duration.ofSeconds(30), 1);
+        drain(recovery(initiator, 10, RecoveryListener.NONE), initiator.coordinator(), List.of(decided));
+        assertEquals(GlobalState.CONFIRMED, initiator.coordinator().find(decided).orElseThrow().state());
+        String backdate = kind() == DatabaseKind.MYSQL
+                ? "UPDATE tcc_global SET updated_at = updated_at - INTERVAL 1 DAY WHERE xid IN (?, ?)"
+                : "UPDATE tcc_global SET updated_at = updated_at - INTERVAL '1 day' WHERE xid IN (?, ?)";
+        logDb.jdbc().update(backdate, decided, stuck);
+
+        IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
+                () -> new Cleanup(initiator.coordinator(), null, Duration.ofMinutes(1), 100));
+        assertTrue(tooShort.getMessage().contains("shorter"), tooShort.getMessage());
+
+        Cleanup.Result result = new Cleanup(initiator.coordinator(), null, Duration.ofHours(1), 1).runOnce();
+
+        assertTrue(result.transactions() >= 1);
+        assertTrue(initiator.coordinator().find(decided).isEmpty(), "the finished one is gone");
+        assertTrue(initiator.coordinator().branches(decided).isEmpty(), "with its branches");
+        assertEquals(GlobalState.TRYING, initiator.coordinator().find(stuck).orElseThrow().state(),
+                "an unfinished transaction is never deleted, however old");
+        assertEquals(1, initiator.coordinator().branches(stuck).size());
+    }
+
+    @Test
     void anOperatorCancelsAStuckUndecidedTransaction() {
         Node initiator = node();
         String xid = crashed(initiator, CrashPoints.Point.BEFORE_DECISION, Duration.ofSeconds(60), 1);
@@ -380,8 +406,9 @@ abstract class RecoveryTests {
     void theClusteredQuartzSchedulerRunsRecoveryFromItsJdbcJobStore() throws Exception {
         String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         Node daemon = node();
+        Cleanup cleanup = new Cleanup(daemon.coordinator(), null, Duration.ofHours(1), 100);
         try (RecoveryScheduler scheduler = RecoveryScheduler.start(logDb.dataSource(), recovery(daemon, 10, RecoveryListener.NONE),
-                Duration.ofMillis(200), "node-1")) {
+                Duration.ofMillis(200), cleanup, Duration.ofMillis(500), "node-1")) {
             for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().state().isFinished(); i++) {
                 Thread.sleep(100);
             }
@@ -389,6 +416,8 @@ abstract class RecoveryTests {
             assertEquals(1, logDb.jdbc().queryForObject(
                     "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?", Integer.class,
                     RecoveryScheduler.SCHEDULER_NAME, "node-1"), "the node checked in to the cluster");
+            assertEquals(2, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?",
+                    Integer.class, RecoveryScheduler.SCHEDULER_NAME), "recovery and cleanup, scheduled once for the cluster");
         }
         assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());

@@ -1,0 +1,60 @@
+package io.tcc.recovery;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tcc.fence.Fence;
+import io.tcc.global.Coordinator;
+
+/**
+ * Deletes what no transaction can need again: finished global transactions with their branches, and finished fence
+ * rows, each older than its retention, in bounded batches. Both retentions are checked against the longest
+ * transaction at construction, so a misconfigured cleanup fails at start-up, not by re-opening suspension later.
+ */
+public final class Cleanup {
+
+    private static final Logger log = LoggerFactory.getLogger(Cleanup.class);
+
+    /** What one run deleted. */
+    public record Result(int transactions, int fenceRows) {
+    }
+
+    private final Coordinator coordinator;
+    private final Fence fence;
+    private final Duration retention;
+    private final int batchSize;
+
+    /**
+     * @param fence     this service's fence, or null when it has none
+     * @param retention how long finished rows are kept; at least the longest transaction plus the margins
+     */
+    public Cleanup(Coordinator coordinator, Fence fence, Duration retention, int batchSize) {
+        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+        this.fence = fence;
+        this.retention = Objects.requireNonNull(retention, "retention");
+        this.batchSize = batchSize;
+        Duration minimum = fence == null ? coordinator.minimumRetention()
+                : max(coordinator.minimumRetention(), fence.config().minimumRetention());
+        if (retention.compareTo(minimum) < 0) {
+            throw new IllegalArgumentException("cleanup retention " + retention + " is shorter than " + minimum
+                    + ", the longest transaction plus the clock-skew and recovery margins: a late try could be accepted again");
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    public Result runOnce() {
+        int transactions = coordinator.deleteFinished(retention, batchSize);
+        int fenceRows = fence == null ? 0 : fence.deleteFinished(retention, batchSize);
+        if (transactions + fenceRows > 0) {
+            log.info("cleanup deleted {} finished transactions and {} finished fence rows older than {}", transactions,
+                    fenceRows, retention);
+        }
+        return new Result(transactions, fenceRows);
+    }
+}
