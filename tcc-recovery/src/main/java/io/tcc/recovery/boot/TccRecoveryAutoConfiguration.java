@@ -1,0 +1,74 @@
+package io.tcc.recovery.boot;
+
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.quartz.SchedulerException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerResponse;
+
+import io.tcc.fence.Fence;
+import io.tcc.global.Coordinator;
+import io.tcc.recovery.Cleanup;
+import io.tcc.recovery.OperatorEndpoint;
+import io.tcc.recovery.Operations;
+import io.tcc.recovery.Recovery;
+import io.tcc.recovery.RecoveryConfig;
+import io.tcc.recovery.RecoveryListener;
+import io.tcc.recovery.RecoveryScheduler;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Recovery inside the initiator service, on by default ({@code tcc.recovery.enabled}): a clustered Quartz scheduler on
+ * the service's DataSource that runs recovery and cleanup; and, when {@code tcc.recovery.operator.token} is set, the
+ * operators' endpoints.
+ */
+@AutoConfiguration(afterName = "io.tcc.spring.boot.TccAutoConfiguration")
+@ConditionalOnBean(Coordinator.class)
+@ConditionalOnProperty(prefix = "tcc.recovery", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(TccRecoveryProperties.class)
+public class TccRecoveryAutoConfiguration {
+
+    @Bean
+    public Recovery tccRecovery(Coordinator coordinator, TccRecoveryProperties p, ObjectProvider<RecoveryListener> listener) {
+        return new Recovery(coordinator, new RecoveryConfig(p.getBatchSize(), p.getLease(), p.getMaxAttempts(),
+                p.getInitialBackoff(), p.getMaxBackoff()), listener.getIfAvailable(() -> RecoveryListener.NONE));
+    }
+
+    @Bean
+    public Operations tccOperations(Coordinator coordinator) {
+        return new Operations(coordinator);
+    }
+
+    @Bean(destroyMethod = "close")
+    public RecoveryScheduler tccRecoveryScheduler(DataSource dataSource, Recovery recovery, Coordinator coordinator,
+                                                  ObjectProvider<Fence> fence, TccRecoveryProperties p)
+            throws SchedulerException {
+        TccRecoveryProperties.Cleanup c = p.getCleanup();
+        Cleanup cleanup = c.isEnabled() ? new Cleanup(coordinator, fence.getIfAvailable(), c.getRetention(), c.getBatchSize())
+                : null;
+        String instanceId = p.getInstanceId() != null ? p.getInstanceId() : "node-" + UUID.randomUUID();
+        return RecoveryScheduler.start(dataSource, recovery, p.getInterval(), cleanup, c.getInterval(), instanceId);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+    @ConditionalOnProperty(prefix = "tcc.recovery.operator", name = "token")
+    static class OperatorEndpoints {
+        @Bean
+        RouterFunction<ServerResponse> tccOperatorRoutes(Operations operations, TccRecoveryProperties p) {
+            return new OperatorEndpoint(operations, JsonMapper.builder().build(), p.getOperator().getToken()).routes();
+        }
+    }
+}
