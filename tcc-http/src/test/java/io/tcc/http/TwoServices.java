@@ -77,10 +77,18 @@ abstract class TwoServices {
                 "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN);
     }
 
-    private static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {
+    /** Starts the inventory service again on the port it had, as after an outage. */
+    void restartInventory() {
+        inventory = start(InventoryApp.class, inventoryDb, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
+                "tcc.http.participant.max-body-bytes=16384", "server.port=" + inventoryUrl.substring(inventoryUrl.lastIndexOf(':') + 1));
+    }
+
+    static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {
         DataSource dataSource = new DelegatingDataSource(db.dataSource());
         return new SpringApplicationBuilder(app)
+                // these tests drive recovery themselves: the in-app daemon (on by default) stays off
                 .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,
+                        "tcc.recovery.enabled=false",
                         "spring.main.banner-mode=off")
                 .properties(properties)
                 .initializers(context -> {
