@@ -412,6 +412,11 @@ public final class Coordinator {
         return inLogTransaction(c -> globalLog.flag(c, xid, state, reason));
     }
 
+    /** For metrics: see {@link GlobalLog#pendingStats}. */
+    public List<GlobalLog.PendingStats> pendingStats() {
+        return inLogTransaction(globalLog::pendingStats);
+    }
+
     /** Operators' view: see {@link GlobalLog#list}. */
     public List<GlobalRecord> list(GlobalState state, boolean flaggedOnly, Duration olderThan, int limit) {
         return inLogTransaction(c -> globalLog.list(c, state, flaggedOnly, olderThan, limit));

@@ -255,6 +255,21 @@ public final class GlobalLog {
         return deleted;
     }
 
+    /** Unfinished transactions in one state: how many, how many flagged, and when the oldest was created. */
+    public record PendingStats(GlobalState state, long count, long flagged, Instant oldestCreatedAt) {
+    }
+
+    public List<PendingStats> pendingStats(Connection c) throws SQLException {
+        List<PendingStats> stats = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "stats"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                stats.add(new PendingStats(parse(GlobalState.class, rs.getString(1), "(stats)"), rs.getLong(2), rs.getLong(3),
+                        dialect.timestamp(rs, rs.getMetaData().getColumnLabel(4))));
+            }
+        }
+        return stats;
+    }
+
     private GlobalRecord readGlobal(ResultSet rs) throws SQLException {
         String xid = rs.getString("xid");
         long next = rs.getLong("next_attempt_ms");

@@ -97,3 +97,10 @@ DELETE FROM ${branch} WHERE xid IN (${keys})
 -- name: delete-finished
 -- Rechecks that each is finished, so an unfinished transaction is never deleted.
 DELETE FROM ${global} WHERE xid IN (${keys}) AND state IN ('CONFIRMED', 'CANCELLED')
+
+-- name: stats
+-- For metrics: unfinished transactions per state, how many of them are flagged, and the oldest one's creation time.
+-- Reads only unfinished rows (index idx_tcc_global_state_updated), however large the log.
+SELECT state, COUNT(*), SUM(CASE WHEN needs_operator THEN 1 ELSE 0 END), MIN(created_at)
+FROM ${global} WHERE state IN ('TRYING', 'CONFIRMING', 'CANCELLING')
+GROUP BY state

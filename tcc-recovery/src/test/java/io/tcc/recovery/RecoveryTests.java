@@ -350,6 +350,29 @@ abstract class RecoveryTests {
     }
 
     @Test
+    void metricsCountPendingFlaggedAndWhatRecoveryDid() throws Exception {
+        Node initiator = node();
+        String flaggedXid = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
+        Node daemon = node();
+        daemon.stock().failConfirms.set(true);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        TccMetrics metrics = new TccMetrics(daemon.coordinator(), null);
+        metrics.bindTo(registry);
+        Recovery recovery = recovery(daemon, 2, metrics);
+        for (int i = 0; i < 100 && !daemon.coordinator().find(flaggedXid).orElseThrow().needsOperator(); i++) {
+            recovery.runOnce();
+            Thread.sleep(30);
+        }
+        Thread.sleep(5_100); // the gauges' snapshot is cached for five seconds
+
+        assertTrue(registry.get("tcc.transactions.pending").tag("state", "CONFIRMING").gauge().value() >= 1);
+        assertTrue(registry.get("tcc.transactions.flagged").gauge().value() >= 1);
+        assertTrue(registry.get("tcc.transactions.oldest.pending.age").gauge().value() > 0);
+        assertEquals(1.0, registry.get("tcc.recovery.flagged").counter().count());
+        assertTrue(registry.get("tcc.recovery.attempts.failed").counter().count() >= 1);
+    }
+
+    @Test
     void anOperatorCancelsAStuckUndecidedTransaction() {
         Node initiator = node();
         String xid = crashed(initiator, CrashPoints.Point.BEFORE_DECISION, Duration.ofSeconds(60), 1);

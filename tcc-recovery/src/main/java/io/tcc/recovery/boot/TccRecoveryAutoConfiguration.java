@@ -18,6 +18,7 @@ import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.fence.Fence;
+import io.tcc.fence.FenceCounters;
 import io.tcc.global.Coordinator;
 import io.tcc.recovery.Cleanup;
 import io.tcc.recovery.OperatorEndpoint;
@@ -26,6 +27,7 @@ import io.tcc.recovery.Recovery;
 import io.tcc.recovery.RecoveryConfig;
 import io.tcc.recovery.RecoveryListener;
 import io.tcc.recovery.RecoveryScheduler;
+import io.tcc.recovery.TccMetrics;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -42,7 +44,7 @@ public class TccRecoveryAutoConfiguration {
     @Bean
     public Recovery tccRecovery(Coordinator coordinator, TccRecoveryProperties p, ObjectProvider<RecoveryListener> listener) {
         return new Recovery(coordinator, new RecoveryConfig(p.getBatchSize(), p.getLease(), p.getMaxAttempts(),
-                p.getInitialBackoff(), p.getMaxBackoff()), listener.getIfAvailable(() -> RecoveryListener.NONE));
+                p.getInitialBackoff(), p.getMaxBackoff()), RecoveryListener.all(listener.orderedStream().toList()));
     }
 
     @Bean
@@ -59,6 +61,16 @@ public class TccRecoveryAutoConfiguration {
                 : null;
         String instanceId = p.getInstanceId() != null ? p.getInstanceId() : "node-" + UUID.randomUUID();
         return RecoveryScheduler.start(dataSource, recovery, p.getInterval(), cleanup, c.getInterval(), instanceId);
+    }
+
+    /** Meters for applications with Micrometer; also recovery's listener, unless the application has its own. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static class Metrics {
+        @Bean
+        TccMetrics tccMetrics(Coordinator coordinator, ObjectProvider<FenceCounters> fence) {
+            return new TccMetrics(coordinator, fence.getIfAvailable());
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
