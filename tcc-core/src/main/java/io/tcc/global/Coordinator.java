@@ -323,23 +323,27 @@ public final class Coordinator {
             return decided;
         }
         BranchState target = BranchState.after(decided);
+        List<BranchRecord> pending = branches.stream().filter(b -> b.state() == BranchState.REGISTERED).toList();
         boolean allDone = true;
+        boolean finished = false;
         int done = 0;
-        for (BranchRecord branch : branches) {
-            if (branch.state() != BranchState.REGISTERED) {
-                continue;
-            }
+        for (int i = 0; i < pending.size(); i++) {
+            BranchRecord branch = pending.get(i);
+            // the last branch's update carries the transaction's final state when every branch before it succeeded
+            boolean finishWithIt = allDone && i == pending.size() - 1;
             try {
                 Participant participant = participant(branch);
-                if (localSharesCommits && participant == local) {
-                    inLogTransaction(c -> {
-                        runPhaseTwo(participant, branch, decided, deadline);
-                        return globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
-                    });
-                } else {
+                boolean sharedCommit = localSharesCommits && participant == local;
+                if (!sharedCommit) {
                     runPhaseTwo(participant, branch, decided, deadline);
-                    inLogTransaction(c -> globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK"));
                 }
+                finished = inLogTransaction(c -> {
+                    if (sharedCommit) {
+                        runPhaseTwo(participant, branch, decided, deadline);
+                    }
+                    globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
+                    return finishWithIt && globalLog.finish(c, xid, decided);
+                });
                 if (++done == 1) {
                     crashPoints.reached(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, xid);
                 }
@@ -361,7 +365,9 @@ public final class Coordinator {
             }
         }
         if (allDone) {
-            inLogTransaction(c -> globalLog.finish(c, xid, decided));
+            if (!finished) {
+                inLogTransaction(c -> globalLog.finish(c, xid, decided)); // no branch was pending: finish on its own
+            }
             log.info("{} {}", xid, decided.finalState());
             return decided.finalState();
         }
@@ -406,6 +412,14 @@ public final class Coordinator {
 
     public boolean claim(GlobalLog.Due due, Duration lease) {
         return inLogTransaction(c -> globalLog.claim(c, due, lease));
+    }
+
+    /**
+     * Claims a batch of due transactions in one commit; see {@link GlobalLog#claimDue}. READ COMMITTED: a locking scan
+     * under REPEATABLE READ would also lock the gaps between due rows, where other daemons' finishing updates move rows.
+     */
+    public List<GlobalLog.Due> claimDue(int limit, Duration lease) {
+        return inLogTransaction(TransactionDefinition.ISOLATION_READ_COMMITTED, c -> globalLog.claimDue(c, limit, lease));
     }
 
     public boolean flag(String xid, GlobalState state, String reason) {
@@ -495,7 +509,12 @@ public final class Coordinator {
      * durable when this returns, whatever the caller's transaction does later.
      */
     private <T> T inLogTransaction(LogWork<T> work) {
+        return inLogTransaction(TransactionDefinition.ISOLATION_DEFAULT, work);
+    }
+
+    private <T> T inLogTransaction(int isolation, LogWork<T> work) {
         DefaultTransactionDefinition definition = new DefaultTransactionDefinition(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        definition.setIsolationLevel(isolation);
         definition.setName("tcc-global-log");
         TransactionStatus status = transactionManager.getTransaction(definition);
         T result;

@@ -150,6 +150,33 @@ public final class GlobalLog {
         return due;
     }
 
+    /**
+     * Claims up to {@code limit} due transactions for {@code lease} in one go; rows another daemon holds are skipped.
+     * Call it in its own transaction: the claim is durable at its commit.
+     */
+    public List<Due> claimDue(Connection c, int limit, Duration lease) throws SQLException {
+        List<Due> locked = new ArrayList<>(limit);
+        try (PreparedStatement ps = prepare(c, "lock-due")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    locked.add(new Due(rs.getString(1), rs.getLong(2)));
+                }
+            }
+        }
+        if (!locked.isEmpty()) {
+            String keys = String.join(", ", java.util.Collections.nCopies(locked.size(), "?"));
+            try (PreparedStatement ps = c.prepareStatement(sql.get("lease").replace("${keys}", keys))) {
+                ps.setLong(1, lease.toMillis());
+                for (int i = 0; i < locked.size(); i++) {
+                    ps.setString(i + 2, locked.get(i).xid());
+                }
+                ps.executeUpdate();
+            }
+        }
+        return locked;
+    }
+
     /** Claims a due transaction for {@code lease}; false when another daemon claimed or changed it first. */
     public boolean claim(Connection c, Due due, Duration lease) throws SQLException {
         try (PreparedStatement ps = prepare(c, "claim")) {

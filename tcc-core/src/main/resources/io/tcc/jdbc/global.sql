@@ -104,3 +104,17 @@ DELETE FROM ${global} WHERE xid IN (${keys}) AND state IN ('CONFIRMED', 'CANCELL
 SELECT state, COUNT(*), SUM(CASE WHEN needs_operator THEN 1 ELSE 0 END), MIN(created_at)
 FROM ${global} WHERE state IN ('TRYING', 'CONFIRMING', 'CANCELLING')
 GROUP BY state
+
+-- name: lock-due
+-- Recovery's claim, step 1: lock a batch of due rows no other daemon holds (SKIP LOCKED: they skip ours, we skip
+-- theirs), in the same index range as find-due.
+SELECT xid, next_attempt_ms FROM ${global}
+WHERE next_attempt_ms <= ${now_ms}
+ORDER BY next_attempt_ms
+LIMIT ?
+FOR UPDATE SKIP LOCKED
+
+-- name: lease
+-- Recovery's claim, step 2 (same transaction): push the locked rows' next attempt past the lease, so after the commit
+-- no other daemon sees them as due until the lease ends. ${keys} is one ? per xid.
+UPDATE ${global} SET next_attempt_ms = ${now_ms} + ?, updated_at = ${now} WHERE xid IN (${keys})

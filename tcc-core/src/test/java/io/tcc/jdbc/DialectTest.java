@@ -39,7 +39,7 @@ class DialectTest {
         assertEquals(mysql.keySet(), postgres.keySet());
         assertTrue(mysql.get("decide-confirm").contains("UTC_TIMESTAMP(6)"), mysql.get("decide-confirm"));
         assertTrue(postgres.get("decide-confirm").contains("statement_timestamp()"), postgres.get("decide-confirm"));
-        mysql.values().forEach(sql -> assertFalse(sql.contains("${"), sql));
+        mysql.values().forEach(sql -> assertFalse(sql.replace("${keys}", "").contains("${"), sql));
     }
 
     @Test

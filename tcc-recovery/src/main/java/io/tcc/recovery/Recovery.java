@@ -55,16 +55,20 @@ public final class Recovery {
 
     /** Claims and drives up to one batch of due transactions. */
     public Pass runOnce() {
-        List<GlobalLog.Due> due = coordinator.findDue(config.batchSize());
-        int claimed = 0;
+        // one commit claims the batch; rows another daemon holds are skipped, not waited for
+        List<GlobalLog.Due> due;
+        try {
+            due = coordinator.claimDue(config.batchSize(), config.lease());
+        } catch (RuntimeException e) {
+            // a lost lock conflict or an unreachable log: nothing was claimed, everything stays due for the next pass
+            log.warn("recovery could not claim due transactions this pass ({}); the next pass tries again", e.toString());
+            return new Pass(0, 0, 0, 0, 0);
+        }
+        int claimed = due.size();
         int finished = 0;
         int postponed = 0;
         int flagged = 0;
         for (GlobalLog.Due candidate : due) {
-            if (!coordinator.claim(candidate, config.lease())) {
-                continue; // another daemon has it
-            }
-            claimed++;
             try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, candidate.xid())) {
                 switch (drive(candidate.xid())) {
                     case FINISHED -> finished++;
