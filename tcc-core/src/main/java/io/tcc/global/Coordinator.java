@@ -410,10 +410,6 @@ public final class Coordinator {
         return inLogTransaction(c -> globalLog.findDue(c, limit));
     }
 
-    public boolean claim(GlobalLog.Due due, Duration lease) {
-        return inLogTransaction(c -> globalLog.claim(c, due, lease));
-    }
-
     /**
      * Claims a batch of due transactions in one commit; see {@link GlobalLog#claimDue}. READ COMMITTED: a locking scan
      * under REPEATABLE READ would also lock the gaps between due rows, where other daemons' finishing updates move rows.

@@ -177,16 +177,6 @@ public final class GlobalLog {
         return locked;
     }
 
-    /** Claims a due transaction for {@code lease}; false when another daemon claimed or changed it first. */
-    public boolean claim(Connection c, Due due, Duration lease) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "claim")) {
-            ps.setLong(1, lease.toMillis());
-            ps.setString(2, due.xid());
-            ps.setLong(3, due.nextAttemptMs());
-            return ps.executeUpdate() == 1;
-        }
-    }
-
     /** Flags a transaction for an operator; it keeps its state and is no longer due. */
     public boolean flag(Connection c, String xid, GlobalState state, String reason) throws SQLException {
         try (PreparedStatement ps = prepare(c, "flag")) {

@@ -55,12 +55,6 @@ WHERE next_attempt_ms <= ${now_ms}
 ORDER BY next_attempt_ms
 LIMIT ?
 
--- name: claim
--- A lease: moving next_attempt_ms ahead hides the row from every other daemon's scan until the lease ends; the
--- compare on the value this daemon saw means exactly one of several claiming at once wins.
-UPDATE ${global} SET next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
-WHERE xid = ? AND next_attempt_ms = ?
-
 -- name: flag
 -- Hands a transaction to an operator: it keeps its state and leaves recovery's scan.
 UPDATE ${global} SET needs_operator = TRUE, operator_reason = ?, next_attempt_ms = NULL, updated_at = ${now}
