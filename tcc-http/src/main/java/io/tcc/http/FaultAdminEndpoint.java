@@ -1,7 +1,5 @@
 package io.tcc.http;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Objects;
 
@@ -11,6 +9,7 @@ import org.springframework.web.servlet.function.RouterFunctions;
 import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
+import io.tcc.internal.BearerToken;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -25,15 +24,12 @@ public final class FaultAdminEndpoint {
 
     private final FaultInjector faults;
     private final JsonMapper json;
-    private final byte[] token;
+    private final BearerToken token;
 
     public FaultAdminEndpoint(FaultInjector faults, JsonMapper json, String token) {
         this.faults = Objects.requireNonNull(faults, "faults");
         this.json = Objects.requireNonNull(json, "json");
-        if (token == null || token.length() < 16) {
-            throw new IllegalArgumentException("the fault admin token must have at least 16 characters");
-        }
-        this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.token = new BearerToken(token, "the fault admin token");
     }
 
     public RouterFunction<ServerResponse> routes() {
@@ -53,8 +49,7 @@ public final class FaultAdminEndpoint {
     }
 
     private ServerResponse guarded(ServerRequest request, Action action) throws Exception {
-        String given = request.headers().firstHeader("Authorization");
-        if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+        if (!token.accepts(request.headers().firstHeader("Authorization"))) {
             return answer(401, Map.of("error", "a valid 'Authorization: Bearer <token>' header is required"));
         }
         if (!faults.enabled()) {

@@ -1,7 +1,5 @@
 package io.tcc.recovery;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +11,7 @@ import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.BadInputException;
+import io.tcc.internal.BearerToken;
 import io.tcc.global.GlobalState;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,15 +35,12 @@ public final class OperatorEndpoint {
 
     private final Operations operations;
     private final JsonMapper json;
-    private final byte[] token;
+    private final BearerToken token;
 
     public OperatorEndpoint(Operations operations, JsonMapper json, String token) {
         this.operations = Objects.requireNonNull(operations, "operations");
         this.json = Objects.requireNonNull(json, "json");
-        if (token == null || token.length() < 16) {
-            throw new IllegalArgumentException("the operator token must have at least 16 characters");
-        }
-        this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.token = new BearerToken(token, "the operator token");
     }
 
     public RouterFunction<ServerResponse> routes() {
@@ -72,8 +68,7 @@ public final class OperatorEndpoint {
     }
 
     private ServerResponse guarded(ServerRequest request, Action action) throws Exception {
-        String given = request.headers().firstHeader("Authorization");
-        if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+        if (!token.accepts(request.headers().firstHeader("Authorization"))) {
             return answer(401, Map.of("error", "a valid 'Authorization: Bearer <token>' header is required"));
         }
         try {
