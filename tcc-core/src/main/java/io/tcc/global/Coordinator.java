@@ -247,10 +247,15 @@ public final class Coordinator {
         if (reason != null) {
             log.info("cancelling {}: {}", tx.xid(), reason);
         }
-        if (localSharesCommits && branches.stream().allMatch(b -> LocalParticipant.NAME.equals(b.participant()))) {
-            Optional<GlobalState> done = decideAndFinishInOneCommit(tx, wanted, branches);
-            if (done.isPresent()) {
-                return done.get();
+        if (localSharesCommits) {
+            List<BranchRecord> locals = branches.stream().filter(b -> LocalParticipant.NAME.equals(b.participant())).toList();
+            List<BranchRecord> others = branches.stream().filter(b -> !LocalParticipant.NAME.equals(b.participant())).toList();
+            if (!locals.isEmpty() && decideWithLocalBranches(tx, wanted, locals, others.isEmpty())) {
+                if (others.isEmpty()) {
+                    return wanted.finalState();
+                }
+                crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
+                return drive(tx.xid(), wanted, tx.deadline(), others);
             }
         }
         GlobalState decided = decide(tx.xid(), wanted);
@@ -259,30 +264,33 @@ public final class Coordinator {
     }
 
     /**
-     * Decision, every local branch's phase two and the final state in one commit. Empty when any step failed: then
-     * nothing of it committed, and the decision is taken again on its own.
+     * The decision and every local branch's phase two in one commit (and the final state, when there is no other
+     * branch). False when any step failed or someone else decided first: then nothing of it committed, and the
+     * decision is taken on its own.
      */
-    private Optional<GlobalState> decideAndFinishInOneCommit(GlobalTransaction tx, GlobalState wanted,
-                                                             List<BranchRecord> branches) {
+    private boolean decideWithLocalBranches(GlobalTransaction tx, GlobalState wanted, List<BranchRecord> locals,
+                                            boolean finishToo) {
         try {
-            return Optional.ofNullable(inLogTransaction(c -> {
+            return inLogTransaction(c -> {
                 if (!globalLog.decide(c, tx.xid(), wanted, config.phaseTwoRetryDelay())) {
-                    return null;
+                    return false;
                 }
-                for (BranchRecord branch : branches) {
+                for (BranchRecord branch : locals) {
                     runPhaseTwo(local, branch, wanted, tx.deadline());
                     globalLog.moveBranch(c, tx.xid(), branch.branchId(), BranchState.REGISTERED,
                             BranchState.after(wanted), "OK");
                 }
-                globalLog.finish(c, tx.xid(), wanted);
-                return wanted.finalState();
-            }));
+                if (finishToo) {
+                    globalLog.finish(c, tx.xid(), wanted);
+                }
+                return true;
+            });
         } catch (CrashPoints.SimulatedCrash crash) {
             throw crash;
         } catch (Throwable failure) {
             log.warn("phase two of {} failed inside the decision's commit; deciding on its own and retrying: {}",
                     tx.xid(), failure.toString());
-            return Optional.empty();
+            return false;
         }
     }
 

@@ -33,6 +33,7 @@ import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.test.CountingDataSource;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 

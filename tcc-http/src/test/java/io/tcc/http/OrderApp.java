@@ -30,8 +30,37 @@ class OrderApp {
         void post(String entry);
     }
 
+    /** The order service's own participant: stock kept in its own database, a local branch. */
+    public static class LocalStock {
+        private final org.springframework.jdbc.core.JdbcTemplate jdbc;
+
+        public LocalStock(org.springframework.jdbc.core.JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
+        }
+
+        @Try("hold-local-stock")
+        public void hold(String sku, int quantity) {
+            jdbc.update("UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ?", quantity, quantity, sku);
+        }
+
+        @io.tcc.annotation.Confirm
+        public void take(String sku, int quantity) {
+            jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
+        }
+
+        @io.tcc.annotation.Cancel
+        public void release(String sku, int quantity) {
+            jdbc.update("UPDATE stock SET frozen = frozen - ?, available = available + ? WHERE sku = ?", quantity, quantity, sku);
+        }
+    }
+
     public static class Orders {
         private final InventoryClient inventory;
+        private LocalStock localStock;
+
+        public void setLocalStock(LocalStock localStock) {
+            this.localStock = localStock;
+        }
         private volatile String lastXid;
 
         public Orders(InventoryClient inventory) {
@@ -46,6 +75,14 @@ class OrderApp {
         @GlobalTransaction(timeoutMillis = 10_000)
         public String place(String sku, int quantity) {
             lastXid = TransactionContext.current().xid();
+            return inventory.reserve(sku, quantity);
+        }
+
+        /** The demo's shape: one local branch and one remote branch. */
+        @GlobalTransaction(timeoutMillis = 10_000)
+        public String placeWithLocalBranch(String sku, int quantity) {
+            lastXid = TransactionContext.current().xid();
+            localStock.hold(sku, quantity);
             return inventory.reserve(sku, quantity);
         }
 
@@ -66,7 +103,14 @@ class OrderApp {
     }
 
     @Bean
-    Orders orders(InventoryClient inventory) {
-        return new Orders(inventory);
+    LocalStock localStock(org.springframework.jdbc.core.JdbcTemplate jdbc) {
+        return new LocalStock(jdbc);
+    }
+
+    @Bean
+    Orders orders(InventoryClient inventory, LocalStock localStock) {
+        Orders orders = new Orders(inventory);
+        orders.setLocalStock(localStock);
+        return orders;
     }
 }

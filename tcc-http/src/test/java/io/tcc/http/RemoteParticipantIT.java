@@ -61,6 +61,28 @@ class RemoteParticipantIT extends TwoServices {
     }
 
     @Test
+    void theDemoFlowOfOneLocalAndOneRemoteBranchCostsSixCommits() {
+        orderDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+        int orderBefore = orderData.commits();
+        int inventoryBefore = inventoryData.commits();
+
+        orders().placeWithLocalBranch(sku, 1);
+
+        int orderCommits = orderData.commits() - orderBefore;
+        int inventoryCommits = inventoryData.commits() - inventoryBefore;
+        System.out.printf("commits | one local + one remote branch, success path | order service %d, inventory service %d,"
+                + " total %d%n", orderCommits, inventoryCommits, orderCommits + inventoryCommits);
+        // order: local try + begin + its registration | remote registration | decision + local confirm | remote branch + final state
+        assertEquals(4, orderCommits);
+        // inventory: the remote try | the remote confirm
+        assertEquals(2, inventoryCommits);
+        assertEquals(GlobalState.CONFIRMED, coordinator().find(orders().lastXid()).orElseThrow().state());
+        assertArrayEquals(new int[] {9, 0, 1}, stock(sku));
+        assertArrayEquals(new int[] {9, 0, 1}, orderDb.jdbc().queryForObject(
+                "SELECT available, frozen, sold FROM stock WHERE sku = ?", (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku));
+    }
+
+    @Test
     void aBusinessRejectionIsDefiniteAndCancels() {
         RemoteBranchException e = assertThrows(RemoteBranchException.class, () -> orders().place(sku, 99));
 

@@ -38,6 +38,7 @@ import io.tcc.fence.FenceState;
 import io.tcc.global.BranchRecord;
 import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalState;
+import io.tcc.test.CountingDataSource;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,14 +61,21 @@ abstract class TwoServices {
     String inventoryUrl;
     String sku;
 
+    /** Every commit each service's database receives, counted where the services' connections come from. */
+    CountingDataSource inventoryData;
+    CountingDataSource orderData;
+
     @BeforeAll
     void startServices() {
         inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "inventory").applySchema("fence.sql").run("tcc-test/stock.sql");
-        orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql");
-        inventory = start(InventoryApp.class, inventoryDb, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
+        orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql")
+                .run("tcc-test/stock.sql");
+        inventoryData = new CountingDataSource(inventoryDb.dataSource());
+        orderData = new CountingDataSource(orderDb.dataSource());
+        inventory = start(InventoryApp.class, inventoryData, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.participant.max-body-bytes=16384");
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
-        order = start(OrderApp.class, orderDb, "orders", "inventory.url=" + inventoryUrl,
+        order = start(OrderApp.class, orderData, "orders", "inventory.url=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.remote.participants.inventory.call-timeout=500ms",
                 "tcc.http.remote.participants.ledger.minimum-calls=2",
@@ -79,12 +87,12 @@ abstract class TwoServices {
 
     /** Starts the inventory service again on the port it had, as after an outage. */
     void restartInventory() {
-        inventory = start(InventoryApp.class, inventoryDb, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
+        inventory = start(InventoryApp.class, inventoryData, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.participant.max-body-bytes=16384", "server.port=" + inventoryUrl.substring(inventoryUrl.lastIndexOf(':') + 1));
     }
 
-    static ConfigurableApplicationContext start(Class<?> app, TestDatabase db, String name, String... properties) {
-        DataSource dataSource = new DelegatingDataSource(db.dataSource());
+    /** @param dataSource a wrapper without close(): a closing context must not close the test's pool */
+    static ConfigurableApplicationContext start(Class<?> app, DataSource dataSource, String name, String... properties) {
         return new SpringApplicationBuilder(app)
                 // these tests drive recovery themselves: the in-app daemon (on by default) stays off
                 .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,

@@ -1,4 +1,4 @@
-package io.tcc.global;
+package io.tcc.test;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -11,15 +11,15 @@ import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /** Counts the commits that reach the database through it, so tests can assert a transaction's commit budget. */
-final class CountingDataSource extends DelegatingDataSource {
+public final class CountingDataSource extends DelegatingDataSource {
 
     private final AtomicInteger commits = new AtomicInteger();
 
-    CountingDataSource(DataSource target) {
+    public CountingDataSource(DataSource target) {
         super(target);
     }
 
-    int commits() {
+    public int commits() {
         return commits.get();
     }
 
