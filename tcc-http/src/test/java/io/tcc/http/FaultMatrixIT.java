@@ -36,7 +36,8 @@ class FaultMatrixIT extends TwoServices {
 
     /** Phase two retries this often before leaving a branch to recovery; faulting every attempt leaves it pending. */
     private static final int PHASE_TWO_ATTEMPTS = 3;
-    private static final long DELAY_MILLIS = 800;
+    /** Well past the 500 ms call timeout, so the cancel lands first even on a loaded machine. */
+    private static final long DELAY_MILLIS = 2000;
 
     private FaultInjector faults;
 
