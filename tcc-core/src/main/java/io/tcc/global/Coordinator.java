@@ -171,19 +171,18 @@ public final class Coordinator {
         try {
             if (localSharesCommits) {
                 // one commit: if it rolls back, the branch was never registered and its try never ran
-                T result = inLogTransaction(c -> {
-                    register(c, tx, branch);
-                    return local.tryAction(action, key, tx.deadline(), args, business).value();
+                T result = tx.register(() -> {
+                    T value = inLogTransaction(c -> {
+                        register(c, tx, branch);
+                        return local.tryAction(action, key, tx.deadline(), args, business).value();
+                    });
+                    tx.registered(branch);
+                    return value;
                 });
-                tx.registered(branch);
                 crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
                 return result;
             }
-            inLogTransaction(c -> {
-                register(c, tx, branch);
-                return null;
-            });
-            tx.registered(branch);
+            registerAlone(tx, branch);
             crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
             return local.tryAction(action, key, tx.deadline(), args, business).value();
         } catch (CrashPoints.SimulatedCrash crash) {
@@ -210,11 +209,7 @@ public final class Coordinator {
         BranchRecord branch = new BranchRecord(tx.xid(), tx.nextBranchId(), participant, action, endpoint,
                 BranchState.REGISTERED, null, null, null);
         try {
-            inLogTransaction(c -> {
-                register(c, tx, branch);
-                return null;
-            });
-            tx.registered(branch);
+            registerAlone(tx, branch);
             crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
             return send.send(branch.key(), tx.deadline());
         } catch (CrashPoints.SimulatedCrash crash) {
@@ -223,6 +218,18 @@ public final class Coordinator {
             tx.tryFailed("the try of " + participant + " " + action + " (branch " + branch.branchId() + ") failed: " + failure);
             throw failure;
         }
+    }
+
+    /** Commits a branch's registration on its own, before its try is sent. */
+    private void registerAlone(GlobalTransaction tx, BranchRecord branch) throws Exception {
+        tx.register(() -> {
+            inLogTransaction(c -> {
+                register(c, tx, branch);
+                return null;
+            });
+            tx.registered(branch);
+            return null;
+        });
     }
 
     private void register(Connection c, GlobalTransaction tx, BranchRecord branch) throws SQLException {

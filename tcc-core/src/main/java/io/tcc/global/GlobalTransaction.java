@@ -16,6 +16,8 @@ public final class GlobalTransaction {
     private final String name;
     private final AtomicInteger branchSequence = new AtomicInteger();
     private final List<BranchRecord> branches = new ArrayList<>();
+    /** Held by the registration that writes the global row, so branches registered at once on other threads wait for it. */
+    private final java.util.concurrent.locks.ReentrantLock firstRegistration = new java.util.concurrent.locks.ReentrantLock();
     private boolean logged;
     private String tryFailure;
 
@@ -44,6 +46,22 @@ public final class GlobalTransaction {
     /** True once the global row exists: the first registration writes it. */
     synchronized boolean logged() {
         return logged;
+    }
+
+    /**
+     * Runs a registration; while the global row may not exist yet, one at a time, so concurrent first registrations
+     * from several threads do not both insert it.
+     */
+    <T> T register(java.util.concurrent.Callable<T> registration) throws Exception {
+        if (logged()) {
+            return registration.call();
+        }
+        firstRegistration.lock();
+        try {
+            return registration.call();
+        } finally {
+            firstRegistration.unlock();
+        }
     }
 
     synchronized void registered(BranchRecord branch) {

@@ -244,6 +244,40 @@ abstract class CoordinatorTests {
     }
 
     @Test
+    void branchesRegisteredAtOnceFromSeveralThreadsAllJoinTheTransaction() throws Throwable {
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                AtomicReference<String> xid = new AtomicReference<>();
+                w.coordinator.execute("fan-out", Duration.ofSeconds(10), () -> {
+                    xid.set(currentXid());
+                    java.util.concurrent.Executor inTransaction = TransactionContext.executor(pool);
+                    List<java.util.concurrent.CompletableFuture<String>> tries = new java.util.ArrayList<>();
+                    for (int i = 0; i < 4; i++) {
+                        tries.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return reserve(w, sku, 1);
+                            } catch (Throwable t) {
+                                throw new java.util.concurrent.CompletionException(t);
+                            }
+                        }, inTransaction));
+                    }
+                    for (java.util.concurrent.CompletableFuture<String> t : tries) {
+                        t.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    }
+                    return null;
+                });
+                assertEquals(4, w.coordinator.branches(xid.get()).size());
+                assertEquals(GlobalState.CONFIRMED, global(w, xid.get()).state());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertArrayEquals(new int[] {6, 0, 4}, stock(sameDatabase, sku));
+        assertArrayEquals(new int[] {6, 0, 4}, stock(separate, sku));
+    }
+
+    @Test
     void deadlineReachedCancelsAndLaterTriesAreNotRegistered() {
         AtomicReference<String> xid = new AtomicReference<>();
         GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
