@@ -32,6 +32,11 @@ public final class GlobalLog {
         return dialect;
     }
 
+    /** A statement whose {@code ${keys}} becomes {@code count} parameters: one per key of a batch. */
+    private PreparedStatement prepareForKeys(Connection c, String name, int count) throws SQLException {
+        return c.prepareStatement(sql.get(name).replace("${keys}", String.join(", ", java.util.Collections.nCopies(count, "?"))));
+    }
+
     private PreparedStatement prepare(Connection c, String name) throws SQLException {
         String statement = sql.get(name);
         if (statement == null) {
@@ -132,8 +137,8 @@ public final class GlobalLog {
         }
     }
 
-    /** A transaction recovery should look at, with the {@code next_attempt_ms} it was seen with (for the claim). */
-    public record Due(String xid, long nextAttemptMs) {
+    /** A transaction recovery should look at. */
+    public record Due(String xid) {
     }
 
     /** Up to {@code limit} transactions whose next attempt is due by the database's clock, oldest first. */
@@ -143,7 +148,7 @@ public final class GlobalLog {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    due.add(new Due(rs.getString(1), rs.getLong(2)));
+                    due.add(new Due(rs.getString(1)));
                 }
             }
         }
@@ -160,13 +165,12 @@ public final class GlobalLog {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    locked.add(new Due(rs.getString(1), rs.getLong(2)));
+                    locked.add(new Due(rs.getString(1)));
                 }
             }
         }
         if (!locked.isEmpty()) {
-            String keys = String.join(", ", java.util.Collections.nCopies(locked.size(), "?"));
-            try (PreparedStatement ps = c.prepareStatement(sql.get("lease").replace("${keys}", keys))) {
+            try (PreparedStatement ps = prepareForKeys(c, "lease", locked.size())) {
                 ps.setLong(1, lease.toMillis());
                 for (int i = 0; i < locked.size(); i++) {
                     ps.setString(i + 2, locked.get(i).xid());
@@ -255,15 +259,14 @@ public final class GlobalLog {
         if (xids.isEmpty()) {
             return 0;
         }
-        String keys = String.join(", ", java.util.Collections.nCopies(xids.size(), "?"));
         int deleted;
-        try (PreparedStatement ps = c.prepareStatement(sql.get("delete-finished").replace("${keys}", keys))) {
+        try (PreparedStatement ps = prepareForKeys(c, "delete-finished", xids.size())) {
             for (int i = 0; i < xids.size(); i++) {
                 ps.setString(i + 1, xids.get(i));
             }
             deleted = ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement(sql.get("delete-branches").replace("${keys}", keys))) {
+        try (PreparedStatement ps = prepareForKeys(c, "delete-branches", xids.size())) {
             for (int i = 0; i < xids.size(); i++) {
                 ps.setString(i + 1, xids.get(i)); // finished ones only: an unfinished transaction was never selected
             }

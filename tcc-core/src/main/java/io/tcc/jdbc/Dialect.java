@@ -121,11 +121,6 @@ public enum Dialect {
         return false;
     }
 
-    /** The folder under {@code io/tcc/jdbc/} that holds this database's own SQL files (shared ones sit above it). */
-    public String folder() {
-        return folder;
-    }
-
     /**
      * Loads the named statements of one SQL file ({@code -- name: x} starts each). {@code ${now}}, {@code ${now_ms}} and
      * {@code ${seconds_ago}} (taking one parameter) become this database's clock; every other {@code ${name}} is replaced

@@ -36,10 +36,6 @@ public final class ActionRegistry {
         this.interception = interception;
     }
 
-    public Interception interception() {
-        return interception;
-    }
-
     /** True when the class declares any TCC annotation (so a bean post-processor knows to register it). */
     public static boolean declaresActions(Class<?> type) {
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {

@@ -50,7 +50,7 @@ FROM ${branch} WHERE xid = ? ORDER BY created_at, branch_id
 
 -- name: find-due
 -- What recovery should look at now: an index range over idx_tcc_global_due; finished and flagged rows have NULL here.
-SELECT xid, next_attempt_ms FROM ${global}
+SELECT xid FROM ${global}
 WHERE next_attempt_ms <= ${now_ms}
 ORDER BY next_attempt_ms
 LIMIT ?
@@ -102,7 +102,7 @@ GROUP BY state
 -- name: lock-due
 -- Recovery's claim, step 1: lock a batch of due rows no other daemon holds (SKIP LOCKED: they skip ours, we skip
 -- theirs), in the same index range as find-due.
-SELECT xid, next_attempt_ms FROM ${global}
+SELECT xid FROM ${global}
 WHERE next_attempt_ms <= ${now_ms}
 ORDER BY next_attempt_ms
 LIMIT ?

@@ -63,10 +63,6 @@ final class HttpBranchTransport {
         return participant;
     }
 
-    CircuitBreaker circuitBreaker() {
-        return breaker;
-    }
-
     /** Unknown, or provably not sent: trying again may succeed. A refusal or violation will not change. */
     private static boolean worthRetrying(CallResult result) {
         return result.outcome() == Outcome.UNKNOWN || (result.outcome() == Outcome.DEFINITE_FAILURE && result.response() == null);

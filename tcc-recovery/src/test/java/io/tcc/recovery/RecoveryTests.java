@@ -135,6 +135,13 @@ abstract class RecoveryTests {
                 (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
     }
 
+    private static void driveUntilFlagged(Recovery recovery, Coordinator coordinator, String xid) throws InterruptedException {
+        for (int i = 0; i < 100 && !coordinator.find(xid).orElseThrow().needsOperator(); i++) {
+            recovery.runOnce();
+            Thread.sleep(30);
+        }
+    }
+
     private static void drain(Recovery recovery, Coordinator coordinator, List<String> xids) throws InterruptedException {
         for (int i = 0; i < 100 && !xids.stream().allMatch(x -> coordinator.find(x).orElseThrow().state().isFinished()); i++) {
             recovery.runOnce();
@@ -249,10 +256,7 @@ abstract class RecoveryTests {
         Node daemon = node();
         daemon.stock().failConfirms.set(true);
         Recovery recovery = recovery(daemon, 2, RecoveryListener.NONE);
-        for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().needsOperator(); i++) {
-            recovery.runOnce();
-            Thread.sleep(30);
-        }
+        driveUntilFlagged(recovery, daemon.coordinator(), xid);
         Operations operations = new Operations(daemon.coordinator());
 
         assertTrue(operations.list(null, true, Duration.ZERO, 100).stream().anyMatch(t -> t.xid().equals(xid)));
@@ -285,10 +289,7 @@ abstract class RecoveryTests {
         Node daemon = node();
         daemon.stock().failConfirms.set(true);
         Recovery recovery = recovery(daemon, 1, RecoveryListener.NONE);
-        for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().needsOperator(); i++) {
-            recovery.runOnce();
-            Thread.sleep(30);
-        }
+        driveUntilFlagged(recovery, daemon.coordinator(), xid);
         String token = "operator-token-of-some-length";
         MockMvc http = MockMvcBuilders.routerFunctions(new OperatorEndpoint(new Operations(daemon.coordinator()),
                 JsonMapper.builder().build(), token).routes()).build();
@@ -359,10 +360,7 @@ abstract class RecoveryTests {
         TccMetrics metrics = new TccMetrics(daemon.coordinator(), null);
         metrics.bindTo(registry);
         Recovery recovery = recovery(daemon, 2, metrics);
-        for (int i = 0; i < 100 && !daemon.coordinator().find(flaggedXid).orElseThrow().needsOperator(); i++) {
-            recovery.runOnce();
-            Thread.sleep(30);
-        }
+        driveUntilFlagged(recovery, daemon.coordinator(), flaggedXid);
         Thread.sleep(5_100); // the gauges' snapshot is cached for five seconds
 
         assertTrue(registry.get("tcc.transactions.pending").tag("state", "CONFIRMING").gauge().value() >= 1);
