@@ -25,6 +25,7 @@ import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceConfig;
 import io.tcc.fence.FenceCounters;
+import io.tcc.fence.FenceRecord;
 import io.tcc.fence.FenceResult;
 import io.tcc.fence.ProtocolViolationException;
 import io.tcc.fence.TryRefusedException;
@@ -42,7 +43,7 @@ public final class FenceTour {
     private static final int RACE_ROUNDS = Integer.getInteger("tour.rounds", 300);
 
     private final Fence fence;
-    private final Inventory inventory;
+    private final StockReservation inventory;
     private final FenceCounters counters;
     private final JdbcTemplate jdbc;
 
@@ -50,7 +51,7 @@ public final class FenceTour {
         this.counters = new FenceCounters();
         this.fence = new Fence(dataSource, new DataSourceTransactionManager(dataSource), FenceConfig.ofDefaults(), counters);
         this.jdbc = new JdbcTemplate(dataSource);
-        this.inventory = new Inventory(jdbc);
+        this.inventory = new StockReservation(jdbc);
     }
 
     public static void main(String[] args) throws Throwable {
@@ -66,7 +67,7 @@ public final class FenceTour {
         int exit;
         try (HikariDataSource dataSource = pool(url)) {
             new ResourceDatabasePopulator(new ClassPathResource("META-INF/tcc/schema/mysql/fence.sql"),
-                    new ClassPathResource("inventory.sql")).execute(dataSource);
+                    new ClassPathResource("db/inventory.sql")).execute(dataSource);
             exit = new FenceTour(dataSource).run() ? 0 : 1;
         } finally {
             if (embedded != null) {
@@ -86,28 +87,28 @@ public final class FenceTour {
     private boolean run() throws Throwable {
         String tag = Long.toString(System.currentTimeMillis(), 36);
         String sku = "sku-" + tag;
-        inventory.addSku(sku, 10);
+        addSku(sku, 10);
         System.out.println("\nSKU " + sku + " starts with 10 available. Each step is one call a participant receives.\n");
 
         BranchKey order1 = new BranchKey("tour-" + tag + "-1", "inventory");
         step("try: freeze 2", tryFreeze(order1, sku, 2), sku);
         step("the same try again (the initiator retried after a timeout)", tryFreeze(order1, sku, 2), sku);
-        step("confirm: sell what was frozen", fence.confirm(order1, ACTION, inventory::sell), sku);
-        step("confirm again (its response was lost)", fence.confirm(order1, ACTION, inventory::sell), sku);
-        refused("cancel of the confirmed branch", () -> fence.cancel(order1, ACTION, deadline(), inventory::release), sku);
+        step("confirm: sell what was frozen", fence.confirm(order1, ACTION, this::sell), sku);
+        step("confirm again (its response was lost)", fence.confirm(order1, ACTION, this::sell), sku);
+        refused("cancel of the confirmed branch", () -> fence.cancel(order1, ACTION, deadline(), this::release), sku);
 
         BranchKey order2 = new BranchKey("tour-" + tag + "-2", "inventory");
         step("cancel before any try (the try request is still on the wire)",
-                fence.cancel(order2, ACTION, deadline(), inventory::release), sku);
+                fence.cancel(order2, ACTION, deadline(), this::release), sku);
         refused("the late try arrives after its cancel", () -> tryFreeze(order2, sku, 3), sku);
 
         BranchKey order3 = new BranchKey("tour-" + tag + "-3", "inventory");
         refused("try for 50, more than is available", () -> tryFreeze(order3, sku, 50), sku);
-        step("its cancel finds no try: empty rollback", fence.cancel(order3, ACTION, deadline(), inventory::release), sku);
+        step("its cancel finds no try: empty rollback", fence.cancel(order3, ACTION, deadline(), this::release), sku);
 
         BranchKey order4 = new BranchKey("tour-" + tag + "-4", "inventory");
         step("try: freeze 1", tryFreeze(order4, sku, 1), sku);
-        step("cancel: release it", fence.cancel(order4, ACTION, deadline(), inventory::release), sku);
+        step("cancel: release it", fence.cancel(order4, ACTION, deadline(), this::release), sku);
 
         System.out.printf("%nRacing try against cancel on %d fresh branches ...%n", RACE_ROUNDS);
         Map<String, Integer> outcomes = race(tag);
@@ -117,8 +118,25 @@ public final class FenceTour {
         return invariantHolds(tag, outcomes);
     }
 
+    /** The branch's xid serves as the order id; the fence records sku:quantity for confirm and cancel to replay. */
     private FenceResult<String> tryFreeze(BranchKey key, String sku, int quantity) throws Throwable {
-        return fence.tryBranch(key, ACTION, Inventory.args(sku, quantity), deadline(), () -> inventory.freeze(sku, quantity));
+        return fence.tryBranch(key, ACTION, sku + ":" + quantity, deadline(), () -> inventory.reserve(key.xid(), sku, quantity));
+    }
+
+    private String sell(FenceRecord tried) {
+        String[] args = tried.args().split(":");
+        inventory.sell(tried.key().xid(), args[0], Integer.parseInt(args[1]));
+        return "sold " + args[1];
+    }
+
+    private String release(FenceRecord tried) {
+        String[] args = tried.args().split(":");
+        inventory.release(tried.key().xid(), args[0], Integer.parseInt(args[1]));
+        return "released " + args[1];
+    }
+
+    private void addSku(String sku, int available) {
+        jdbc.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, ?, 0, 0)", sku, available);
     }
 
     private void step(String what, FenceResult<String> result, String sku) {
@@ -139,13 +157,14 @@ public final class FenceTour {
             System.out.printf("  %-62s -> REFUSED      %s  (%s)%n", what, stockLine(sku), e.reason());
         } catch (ProtocolViolationException e) {
             System.out.printf("  %-62s -> VIOLATION    %s  (found %s)%n", what, stockLine(sku), e.found());
-        } catch (Inventory.OutOfStockException e) {
+        } catch (StockReservation.StockRejectedException e) {
             System.out.printf("  %-62s -> REJECTED     %s  (business: %s)%n", what, stockLine(sku), e.getMessage());
         }
     }
 
     private String stockLine(String sku) {
-        int[] s = inventory.stock(sku);
+        int[] s = jdbc.queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
         return String.format("available=%-2d frozen=%-2d sold=%-2d", s[0], s[1], s[2]);
     }
 
@@ -156,15 +175,15 @@ public final class FenceTour {
         try {
             for (int n = 0; n < RACE_ROUNDS; n++) {
                 String sku = "race-" + tag + "-" + n;
-                inventory.addSku(sku, 1);
+                addSku(sku, 1);
                 BranchKey key = new BranchKey("tour-race-" + tag + "-" + n, "inventory");
                 CyclicBarrier start = new CyclicBarrier(2);
                 Future<String> tried = pool.submit(() -> {
                     start.await();
                     jitter();
                     try {
-                        return "try " + fence.tryBranch(key, ACTION, Inventory.args(sku, 1), deadline(), () -> {
-                            String frozen = inventory.freeze(sku, 1);
+                        return "try " + fence.tryBranch(key, ACTION, sku + ":1", deadline(), () -> {
+                            String frozen = inventory.reserve(key.xid(), sku, 1);
                             jitter(); // the cancel arrives while the try is still running
                             return frozen;
                         }).outcome();
@@ -178,7 +197,7 @@ public final class FenceTour {
                     start.await();
                     jitter();
                     try {
-                        return "cancel " + fence.cancel(key, ACTION, deadline(), inventory::release).outcome();
+                        return "cancel " + fence.cancel(key, ACTION, deadline(), this::release).outcome();
                     } catch (Throwable t) {
                         return "cancel FAILED " + t;
                     }

@@ -1,0 +1,82 @@
+package io.tcc.demo.order;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.tcc.TccException;
+import io.tcc.http.RemoteBranchException;
+
+/**
+ * {@code POST /orders} places an order and answers 201 with its id, xid and state: CONFIRMED, or CANCELLED with the
+ * reason (a shortage, a failed or unanswered try); {@code GET /orders/{id}} reads one. Malformed input answers 400
+ * with {@code {"error": ...}} and writes nothing.
+ */
+@RestController
+public class OrderController {
+
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Placed(String id, String xid, String state, String reason) {
+    }
+
+    private final OrderService orders;
+
+    public OrderController(OrderService orders) {
+        this.orders = orders;
+    }
+
+    @PostMapping("/orders")
+    public ResponseEntity<?> place(@RequestBody(required = false) String body) {
+        OrderRequest request = OrderRequest.parse(body);
+        String id = UUID.randomUUID().toString();
+        String reason = null;
+        try {
+            orders.placeOrder(id, request.user(), request.sku(), request.quantity());
+        } catch (TccException cancelled) {
+            reason = reason(cancelled);
+        }
+        String why = reason;
+        return orders.find(id)
+                .<ResponseEntity<?>>map(order -> ResponseEntity.created(URI.create("/orders/" + id))
+                        .body(new Placed(id, order.xid(), order.state(), why)))
+                .orElseGet(() -> ResponseEntity.status(503).body(Map.of("error", "the order could not be placed ("
+                        + why + "); nothing was created: try again")));
+    }
+
+    @GetMapping("/orders/{id}")
+    public ResponseEntity<?> get(@PathVariable String id) {
+        if (!ID.matcher(id).matches()) {
+            return ResponseEntity.badRequest().body(Map.of("error", "'" + OrderRequest.printable(id)
+                    + "' is not an order id: ids are lower-case UUIDs, as POST /orders answers them"));
+        }
+        return orders.find(id).<ResponseEntity<?>>map(ResponseEntity::ok)
+                .orElseGet(() -> ResponseEntity.status(404).body(Map.of("error", "no order " + id)));
+    }
+
+    @ExceptionHandler(OrderRequest.InvalidOrderException.class)
+    public ResponseEntity<Map<String, String>> invalid(OrderRequest.InvalidOrderException e) {
+        return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));
+    }
+
+    /** What the customer is told: the inventory's own words for a rejection, the framework's otherwise. */
+    private static String reason(TccException cancelled) {
+        if (cancelled instanceof RemoteBranchException remote && remote.result().response() != null
+                && remote.result().response().message() != null) {
+            return "inventory refused: " + remote.result().response().message();
+        }
+        return cancelled.getMessage();
+    }
+}
