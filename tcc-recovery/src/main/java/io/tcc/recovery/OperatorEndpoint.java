@@ -1,5 +1,9 @@
 package io.tcc.recovery;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -17,7 +21,9 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The operators' JSON endpoints, every one behind {@code Authorization: Bearer <token>}:
+ * The operators' admin page and the JSON endpoints behind it. The page, {@code GET /tcc/admin/} with its script and
+ * style sheet, holds no data and is served to anyone; the operator types the token into it. Every JSON endpoint needs
+ * {@code Authorization: Bearer <token>}:
  * <ul>
  * <li>{@code GET /tcc/admin/transactions?state=&flagged=&olderThanSeconds=&limit=}: list, oldest first</li>
  * <li>{@code GET /tcc/admin/transactions/{xid}}: one transaction with its branches and attempts</li>
@@ -28,6 +34,12 @@ import tools.jackson.databind.json.JsonMapper;
 public final class OperatorEndpoint {
 
     public static final String PATH = "/tcc/admin/transactions";
+    /** The admin page; {@code /tcc/admin} redirects here. */
+    public static final String PAGE_PATH = "/tcc/admin/";
+
+    /** Only the page's own script, style and API calls: no inline script, nothing from elsewhere, no framing. */
+    static final String CONTENT_SECURITY_POLICY =
+            "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     /** The body of a resolve request. */
     public record ResolveRequest(Operations.Resolution resolution, String reason) {
@@ -36,15 +48,25 @@ public final class OperatorEndpoint {
     private final Operations operations;
     private final JsonMapper json;
     private final BearerToken token;
+    private final byte[] page = resource("index.html");
+    private final byte[] script = resource("admin.js");
+    private final byte[] style = resource("admin.css");
 
+    /** @param token what {@code Authorization: Bearer} must carry, at least 16 characters */
     public OperatorEndpoint(Operations operations, JsonMapper json, String token) {
         this.operations = Objects.requireNonNull(operations, "operations");
         this.json = Objects.requireNonNull(json, "json");
         this.token = new BearerToken(token, "the operator token");
     }
 
+    /** The page at {@link #PAGE_PATH} (and a redirect from {@code /tcc/admin}) and the JSON endpoints at {@link #PATH}. */
     public RouterFunction<ServerResponse> routes() {
         return RouterFunctions.route()
+                // relative, so the redirect also works under a servlet context path
+                .GET("/tcc/admin", request -> ServerResponse.permanentRedirect(URI.create("admin/")).build())
+                .GET(PAGE_PATH, request -> file(page, "text/html; charset=utf-8"))
+                .GET(PAGE_PATH + "admin.js", request -> file(script, "text/javascript; charset=utf-8"))
+                .GET(PAGE_PATH + "admin.css", request -> file(style, "text/css; charset=utf-8"))
                 .GET(PATH, request -> guarded(request, () -> answer(200, operations.list(
                         request.param("state").filter(s -> !s.isBlank()).map(OperatorEndpoint::state).orElse(null),
                         request.param("flagged").map(Boolean::parseBoolean).orElse(false),
@@ -112,6 +134,27 @@ public final class OperatorEndpoint {
     }
 
     private ServerResponse answer(int status, Object body) {
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).body(json.writeValueAsBytes(body));
+        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).header("Cache-Control", "no-store")
+                .body(json.writeValueAsBytes(body));
+    }
+
+    private static ServerResponse file(byte[] content, String contentType) {
+        return ServerResponse.ok().contentType(MediaType.parseMediaType(contentType))
+                .header("Cache-Control", "no-store")
+                .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer")
+                .body(content);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = OperatorEndpoint.class.getResourceAsStream("admin/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("io/tcc/recovery/admin/" + name + " is missing from the tcc-recovery jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the admin page's " + name, e);
+        }
     }
 }
