@@ -52,7 +52,9 @@ class InventoryServiceIT {
 
     @AfterAll
     void stop() {
-        service.close();
+        if (service != null) {
+            service.close();
+        }
         db.close();
     }
 

@@ -53,7 +53,9 @@ class OrderServiceIT {
 
     @AfterAll
     void stop() {
-        service.close();
+        if (service != null) {
+            service.close();
+        }
         db.close();
     }
 

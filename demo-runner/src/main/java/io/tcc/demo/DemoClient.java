@@ -1,0 +1,92 @@
+package io.tcc.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** What the scenario sends: orders to the order service, fault rules to its admin endpoint, reads to the inventory. */
+final class DemoClient {
+
+    /** One HTTP answer; {@code body} is its JSON. */
+    record Answer(int status, JsonNode body) {
+        String text(String field) {
+            JsonNode value = body.get(field);
+            return value == null || value.isNull() ? null : value.asString();
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final String orderUrl;
+    private final String inventoryUrl;
+    private final String adminToken;
+
+    DemoClient(String orderUrl, String inventoryUrl, String adminToken) {
+        this.orderUrl = orderUrl;
+        this.inventoryUrl = inventoryUrl;
+        this.adminToken = adminToken;
+    }
+
+    Answer placeOrder(String user, String sku, int quantity) throws IOException, InterruptedException {
+        Map<String, Object> order = new LinkedHashMap<>();
+        order.put("user", user);
+        order.put("sku", sku);
+        order.put("quantity", quantity);
+        return send(HttpRequest.newBuilder(URI.create(orderUrl + "/orders")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(order))));
+    }
+
+    /** Arms one of QA's fault points on the order service's calls to the inventory's reserve-stock action. */
+    void arm(String phase, String kind, int times, long delayMillis) throws IOException, InterruptedException {
+        Map<String, Object> rule = new LinkedHashMap<>();
+        rule.put("participant", "inventory");
+        rule.put("action", "reserve-stock");
+        rule.put("phase", phase);
+        rule.put("kind", kind);
+        rule.put("times", times);
+        rule.put("probability", 1.0);
+        rule.put("delayMillis", delayMillis);
+        Answer armed = send(HttpRequest.newBuilder(URI.create(orderUrl + "/tcc/admin/faults"))
+                .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(rule))));
+        if (armed.status() != 201) {
+            throw new IllegalStateException("the order service refused the fault rule " + rule + ": " + armed);
+        }
+    }
+
+    /** The inventory process's fence counters since it started ({@code GET /fence}). */
+    JsonNode inventoryFence() throws IOException, InterruptedException {
+        return expectOk(send(HttpRequest.newBuilder(URI.create(inventoryUrl + "/fence")).GET()));
+    }
+
+    JsonNode stock(String sku) throws IOException, InterruptedException {
+        return expectOk(send(HttpRequest.newBuilder(URI.create(inventoryUrl + "/stock/" + sku)).GET()));
+    }
+
+    private static JsonNode expectOk(Answer answer) {
+        if (answer.status() != 200) {
+            throw new IllegalStateException("the inventory answered " + answer);
+        }
+        return answer.body();
+    }
+
+    private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.body().isEmpty() ? json.nullNode() : json.readTree(response.body()));
+    }
+}
