@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -72,6 +73,7 @@ public final class Coordinator {
     private final Map<String, Participant> participants = new ConcurrentHashMap<>();
     private final CrashPoints crashPoints;
     private final Clock clock;
+    private volatile Function<String, Participant> reachOthers;
 
     /**
      * @param local the participant inside this process, or null when it has none
@@ -95,6 +97,14 @@ public final class Coordinator {
     /** Makes a remote participant reachable for phase two and recovery, under the name its branch rows carry. */
     public void addParticipant(Participant participant) {
         participants.put(participant.name(), participant);
+    }
+
+    /**
+     * How to reach participants that were not added by name: a process without the application's code (the standalone
+     * recovery daemon) reaches every participant, the initiator's own local one included, over its endpoints.
+     */
+    public void reachOthersWith(Function<String, Participant> reach) {
+        this.reachOthers = Objects.requireNonNull(reach, "reach");
     }
 
     public CoordinatorConfig config() {
@@ -498,7 +508,9 @@ public final class Coordinator {
     }
 
     private Participant participant(BranchRecord branch) {
-        Participant participant = participants.get(branch.participant());
+        Function<String, Participant> reach = reachOthers;
+        Participant participant = reach == null ? participants.get(branch.participant())
+                : participants.computeIfAbsent(branch.participant(), reach);
         if (participant == null) {
             throw new IllegalStateException("branch " + branch.branchId() + " of " + branch.xid() + " belongs to participant '"
                     + branch.participant() + "', which this process cannot reach; register it with addParticipant");

@@ -13,9 +13,12 @@ import io.tcc.global.Participant;
 final class HttpParticipant implements Participant {
 
     private final HttpBranchTransport transport;
+    private final String baseUrl;
 
-    HttpParticipant(HttpBranchTransport transport) {
+    /** @param baseUrl where to reach it whatever its branch rows say, or null to use each row's endpoint */
+    HttpParticipant(HttpBranchTransport transport, String baseUrl) {
         this.transport = transport;
+        this.baseUrl = baseUrl;
     }
 
     @Override
@@ -34,11 +37,13 @@ final class HttpParticipant implements Participant {
     }
 
     private void send(BranchRecord branch, Instant deadline, FencePhase phase) {
-        if (branch.endpoint() == null) {
-            throw new IllegalStateException("branch " + branch.branchId() + " of " + branch.xid() + " has no endpoint");
+        String endpoint = baseUrl != null ? baseUrl : branch.endpoint();
+        if (endpoint == null) {
+            throw new IllegalStateException("branch " + branch.branchId() + " of " + branch.xid() + " (participant "
+                    + name() + ") has no endpoint in the log; configure where '" + name() + "' is reached");
         }
         BranchCall call = new BranchCall(branch.xid(), branch.branchId(), branch.action(), deadline, phase);
-        CallResult result = transport.callRetrying(branch.endpoint(), call);
+        CallResult result = transport.callRetrying(endpoint, call);
         if (result.outcome() != Outcome.SUCCESS) {
             throw new RemoteBranchException(name(), branch.action(), phase.name().toLowerCase(), result);
         }

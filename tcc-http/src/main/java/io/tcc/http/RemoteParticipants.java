@@ -11,6 +11,7 @@ import io.tcc.annotation.Try;
 import io.tcc.context.Identifiers;
 import io.tcc.fence.FencePhase;
 import io.tcc.global.Coordinator;
+import io.tcc.global.Participant;
 import io.tcc.participant.InvalidActionException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -61,11 +62,8 @@ public final class RemoteParticipants {
                         + "() is not annotated @Try: every method of a remote participant is one of its tries");
             }
         }
-        HttpBranchTransport transport = transports.computeIfAbsent(name, n -> {
-            HttpBranchTransport created = new HttpBranchTransport(n, signer, classifier, configs.apply(n), faults);
-            coordinator.addParticipant(new HttpParticipant(created));
-            return created;
-        });
+        HttpBranchTransport transport = transport(name);
+        coordinator.addParticipant(new HttpParticipant(transport, null));
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (self, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
                 return switch (method.getName()) {
@@ -87,6 +85,19 @@ public final class RemoteParticipants {
             });
         });
         return api.cast(proxy);
+    }
+
+    /**
+     * Participant {@code name} for phase two and recovery only, with the same guards as its clients: reached at
+     * {@code baseUrl} when given, else at the endpoint each branch row holds. The standalone recovery daemon reaches
+     * every participant this way, the initiator's local one (rows without an endpoint) included.
+     */
+    public Participant participant(String name, String baseUrl) {
+        return new HttpParticipant(transport(Identifiers.requireAction(name)), baseUrl);
+    }
+
+    private HttpBranchTransport transport(String name) {
+        return transports.computeIfAbsent(name, n -> new HttpBranchTransport(n, signer, classifier, configs.apply(n), faults));
     }
 
     private Object value(JsonNode value, Method method) {

@@ -15,9 +15,9 @@ import io.tcc.annotation.Try;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableAutoConfiguration
-class InventoryApp {
+public class InventoryApp {
 
-    static final String SECRET = "test-secret-shared-by-both-services";
+    public static final String SECRET = "test-secret-shared-by-both-services";
 
     public static class Inventory {
         private final JdbcTemplate jdbc;

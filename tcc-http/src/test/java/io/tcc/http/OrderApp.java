@@ -1,5 +1,7 @@
 package io.tcc.http;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -8,6 +10,7 @@ import org.springframework.context.annotation.Configuration;
 import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
 import io.tcc.context.TransactionContext;
+import io.tcc.global.CrashPoints;
 
 /**
  * The initiator service: an order method whose one branch is the remote inventory. The client factory, the signing,
@@ -15,7 +18,7 @@ import io.tcc.context.TransactionContext;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableAutoConfiguration
-class OrderApp {
+public class OrderApp {
 
     @RemoteParticipant("inventory")
     public interface InventoryClient {
@@ -86,6 +89,12 @@ class OrderApp {
             return inventory.reserve(sku, quantity);
         }
 
+        /** The same with a short deadline, so recovery may cancel it soon when its initiator dies before deciding. */
+        @GlobalTransaction(timeoutMillis = 2_000)
+        public String placeBrieflyWithLocalBranch(String sku, int quantity) {
+            return placeWithLocalBranch(sku, quantity); // a self-call, not intercepted: it runs inside this transaction
+        }
+
         /** Tries, then fails: the cancel path. */
         @GlobalTransaction(timeoutMillis = 10_000)
         public String placeThenFail(String sku, int quantity) {
@@ -95,7 +104,31 @@ class OrderApp {
         }
     }
 
-    static final String ADMIN_TOKEN = "qa-admin-token-for-the-tests";
+    public static final String ADMIN_TOKEN = "qa-admin-token-for-the-tests";
+
+    /** QA's crash switch: the initiator dies at the armed point's n-th occurrence, as if its process stopped there. */
+    public static class CrashSwitch implements CrashPoints {
+        private volatile Point armed;
+        private final AtomicInteger remaining = new AtomicInteger();
+
+        public void arm(Point point, int occurrence) {
+            remaining.set(occurrence);
+            armed = point;
+        }
+
+        @Override
+        public void reached(Point point, String xid) {
+            if (point == armed && remaining.decrementAndGet() == 0) {
+                armed = null;
+                throw new SimulatedCrash(point, xid);
+            }
+        }
+    }
+
+    @Bean
+    CrashSwitch crashSwitch() {
+        return new CrashSwitch();
+    }
 
     @Bean
     InventoryClient inventoryClient(RemoteParticipants participants, @Value("${inventory.url}") String url) {

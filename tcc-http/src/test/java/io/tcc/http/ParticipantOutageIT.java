@@ -37,7 +37,7 @@ class ParticipantOutageIT extends TwoServices {
 
         inventory.close(); // the participant's server stops
         Recovery recovery = new Recovery(coordinator(), new RecoveryConfig(10, Duration.ofSeconds(30), 50,
-                Duration.ofMillis(100), Duration.ofSeconds(2)), RecoveryListener.NONE);
+                Duration.ofMillis(100), Duration.ofSeconds(2), 1), RecoveryListener.NONE);
         List<Long> waits = new ArrayList<>();
         for (int pass = 0; pass < 4; pass++) {
             awaitDue(xid);

@@ -48,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
  * real, signed HTTP: the order service (initiator) and the inventory service (participant).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class TwoServices {
+public abstract class TwoServices {
 
     final JsonMapper json = JsonMapper.builder().build();
     final HttpClient http = HttpClient.newHttpClient();
@@ -92,7 +92,7 @@ abstract class TwoServices {
     }
 
     /** @param dataSource a wrapper without close(): a closing context must not close the test's pool */
-    static ConfigurableApplicationContext start(Class<?> app, DataSource dataSource, String name, String... properties) {
+    public static ConfigurableApplicationContext start(Class<?> app, DataSource dataSource, String name, String... properties) {
         return new SpringApplicationBuilder(app)
                 // these tests drive recovery themselves: the in-app daemon (on by default) stays off
                 .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,

@@ -1,9 +1,15 @@
 package io.tcc.recovery;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
@@ -64,20 +70,49 @@ public final class Recovery {
             log.warn("recovery could not claim due transactions this pass ({}); the next pass tries again", e.toString());
             return new Pass(0, 0, 0, 0, 0);
         }
-        int claimed = due.size();
-        int finished = 0;
-        int postponed = 0;
-        int flagged = 0;
-        for (GlobalLog.Due candidate : due) {
-            try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, candidate.xid())) {
-                switch (drive(candidate.xid())) {
-                    case FINISHED -> finished++;
-                    case POSTPONED -> postponed++;
-                    case FLAGGED -> flagged++;
-                }
-            }
+        Map<Result, Long> results = driveAll(due.stream().map(GlobalLog.Due::xid).toList());
+        return new Pass(due.size(), due.size(), count(results, Result.FINISHED), count(results, Result.POSTPONED),
+                count(results, Result.FLAGGED));
+    }
+
+    /** Drives the claimed transactions, {@code workers} at a time: each waits mostly on its participants' answers. */
+    private Map<Result, Long> driveAll(List<String> xids) {
+        if (config.workers() == 1 || xids.size() < 2) {
+            return xids.stream().collect(Collectors.groupingBy(this::driveLogged, Collectors.counting()));
         }
-        return new Pass(due.size(), claimed, finished, postponed, flagged);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(config.workers(), xids.size()));
+        try {
+            List<Future<Result>> running = xids.stream().map(xid -> pool.submit(() -> driveLogged(xid))).toList();
+            Map<Result, Long> results = new EnumMap<>(Result.class);
+            for (Future<Result> result : running) {
+                results.merge(awaitResult(result), 1L, Long::sum);
+            }
+            return results;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static Result awaitResult(Future<Result> result) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Result.POSTPONED; // its lease runs out and it is due again
+        } catch (ExecutionException e) {
+            log.warn("a recovery worker failed ({}); its transaction is due again when its lease ends", e.getCause().toString());
+            return Result.POSTPONED;
+        }
+    }
+
+    private static int count(Map<Result, Long> results, Result result) {
+        return results.getOrDefault(result, 0L).intValue();
+    }
+
+    private Result driveLogged(String xid) {
+        try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, xid)) {
+            return drive(xid);
+        }
     }
 
     private enum Result { FINISHED, POSTPONED, FLAGGED }

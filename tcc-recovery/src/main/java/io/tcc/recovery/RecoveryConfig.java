@@ -11,12 +11,17 @@ import java.util.Objects;
  * @param maxAttempts    attempts after which a transaction is flagged for an operator
  * @param initialBackoff the wait after the first failed attempt; it grows exponentially, with jitter, up to maxBackoff
  * @param maxBackoff     the longest wait between two attempts
+ * @param workers        transactions of a batch driven at once; each holds a connection while it writes the log
  */
-public record RecoveryConfig(int batchSize, Duration lease, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+public record RecoveryConfig(int batchSize, Duration lease, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                             int workers) {
 
     public RecoveryConfig {
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("batchSize must be between 1 and 10000, was " + batchSize);
+        }
+        if (workers < 1 || workers > 64) {
+            throw new IllegalArgumentException("workers must be between 1 and 64, was " + workers);
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
@@ -33,6 +38,6 @@ public record RecoveryConfig(int batchSize, Duration lease, int maxAttempts, Dur
     }
 
     public static RecoveryConfig ofDefaults() {
-        return new RecoveryConfig(100, Duration.ofSeconds(60), 12, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        return new RecoveryConfig(100, Duration.ofSeconds(60), 12, Duration.ofSeconds(1), Duration.ofMinutes(10), 4);
     }
 }

@@ -33,7 +33,8 @@ import io.tcc.test.TestDatabase;
  * </ol>
  * Run: {@code mvn -q install -DskipTests && mvn -q -pl tcc-recovery exec:java
  * -Dexec.mainClass=io.tcc.recovery.RecoveryBenchmark -Dexec.classpathScope=test} (with {@code TCC_TEST_MYSQL_URL} set,
- * or on an embedded MariaDB); {@code -Dbench.pending=} and {@code -Dbench.finished=} change the sizes.
+ * or on an embedded MariaDB); {@code -Dbench.pending=} and {@code -Dbench.finished=} change the sizes, {@code -Dbench.daemons=} and
+ * {@code -Dbench.workers=} (per daemon) the parallelism.
  */
 public final class RecoveryBenchmark {
 
@@ -44,6 +45,7 @@ public final class RecoveryBenchmark {
         int pending = Integer.getInteger("bench.pending", 10_000);
         int finished = Integer.getInteger("bench.finished", 1_000_000);
         int daemons = Integer.getInteger("bench.daemons", 2);
+        int workers = Integer.getInteger("bench.workers", 4);
         DatabaseKind kind = DatabaseKind.valueOf(System.getProperty("bench.database", "MYSQL"));
         try (TestDatabase logDb = TestDatabase.create(kind, "bench_log").applySchema("global.sql");
              TestDatabase partDb = TestDatabase.create(kind, "bench_part").applySchema("fence.sql").run("tcc-test/stock.sql")) {
@@ -65,7 +67,7 @@ public final class RecoveryBenchmark {
                 List<Future<?>> runs = new ArrayList<>();
                 for (Coordinator coordinator : nodes) {
                     Recovery recovery = new Recovery(coordinator, new RecoveryConfig(200, Duration.ofSeconds(60), 12,
-                            Duration.ofSeconds(1), Duration.ofMinutes(1)), RecoveryListener.NONE);
+                            Duration.ofSeconds(1), Duration.ofMinutes(1), workers), RecoveryListener.NONE);
                     runs.add(pool.submit(() -> {
                         // drain: a pass that claimed nothing is not the end while anything is still due
                         while (recovery.runOnce().due() > 0 || !coordinator.findDue(1).isEmpty()) {
@@ -84,9 +86,9 @@ public final class RecoveryBenchmark {
             int confirmed = logDb.jdbc().queryForObject("SELECT COUNT(*) FROM tcc_global WHERE state = 'CONFIRMED'", Integer.class);
             int[] stock = partDb.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = 'bench'",
                     (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)});
-            System.out.printf("recovery: %d pending decided transactions finished by %d daemons in %.1f s (%.0f tx/s);"
-                            + " confirmed %d; stock available=%d frozen=%d sold=%d; target: within 30 s%n",
-                    pending, daemons, seconds, pending / seconds, confirmed, stock[0], stock[1], stock[2]);
+            System.out.printf("recovery: %d pending decided transactions finished by %d daemons of %d workers in %.1f s"
+                            + " (%.0f tx/s); confirmed %d; stock available=%d frozen=%d sold=%d; target: within 30 s%n",
+                    pending, daemons, workers, seconds, pending / seconds, confirmed, stock[0], stock[1], stock[2]);
 
             // 2. scan time: an empty log against one with M finished rows, measured interleaved in the same run so
             //    background work of the database (purge, flushing) weighs on both alike

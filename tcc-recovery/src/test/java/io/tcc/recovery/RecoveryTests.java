@@ -86,7 +86,7 @@ abstract class RecoveryTests {
 
     private static Recovery recovery(Node node, int maxAttempts, RecoveryListener listener) {
         return new Recovery(node.coordinator(), new RecoveryConfig(100, Duration.ofSeconds(30), maxAttempts,
-                Duration.ofMillis(20), Duration.ofMillis(200)), listener);
+                Duration.ofMillis(20), Duration.ofMillis(200), 4), listener);
     }
 
     @BeforeAll

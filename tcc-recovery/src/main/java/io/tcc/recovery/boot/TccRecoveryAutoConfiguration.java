@@ -44,7 +44,7 @@ public class TccRecoveryAutoConfiguration {
     @Bean
     public Recovery tccRecovery(Coordinator coordinator, TccRecoveryProperties p, ObjectProvider<RecoveryListener> listener) {
         return new Recovery(coordinator, new RecoveryConfig(p.getBatchSize(), p.getLease(), p.getMaxAttempts(),
-                p.getInitialBackoff(), p.getMaxBackoff()), RecoveryListener.all(listener.orderedStream().toList()));
+                p.getInitialBackoff(), p.getMaxBackoff(), p.getWorkers()), RecoveryListener.all(listener.orderedStream().toList()));
     }
 
     @Bean

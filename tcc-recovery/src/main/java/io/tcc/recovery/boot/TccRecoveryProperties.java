@@ -32,6 +32,9 @@ public class TccRecoveryProperties {
     /** The longest wait between two attempts. */
     private Duration maxBackoff = Duration.ofMinutes(10);
 
+    /** Transactions of a batch driven at once, each with a database connection while it writes the log. */
+    private int workers = 4;
+
     private final Cleanup cleanup = new Cleanup();
 
     private final Operator operator = new Operator();
@@ -169,5 +172,13 @@ public class TccRecoveryProperties {
 
     public Operator getOperator() {
         return operator;
+    }
+
+    public int getWorkers() {
+        return workers;
+    }
+
+    public void setWorkers(int workers) {
+        this.workers = workers;
     }
 }

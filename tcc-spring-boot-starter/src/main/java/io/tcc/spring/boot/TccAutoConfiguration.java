@@ -46,10 +46,7 @@ public class TccAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public CoordinatorConfig tccCoordinatorConfig(TccProperties properties) {
-        return CoordinatorConfig.custom().xidPrefix(properties.getXidPrefix()).maxTimeout(properties.getMaxTimeout())
-                .recoveryMargin(properties.getRecoveryMargin()).phaseTwoRetryDelay(properties.getPhaseTwoRetryDelay())
-                .globalTable(properties.getLog().getGlobalTable()).branchTable(properties.getLog().getBranchTable())
-                .build();
+        return properties.coordinatorConfig();
     }
 
     @Configuration(proxyBeanMethods = false)

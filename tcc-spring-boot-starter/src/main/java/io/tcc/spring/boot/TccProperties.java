@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
+import io.tcc.global.CoordinatorConfig;
+
 /** Settings of the TCC framework, under {@code tcc.*}. */
 @ConfigurationProperties("tcc")
 public class TccProperties {
@@ -34,6 +36,13 @@ public class TccProperties {
     private final Fence fence = new Fence();
 
     private final Log log = new Log();
+
+    /** The initiator's settings; the standalone recovery daemon reads the same properties. */
+    public CoordinatorConfig coordinatorConfig() {
+        return CoordinatorConfig.custom().xidPrefix(xidPrefix).maxTimeout(maxTimeout).recoveryMargin(recoveryMargin)
+                .phaseTwoRetryDelay(phaseTwoRetryDelay).globalTable(log.getGlobalTable()).branchTable(log.getBranchTable())
+                .build();
+    }
 
     /** The participant's transaction log. */
     public static class Fence {

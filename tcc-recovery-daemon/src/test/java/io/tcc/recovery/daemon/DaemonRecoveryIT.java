@@ -1,0 +1,161 @@
+package io.tcc.recovery.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+import io.tcc.global.CrashPoints.Point;
+import io.tcc.global.CrashPoints.SimulatedCrash;
+import io.tcc.http.InventoryApp;
+import io.tcc.http.OrderApp;
+import io.tcc.http.TwoServices;
+import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestDatabase;
+
+/**
+ * The standalone daemon, as its operator runs it: {@code java -jar} of the built jar with a config file, a process of
+ * its own pointed at the initiator's database. An order service (one local branch, one remote inventory branch, real
+ * signed HTTP) dies at every crash point; it comes back without its own recovery, and the daemon finishes every
+ * transaction, driving the local branches through the order service's participant endpoints.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DaemonRecoveryIT {
+
+    private TestDatabase inventoryDb;
+    private TestDatabase orderDb;
+    private ConfigurableApplicationContext inventory;
+    private ConfigurableApplicationContext order;
+    private String inventoryUrl;
+    private Process daemon;
+    private Path daemonLog;
+    private final String sku = "sku-" + UUID.randomUUID();
+
+    @BeforeAll
+    void startServices() {
+        inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "daemon_inventory").applySchema("fence.sql")
+                .run("tcc-test/stock.sql");
+        orderDb = TestDatabase.create(DatabaseKind.MYSQL, "daemon_orders").applySchema("fence.sql")
+                .applySchema("global.sql").applySchema("quartz.sql").run("tcc-test/stock.sql");
+        for (TestDatabase db : new TestDatabase[] {inventoryDb, orderDb}) {
+            db.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+        }
+        inventory = TwoServices.start(InventoryApp.class, new DelegatingDataSource(inventoryDb.dataSource()), "inventory",
+                "tcc.http.signing.secret=" + InventoryApp.SECRET);
+        inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
+        order = startOrder();
+    }
+
+    /**
+     * The order service; its in-app recovery stays off, so only the daemon finishes what it left. Its recovery margin
+     * is short, so what it left TRYING is due soon after its deadline. The pool is wrapped: a closing context must not
+     * close the test's pool.
+     */
+    private ConfigurableApplicationContext startOrder() {
+        return TwoServices.start(OrderApp.class, new DelegatingDataSource(orderDb.dataSource()), "orders", "inventory.url=" + inventoryUrl,
+                "tcc.http.signing.secret=" + InventoryApp.SECRET, "tcc.recovery-margin=200ms");
+    }
+
+    @AfterAll
+    void stopAll() throws InterruptedException {
+        if (daemon != null) {
+            daemon.destroy();
+            if (!daemon.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                daemon.destroyForcibly().waitFor();
+            }
+        }
+        order.close();
+        inventory.close();
+        orderDb.close();
+        inventoryDb.close();
+    }
+
+    @Test
+    void aDaemonProcessFinishesWhatAnInitiatorLeftAtEveryCrashPoint() throws Exception {
+        Map<String, String> crashed = new LinkedHashMap<>(); // xid -> the state it must end in
+        // after deciding, before any phase two (one remote branch): confirmed
+        crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().place(sku, 1)), "CONFIRMED");
+        // the local branch tried, the remote one registered and its try never sent: cancelled past the deadline
+        crashed.put(crash(Point.AFTER_BRANCH_REGISTERED, 2, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), "CANCELLED");
+        // both tried, nothing decided: cancelled past the deadline
+        crashed.put(crash(Point.BEFORE_DECISION, 1, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), "CANCELLED");
+        // in the middle of phase two: the local confirm committed with the decision, the remote one not sent
+        crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().placeWithLocalBranch(sku, 1)), "CONFIRMED");
+        assertArrayEquals(new int[] {7, 3, 0}, stock(inventoryDb), "inventory: three tries frozen, nothing sold yet");
+        assertArrayEquals(new int[] {7, 2, 1}, stock(orderDb), "orders: three local tries, one confirmed with its decision");
+
+        order.close(); // the dead initiator comes back as a new process, its own recovery off
+        order = startOrder();
+        startDaemon(order.getEnvironment().getProperty("local.server.port"));
+
+        Instant deadline = Instant.now().plusSeconds(90);
+        while (!crashed.keySet().stream().allMatch(xid -> state(xid).endsWith("ED")) && Instant.now().isBefore(deadline)) {
+            assertTrue(daemon.isAlive(), "the daemon process died; see " + daemonLog);
+            Thread.sleep(200);
+        }
+        crashed.forEach((xid, expected) -> assertEquals(expected, state(xid), xid + "; see " + daemonLog));
+        assertArrayEquals(new int[] {8, 0, 2}, stock(inventoryDb), "inventory: two sold once, the rest released");
+        assertArrayEquals(new int[] {9, 0, 1}, stock(orderDb), "orders: one sold, the two undecided released");
+        assertEquals(1, inventoryDb.jdbc().queryForObject("SELECT COUNT(*) FROM tcc_fence WHERE empty_cancel = TRUE",
+                Integer.class), "the try that was never sent had an empty cancel");
+        String logged = Files.readString(daemonLog);
+        crashed.keySet().forEach(xid -> assertTrue(logged.contains(xid), "the daemon's log names " + xid));
+    }
+
+    private OrderApp.Orders orders() {
+        return order.getBean(OrderApp.Orders.class);
+    }
+
+    /** Runs one order on an initiator armed to die at the {@code occurrence}-th time it reaches {@code point}. */
+    private String crash(Point point, int occurrence, Supplier<String> placeOrder) {
+        order.getBean(OrderApp.CrashSwitch.class).arm(point, occurrence);
+        assertThrows(SimulatedCrash.class, placeOrder::get);
+        return orders().lastXid();
+    }
+
+    private void startDaemon(String orderPort) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "daemon-it"));
+        Path config = dir.resolve("daemon.properties");
+        Files.writeString(config, String.join("\n",
+                "spring.datasource.url=" + orderDb.jdbcUrl(),
+                "tcc.http.signing.secret=" + InventoryApp.SECRET,
+                "tcc.daemon.participants.local=http://127.0.0.1:" + orderPort,
+                "tcc.recovery-margin=200ms",
+                "tcc.recovery.instance-id=daemon-it",
+                "tcc.recovery.interval=500ms",
+                "tcc.recovery.initial-backoff=200ms",
+                "tcc.recovery.max-backoff=1s",
+                "server.port=0", ""));
+        daemonLog = dir.resolve("daemon.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        daemon = new ProcessBuilder(java, "-jar", new File(System.getProperty("daemon.jar")).getAbsolutePath(),
+                "--spring.config.additional-location=file:" + config.toAbsolutePath())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(daemonLog.toFile()).start();
+    }
+
+    private String state(String xid) {
+        return orderDb.jdbc().queryForObject("SELECT state FROM tcc_global WHERE xid = ?", String.class, xid);
+    }
+
+    private int[] stock(TestDatabase db) {
+        return db.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+    }
+}
