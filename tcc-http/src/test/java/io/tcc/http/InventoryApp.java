@@ -1,9 +1,20 @@
 package io.tcc.http;
 
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
@@ -47,6 +58,50 @@ public class InventoryApp {
         public void release(String sku, int quantity) {
             jdbc.update("UPDATE stock SET frozen = frozen - ?, available = available + ? WHERE sku = ?", quantity, quantity, sku);
         }
+    }
+
+    /** Counts the branch calls this service receives, per xid and phase, and calls of one that ran at once. */
+    public static class BranchCalls extends OncePerRequestFilter {
+        private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
+        private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+        private final AtomicInteger overlaps = new AtomicInteger();
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            String xid = request.getHeader(TccHeaders.XID);
+            if (xid == null) {
+                chain.doFilter(request, response);
+                return;
+            }
+            String key = xid + " " + request.getRequestURI().substring(request.getRequestURI().lastIndexOf('/') + 1);
+            received.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            AtomicInteger running = inFlight.computeIfAbsent(key, k -> new AtomicInteger());
+            if (running.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            try {
+                chain.doFilter(request, response);
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+
+        /** How many calls of {@code phase} ("try", "confirm", "cancel") arrived for {@code xid}. */
+        public int received(String xid, String phase) {
+            AtomicInteger count = received.get(xid + " " + phase);
+            return count == null ? 0 : count.get();
+        }
+
+        /** Calls that arrived while another call of the same xid and phase was still running. */
+        public int overlaps() {
+            return overlaps.get();
+        }
+    }
+
+    @Bean
+    BranchCalls branchCalls() {
+        return new BranchCalls();
     }
 
     @Bean

@@ -111,15 +111,28 @@ public class OrderApp {
         private volatile Point armed;
         private final AtomicInteger remaining = new AtomicInteger();
 
+        private volatile boolean every;
+
         public void arm(Point point, int occurrence) {
+            every = false;
             remaining.set(occurrence);
             armed = point;
         }
 
+        /** Every transaction dies at {@code point} until {@link #disarm()}: many initiators dying alike. */
+        public void armEvery(Point point) {
+            every = true;
+            armed = point;
+        }
+
+        public void disarm() {
+            armed = null;
+        }
+
         @Override
         public void reached(Point point, String xid) {
-            if (point == armed && remaining.decrementAndGet() == 0) {
-                armed = null;
+            if (point == armed && (every || remaining.decrementAndGet() == 0)) {
+                armed = every ? point : null;
                 throw new SimulatedCrash(point, xid);
             }
         }

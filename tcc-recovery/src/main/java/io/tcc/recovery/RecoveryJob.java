@@ -1,6 +1,5 @@
 package io.tcc.recovery;
 
-import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobExecutionException;
@@ -8,9 +7,10 @@ import org.quartz.SchedulerException;
 
 /**
  * The Quartz job: passes of {@link Recovery} until what is due is drained (bounded, so one run cannot starve the
- * scheduler). In a cluster, Quartz runs it on one node at a time; the claims keep daemons apart regardless.
+ * scheduler). Each firing runs on one node of the cluster, and while it drains the next firings go to other nodes, one
+ * run per node at a time (one thread each): the daemons share a backlog, and the claims keep them apart. Disallowing
+ * concurrent execution would leave every daemon but one idle.
  */
-@DisallowConcurrentExecution
 public final class RecoveryJob implements Job {
 
     /** The key of this node's {@link Recovery} in the scheduler's context. */

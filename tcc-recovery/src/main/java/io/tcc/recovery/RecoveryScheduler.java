@@ -59,6 +59,7 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
         p.setProperty("org.quartz.scheduler.instanceId", instanceId);
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        // one job run per node at a time; the parallelism inside a run is Recovery's workers
         p.setProperty("org.quartz.threadPool.threadCount", "1");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", Dialect.detect(dataSource) == Dialect.POSTGRESQL

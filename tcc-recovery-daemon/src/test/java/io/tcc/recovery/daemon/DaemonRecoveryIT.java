@@ -10,12 +10,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,7 +43,8 @@ import io.tcc.test.TestDatabase;
  * The standalone daemon, as its operator runs it: {@code java -jar} of the built jar with a config file, a process of
  * its own pointed at the initiator's database. An order service (one local branch, one remote inventory branch, real
  * signed HTTP) dies at every crash point; it comes back without its own recovery, and the daemon finishes every
- * transaction, driving the local branches through the order service's participant endpoints.
+ * transaction, driving the local branches through the order service's participant endpoints. Two daemon processes
+ * share a thousand dead initiators' transactions without ever driving one at the same time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DaemonRecoveryIT {
@@ -44,8 +54,7 @@ class DaemonRecoveryIT {
     private ConfigurableApplicationContext inventory;
     private ConfigurableApplicationContext order;
     private String inventoryUrl;
-    private Process daemon;
-    private Path daemonLog;
+    private final Map<Path, Process> daemons = new LinkedHashMap<>(); // by the log file each writes
     private final String sku = "sku-" + UUID.randomUUID();
 
     @BeforeAll
@@ -73,14 +82,19 @@ class DaemonRecoveryIT {
                 "tcc.http.signing.secret=" + InventoryApp.SECRET, "tcc.recovery-margin=200ms");
     }
 
-    @AfterAll
-    void stopAll() throws InterruptedException {
-        if (daemon != null) {
+    @AfterEach
+    void stopDaemons() throws InterruptedException {
+        for (Process daemon : daemons.values()) {
             daemon.destroy();
-            if (!daemon.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!daemon.waitFor(20, TimeUnit.SECONDS)) {
                 daemon.destroyForcibly().waitFor();
             }
         }
+        daemons.clear();
+    }
+
+    @AfterAll
+    void stopAll() {
         order.close();
         inventory.close();
         orderDb.close();
@@ -103,13 +117,9 @@ class DaemonRecoveryIT {
 
         order.close(); // the dead initiator comes back as a new process, its own recovery off
         order = startOrder();
-        startDaemon(order.getEnvironment().getProperty("local.server.port"));
+        Path daemonLog = startDaemon("daemon-it");
 
-        Instant deadline = Instant.now().plusSeconds(90);
-        while (!crashed.keySet().stream().allMatch(xid -> state(xid).endsWith("ED")) && Instant.now().isBefore(deadline)) {
-            assertTrue(daemon.isAlive(), "the daemon process died; see " + daemonLog);
-            Thread.sleep(200);
-        }
+        awaitFinished(crashed.keySet(), Duration.ofSeconds(90));
         crashed.forEach((xid, expected) -> assertEquals(expected, state(xid), xid + "; see " + daemonLog));
         assertArrayEquals(new int[] {8, 0, 2}, stock(inventoryDb), "inventory: two sold once, the rest released");
         assertArrayEquals(new int[] {9, 0, 1}, stock(orderDb), "orders: one sold, the two undecided released");
@@ -117,6 +127,61 @@ class DaemonRecoveryIT {
                 Integer.class), "the try that was never sent had an empty cancel");
         String logged = Files.readString(daemonLog);
         crashed.keySet().forEach(xid -> assertTrue(logged.contains(xid), "the daemon's log names " + xid));
+    }
+
+    @Test
+    void twoDaemonProcessesFinishAThousandDeadInitiatorsConfirmingEachOnceAndNeverOneTwiceAtOnce() throws Exception {
+        String many = "many-" + UUID.randomUUID();
+        inventoryDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 2000, 0, 0)", many);
+        Set<String> before = Set.copyOf(orderDb.jdbc().queryForList("SELECT xid FROM tcc_global", String.class));
+        startDaemon("daemon-a");
+        startDaemon("daemon-b");
+
+        // a thousand initiators die right after deciding CONFIRM, four at a time, while the daemons start and work
+        OrderApp.CrashSwitch crashes = order.getBean(OrderApp.CrashSwitch.class);
+        crashes.armEvery(Point.AFTER_DECISION);
+        ExecutorService initiators = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> placed = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                placed.add(initiators.submit(() -> assertThrows(SimulatedCrash.class, () -> orders().place(many, 1))));
+            }
+            for (Future<?> done : placed) {
+                done.get();
+            }
+        } finally {
+            crashes.disarm();
+            initiators.shutdown();
+        }
+        Set<String> pending = new HashSet<>(orderDb.jdbc().queryForList("SELECT xid FROM tcc_global", String.class));
+        pending.removeAll(before);
+        assertEquals(1000, pending.size());
+
+        awaitFinished(pending, Duration.ofSeconds(180));
+        InventoryApp.BranchCalls calls = inventory.getBean(InventoryApp.BranchCalls.class);
+        pending.forEach(xid -> {
+            assertEquals("CONFIRMED", state(xid), xid);
+            assertTrue(calls.received(xid, "confirm") >= 1, xid + " was confirmed without a call reaching the participant");
+        });
+        assertEquals(0, calls.overlaps(), "a branch's phase two ran twice at once");
+        assertArrayEquals(new int[] {1000, 0, 1000}, stock(inventoryDb, many), "each confirm's effect happened once");
+        int confirms = pending.stream().mapToInt(xid -> calls.received(xid, "confirm")).sum();
+        List<Long> finishedBy = new ArrayList<>();
+        for (Path log : daemons.keySet()) {
+            finishedBy.add(Files.readAllLines(log).stream().filter(line -> line.endsWith(" CONFIRMED")).count());
+        }
+        System.out.printf("two daemons finished 1000 transactions: %d confirm calls reached the participant, none of one"
+                + " at once; finished per daemon: %s%n", confirms, finishedBy);
+        assertTrue(finishedBy.stream().allMatch(n -> n > 0), "both daemons took part: " + finishedBy);
+    }
+
+    /** Waits until every one of {@code xids} is CONFIRMED or CANCELLED, while the daemons stay alive. */
+    private void awaitFinished(Set<String> xids, Duration atMost) throws InterruptedException {
+        Instant deadline = Instant.now().plus(atMost);
+        while (!xids.stream().allMatch(xid -> state(xid).endsWith("ED")) && Instant.now().isBefore(deadline)) {
+            daemons.forEach((log, daemon) -> assertTrue(daemon.isAlive(), "a daemon process died; see " + log));
+            Thread.sleep(200);
+        }
     }
 
     private OrderApp.Orders orders() {
@@ -130,24 +195,24 @@ class DaemonRecoveryIT {
         return orders().lastXid();
     }
 
-    private void startDaemon(String orderPort) throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "daemon-it"));
-        Path config = dir.resolve("daemon.properties");
-        Files.writeString(config, String.join("\n",
+    /** Starts the daemon jar as its operator would, with a config file in its working directory; returns its log. */
+    private Path startDaemon(String instanceId) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "daemon-it", instanceId));
+        Files.writeString(dir.resolve("tcc-daemon.properties"), String.join("\n",
                 "spring.datasource.url=" + orderDb.jdbcUrl(),
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
-                "tcc.daemon.participants.local=http://127.0.0.1:" + orderPort,
+                "tcc.daemon.participants.local=http://127.0.0.1:" + order.getEnvironment().getProperty("local.server.port"),
                 "tcc.recovery-margin=200ms",
-                "tcc.recovery.instance-id=daemon-it",
+                "tcc.recovery.instance-id=" + instanceId,
                 "tcc.recovery.interval=500ms",
                 "tcc.recovery.initial-backoff=200ms",
                 "tcc.recovery.max-backoff=1s",
                 "server.port=0", ""));
-        daemonLog = dir.resolve("daemon.log");
+        Path log = dir.resolve("daemon.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        daemon = new ProcessBuilder(java, "-jar", new File(System.getProperty("daemon.jar")).getAbsolutePath(),
-                "--spring.config.additional-location=file:" + config.toAbsolutePath())
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(daemonLog.toFile()).start();
+        daemons.put(log, new ProcessBuilder(java, "-jar", new File(System.getProperty("daemon.jar")).getAbsolutePath())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        return log;
     }
 
     private String state(String xid) {
@@ -155,6 +220,10 @@ class DaemonRecoveryIT {
     }
 
     private int[] stock(TestDatabase db) {
+        return stock(db, sku);
+    }
+
+    private static int[] stock(TestDatabase db, String sku) {
         return db.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
                 (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
     }
