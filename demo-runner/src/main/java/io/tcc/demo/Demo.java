@@ -30,6 +30,10 @@ final class Demo implements AutoCloseable {
 
     static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
+    /** Tries the inventory's fence refused: because their cancel came first, or because their deadline had passed. */
+    record Refused(long suspended, long pastDeadline) {
+    }
+
     private static Map<String, Integer> initialStock() {
         Map<String, Integer> stock = new LinkedHashMap<>();
         stock.put("BOOK-1", 300);
@@ -100,11 +104,11 @@ final class Demo implements AutoCloseable {
         service.awaitReady(START_TIMEOUT);
     }
 
-    /** Tries refused by the inventory's fence, over all its processes so far: {SUSPENDED, DEADLINE_PASSED}. */
-    long[] refusedTries() throws IOException, InterruptedException {
+    /** Tries refused by the inventory's fence, over all its processes so far. */
+    Refused refusedTries() throws IOException, InterruptedException {
         JsonNode fence = client.inventoryFence();
-        return new long[] {suspensionsRefused + fence.get("suspensionsRefused").asLong(),
-                lateTriesRefused + fence.get("lateTriesRefused").asLong()};
+        return new Refused(suspensionsRefused + fence.get("suspensionsRefused").asLong(),
+                lateTriesRefused + fence.get("lateTriesRefused").asLong());
     }
 
     private static HttpRequest probe(int port, String path, String bearer) {

@@ -101,8 +101,9 @@ final class DemoDatabases implements AutoCloseable {
                 s.execute(sql);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot prepare the demo's databases on " + server + " (" + e.getMessage()
-                    + "): the user in the URL must be allowed to create and drop databases", e);
+            throw new IllegalStateException("cannot prepare the demo's databases on " + server + ": " + e.getMessage()
+                    + "\n  Check that a MySQL or MariaDB server answers there and that the URL's user may create and drop"
+                    + " databases.", e);
         }
     }
 

@@ -24,6 +24,7 @@ public final class DemoRunner {
 
     private static DB embedded;
     private static Demo demo;
+    private static volatile boolean interrupted;
 
     private DemoRunner() {
     }
@@ -31,15 +32,22 @@ public final class DemoRunner {
     public static void main(String[] args) {
         PrintStream out = System.out;
         Instant start = Instant.now();
-        Thread cleanup = new Thread(DemoRunner::stop, "demo-cleanup");
+        Thread cleanup = new Thread(() -> {
+            interrupted = true;
+            stop();
+        }, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         boolean pass = false;
         try {
             pass = run(out, start);
         } catch (Exception e) {
             out.println();
-            out.println("FAIL: the demo could not finish: " + e.getMessage());
-            if (!(e instanceof IllegalStateException)) {
+            if (interrupted) {
+                out.println("FAIL: interrupted; both services and the database are stopped");
+            } else {
+                out.println("FAIL: the demo could not finish: " + e.getMessage());
+            }
+            if (!interrupted && !(e instanceof IllegalStateException)) {
                 e.printStackTrace(out);
             }
         } finally {

@@ -26,8 +26,8 @@ final class Report {
     private final List<String> lines = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
 
-    /** @param refused tries the inventory's fence refused: {SUSPENDED, DEADLINE_PASSED} */
-    static Report read(DemoDatabases databases, Map<String, Integer> initialStock, long[] refused) {
+    /** @param refused tries the inventory's fence refused, as its processes counted them */
+    static Report read(DemoDatabases databases, Map<String, Integer> initialStock, Demo.Refused refused) {
         Report report = new Report();
         report.check(databases.orders(), databases.inventory(), initialStock, refused);
         return report;
@@ -48,7 +48,7 @@ final class Report {
         violations.forEach(violation -> out.println("  VIOLATION: " + violation));
     }
 
-    private void check(JdbcTemplate orderDb, JdbcTemplate inventoryDb, Map<String, Integer> initialStock, long[] refused) {
+    private void check(JdbcTemplate orderDb, JdbcTemplate inventoryDb, Map<String, Integer> initialStock, Demo.Refused refused) {
         List<Order> orders = orderDb.query("SELECT o.id, o.sku, o.quantity, o.state, o.xid, g.state,"
                 + " (SELECT COUNT(*) FROM tcc_branch b WHERE b.xid = o.xid AND b.participant = 'local'"
                 + " AND b.action = 'create-order') FROM orders o LEFT JOIN tcc_global g ON g.xid = o.xid",
@@ -69,7 +69,7 @@ final class Report {
         long emptyRollbacks = inventoryDb.queryForObject("SELECT COUNT(*) FROM tcc_fence WHERE empty_cancel", Long.class);
         lines.add(String.format("%-24s %d (a cancel that found no try: recorded, nothing released)", "empty rollbacks", emptyRollbacks));
         lines.add(String.format("%-24s %d SUSPENDED (a try after its cancel), %d DEADLINE_PASSED", "refused tries",
-                refused[0], refused[1]));
+                refused.suspended(), refused.pastDeadline()));
         long woven = orders.stream().filter(o -> o.localBranches() == 1).count();
         lines.add(String.format("%-24s %d of %d orders: their self-invoked @Try create-order ran as a branch", "woven local branches",
                 woven, orders.size()));

@@ -163,14 +163,10 @@ final class Scenario {
         long refused = demo.client.inventoryFence().get("suspensionsRefused").asLong();
         demo.client.arm("TRY", "DELAYED", 1, 3_000);
         DemoClient.Answer answer = expectState(order("user-9"), "CANCELLED");
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (demo.client.inventoryFence().get("suspensionsRefused").asLong() == refused) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new Unexpected("the late try should have been refused within 20 s; the inventory's fence holds "
-                        + fence(answer.text("xid")) + " for it (a try that ran before its cancel is correct too, but is"
-                        + " not what this step shows)");
-            }
-            Thread.sleep(100);
+        if (!await(Duration.ofSeconds(20), () -> demo.client.inventoryFence().get("suspensionsRefused").asLong() > refused)) {
+            throw new Unexpected("the late try should have been refused within 20 s; the inventory's fence holds "
+                    + fence(answer.text("xid")) + " for it (a try that ran before its cancel is correct too, but is"
+                    + " not what this step shows)");
         }
         expectFreeze(answer, null);
         return "CANCELLED after the 1 s call timeout; its cancel came first (fence row " + expectFence(answer,
@@ -203,19 +199,23 @@ final class Scenario {
         try {
             Future<DemoClient.Answer> placing = background.submit(() -> demo.client.placeOrder("user-crash", "BOOK-1", 2));
             JdbcTemplate orders = demo.databases.orders();
-            String sql = "SELECT o.id, o.xid FROM orders o JOIN tcc_global g ON g.xid = o.xid"
-                    + " WHERE o.user_id = 'user-crash' AND g.state = 'CONFIRMING'";
-            Instant deadline = Instant.now().plusSeconds(30);
-            List<String[]> decided;
-            while ((decided = orders.query(sql, (rs, n) -> new String[] {rs.getString(1), rs.getString(2)})).isEmpty()) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new Unexpected("the order's transaction did not reach CONFIRMING within 30 s");
-                }
-                Thread.sleep(20);
+            String[] decided = new String[2]; // the order's id and xid, once its transaction is decided
+            if (!await(Duration.ofSeconds(30), () -> {
+                orders.query("SELECT o.id, o.xid FROM orders o JOIN tcc_global g ON g.xid = o.xid"
+                        + " WHERE o.user_id = 'user-crash' AND g.state = 'CONFIRMING'", rs -> {
+                            decided[0] = rs.getString(1);
+                            decided[1] = rs.getString(2);
+                        });
+                return decided[0] != null;
+            })) {
+                throw new Unexpected("the order's transaction did not reach CONFIRMING within 30 s");
             }
-            String id = decided.get(0)[0];
-            String xid = decided.get(0)[1];
-            String stockThen = freeze(id);
+            String id = decided[0];
+            String xid = decided[1];
+            if (!"FROZEN".equals(freeze(id))) {
+                throw new Unexpected("phase two should not have reached the inventory yet, but order " + id
+                        + "'s freeze row is " + freeze(id));
+            }
             long pid = demo.order.pid();
             demo.order.kill();
             try {
@@ -225,17 +225,15 @@ final class Scenario {
             }
             Demo.restart(demo.order);
             Instant restarted = Instant.now();
-            while (!"CONFIRMED".equals(orders.queryForObject("SELECT state FROM tcc_global WHERE xid = ?", String.class, xid))) {
-                if (Instant.now().isAfter(restarted.plus(settings.recoveryTimeout()))) {
-                    throw new Unexpected("recovery did not confirm " + xid + " within " + seconds(settings.recoveryTimeout()));
-                }
-                Thread.sleep(100);
+            if (!await(settings.recoveryTimeout(), () -> "CONFIRMED".equals(
+                    orders.queryForObject("SELECT state FROM tcc_global WHERE xid = ?", String.class, xid)))) {
+                throw new Unexpected("recovery did not confirm " + xid + " within " + seconds(settings.recoveryTimeout()));
             }
             Duration took = Duration.between(restarted, Instant.now());
             if (!"SOLD".equals(freeze(id))) {
                 throw new Unexpected("order " + id + " should have sold its stock once, its freeze row is " + freeze(id));
             }
-            return "SIGKILL to pid " + pid + " with " + xid + " decided CONFIRMING and its stock still " + stockThen
+            return "SIGKILL to pid " + pid + " with " + xid + " decided CONFIRMING and its stock still FROZEN"
                     + "; the restarted service's recovery confirmed it " + seconds(took) + " after the restart: SOLD once";
         } finally {
             background.shutdownNow();
@@ -343,16 +341,31 @@ final class Scenario {
     private Duration awaitAllFinished() throws Exception {
         Instant start = Instant.now();
         JdbcTemplate orders = demo.databases.orders();
-        while (unfinished() > 0 || orders.queryForObject("SELECT COUNT(*) FROM orders WHERE state = 'PENDING'", Integer.class) > 0) {
-            if (Instant.now().isAfter(start.plus(settings.recoveryTimeout()))) {
-                throw new IllegalStateException("recovery did not finish within " + seconds(settings.recoveryTimeout())
-                        + "; unfinished: " + orders.queryForList("SELECT CONCAT(xid, ' ', state, IF(needs_operator,"
-                        + " ' (flagged)', '')) FROM tcc_global WHERE state NOT IN ('CONFIRMED', 'CANCELLED')", String.class)
-                        + "; see " + demo.order.log());
-            }
-            Thread.sleep(200);
+        if (!await(settings.recoveryTimeout(), () -> unfinished() == 0
+                && orders.queryForObject("SELECT COUNT(*) FROM orders WHERE state = 'PENDING'", Integer.class) == 0)) {
+            throw new IllegalStateException("recovery did not finish within " + seconds(settings.recoveryTimeout())
+                    + "; unfinished: " + orders.queryForList("SELECT CONCAT(xid, ' ', state, IF(needs_operator,"
+                    + " ' (flagged)', '')) FROM tcc_global WHERE state NOT IN ('CONFIRMED', 'CANCELLED')", String.class)
+                    + "; see " + demo.order.log());
         }
         return Duration.between(start, Instant.now());
+    }
+
+    @FunctionalInterface
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls the condition until it holds (true) or the timeout passes (false). */
+    private static boolean await(Duration timeout, Condition condition) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.holds()) {
+            if (Instant.now().isAfter(deadline)) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     /** The progress line: on a terminal rewritten in place as a batch advances, elsewhere printed once. */

@@ -1,6 +1,5 @@
 package io.tcc.demo;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,8 +48,8 @@ class DemoScenarioIT {
             assertTrue(steps.get(5).observation().contains("recovery finished them"), steps.get(5).observation());
             assertTrue(steps.get(6).observation().contains("decided CONFIRMING and its stock still FROZEN"), steps.get(6).observation());
 
-            long[] refused = demo.refusedTries();
-            assertArrayEquals(new long[] {1, 0}, refused, "the one late try is refused as SUSPENDED, none for its deadline");
+            Demo.Refused refused = demo.refusedTries();
+            assertEquals(new Demo.Refused(1, 0), refused, "the one late try is refused as SUSPENDED, none for its deadline");
             Report report = Report.read(demo.databases, Demo.INITIAL_STOCK, refused);
             report.print(System.out);
             assertEquals(List.of(), report.violations());
