@@ -5,12 +5,18 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
@@ -23,6 +29,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import io.tcc.BadInputException;
 import io.tcc.context.TransactionContext;
@@ -40,7 +47,7 @@ import io.tcc.participant.LocalParticipant;
  * registration commits with the local try it registers, and the decision with the local confirm it orders. The
  * success path of one local branch then costs two commits; see {@code docs/global-transactions.md}.
  */
-public final class Coordinator {
+public final class Coordinator implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
@@ -75,6 +82,14 @@ public final class Coordinator {
     private final Clock clock;
     private volatile Function<String, Participant> reachOthers;
 
+    /** A remote branch's finished phase two, waiting to ride on the log's next commit; see completionLinger. */
+    private record Completion(String xid, String branchId, BranchState target, GlobalState finishFrom) {
+    }
+
+    private static final int MAX_COMPLETIONS_PER_COMMIT = 500;
+    private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService completionFlusher;
+
     /**
      * @param local the participant inside this process, or null when it has none
      */
@@ -91,6 +106,21 @@ public final class Coordinator {
                 && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
         if (local != null) {
             participants.put(local.name(), local);
+        }
+        this.completionFlusher = config.completionLinger().isZero() ? null
+                : Executors.newSingleThreadScheduledExecutor(task -> {
+                    Thread thread = new Thread(task, "tcc-completions");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /** Writes the completions still waiting, then stops their flusher. */
+    @Override
+    public void close() {
+        if (completionFlusher != null) {
+            completionFlusher.shutdownNow();
+            flushCompletions();
         }
     }
 
@@ -362,13 +392,18 @@ public final class Coordinator {
                 if (!sharedCommit) {
                     runPhaseTwo(participant, branch, decided, deadline);
                 }
-                finished = inLogTransaction(c -> {
-                    if (sharedCommit) {
-                        runPhaseTwo(participant, branch, decided, deadline);
-                    }
-                    globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
-                    return finishWithIt && globalLog.finish(c, xid, decided);
-                });
+                if (!sharedCommit && completionFlusher != null) {
+                    defer(new Completion(xid, branch.branchId(), target, finishWithIt ? decided : null));
+                    finished = finishWithIt;
+                } else {
+                    finished = inLogTransaction(c -> {
+                        if (sharedCommit) {
+                            runPhaseTwo(participant, branch, decided, deadline);
+                        }
+                        globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
+                        return finishWithIt && globalLog.finish(c, xid, decided);
+                    });
+                }
                 if (++done == 1) {
                     crashPoints.reached(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, xid);
                 }
@@ -542,10 +577,13 @@ public final class Coordinator {
         TransactionStatus status = transactionManager.getTransaction(definition);
         T result;
         Connection connection = DataSourceUtils.getConnection(dataSource);
+        List<Completion> riding = takeCompletions();
         try {
+            writeCompletions(connection, riding);
             result = work.run(connection);
         } catch (Throwable failure) {
             transactionManager.rollback(status);
+            riding.forEach(this::defer); // they wait for the next commit
             throw sneaky(failure instanceof SQLException sql
                     ? new GlobalLogException("global log write failed (SQLState " + sql.getSQLState() + "): " + sql.getMessage()
                             + "; nothing of it is durable", sql)
@@ -555,6 +593,54 @@ public final class Coordinator {
         }
         transactionManager.commit(status);
         return result;
+    }
+
+    private void defer(Completion completion) {
+        completions.add(completion);
+        completionFlusher.schedule(this::flushCompletions, config.completionLinger().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private List<Completion> takeCompletions() {
+        List<Completion> taken = new ArrayList<>();
+        Completion next;
+        while (taken.size() < MAX_COMPLETIONS_PER_COMMIT && (next = completions.poll()) != null) {
+            taken.add(next);
+        }
+        return taken;
+    }
+
+    private void writeCompletions(Connection c, List<Completion> batch) throws SQLException {
+        for (Completion done : batch) {
+            globalLog.moveBranch(c, done.xid(), done.branchId(), BranchState.REGISTERED, done.target(), "OK");
+            if (done.finishFrom() != null) {
+                globalLog.finish(c, done.xid(), done.finishFrom());
+            }
+        }
+    }
+
+    /** Commits what waited its whole linger with no other commit to ride on. */
+    private void flushCompletions() {
+        while (!completions.isEmpty()) {
+            List<Completion> batch = takeCompletions();
+            try {
+                DefaultTransactionDefinition definition = new DefaultTransactionDefinition(
+                        TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+                definition.setName("tcc-global-log-completions");
+                new TransactionTemplate(transactionManager, definition)
+                        .executeWithoutResult(status -> {
+                            try {
+                                writeCompletions(DataSourceUtils.getConnection(dataSource), batch);
+                            } catch (SQLException e) {
+                                throw new GlobalLogException("writing " + batch.size() + " completions failed", e);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                // not lost: their transactions stay decided and due, and recovery drives them again
+                log.warn("could not log {} finished phase twos ({}); recovery drives them again: {}", batch.size(),
+                        e.toString(), batch.stream().map(Completion::xid).distinct().toList());
+                return;
+            }
+        }
     }
 
     /** Rethrows business exceptions unchanged through the log's transaction boundary. */

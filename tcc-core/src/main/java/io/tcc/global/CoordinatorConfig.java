@@ -14,6 +14,7 @@ public final class CoordinatorConfig {
     private final Duration maxTimeout;
     private final Duration recoveryMargin;
     private final Duration phaseTwoRetryDelay;
+    private final Duration completionLinger;
 
     private CoordinatorConfig(Builder b) {
         this.globalTable = b.globalTable;
@@ -22,6 +23,11 @@ public final class CoordinatorConfig {
         this.maxTimeout = b.maxTimeout;
         this.recoveryMargin = b.recoveryMargin;
         this.phaseTwoRetryDelay = b.phaseTwoRetryDelay;
+        this.completionLinger = b.completionLinger;
+        if (completionLinger.compareTo(phaseTwoRetryDelay) >= 0) {
+            throw new IllegalArgumentException("completionLinger " + completionLinger + " must be shorter than"
+                    + " phaseTwoRetryDelay " + phaseTwoRetryDelay + ", or recovery re-drives what is only waiting to be logged");
+        }
     }
 
     public static CoordinatorConfig ofDefaults() {
@@ -60,6 +66,15 @@ public final class CoordinatorConfig {
         return phaseTwoRetryDelay;
     }
 
+    /**
+     * How long the record of a remote branch's finished phase two (and the transaction's final state) may wait to ride
+     * on the log's next commit instead of taking one of its own; zero writes it at once. A crash loses only a wait: the
+     * transaction is driven again, and phase two is idempotent.
+     */
+    public Duration completionLinger() {
+        return completionLinger;
+    }
+
     public static final class Builder {
         private String globalTable = "tcc_global";
         private String branchTable = "tcc_branch";
@@ -67,6 +82,7 @@ public final class CoordinatorConfig {
         private Duration maxTimeout = Duration.ofMinutes(10);
         private Duration recoveryMargin = Duration.ofSeconds(30);
         private Duration phaseTwoRetryDelay = Duration.ofSeconds(5);
+        private Duration completionLinger = Duration.ZERO;
 
         private Builder() {
         }
@@ -104,6 +120,16 @@ public final class CoordinatorConfig {
 
         public Builder phaseTwoRetryDelay(Duration phaseTwoRetryDelay) {
             this.phaseTwoRetryDelay = positive("phaseTwoRetryDelay", phaseTwoRetryDelay);
+            return this;
+        }
+
+        /** Zero (the default) or positive, and shorter than the phase-two retry delay. */
+        public Builder completionLinger(Duration completionLinger) {
+            Objects.requireNonNull(completionLinger, "completionLinger");
+            if (completionLinger.isNegative()) {
+                throw new IllegalArgumentException("completionLinger must not be negative, was " + completionLinger);
+            }
+            this.completionLinger = completionLinger;
             return this;
         }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -55,6 +56,8 @@ abstract class CoordinatorTests {
 
     private Wiring sameDatabase;
     private Wiring separate;
+    /** The log in a database of its own, completions lingering 500 ms to ride on its next commit. */
+    private Wiring lingering;
     private String sku;
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
 
@@ -71,11 +74,14 @@ abstract class CoordinatorTests {
             }
         };
         CountingDataSource counted = new CountingDataSource(shared.dataSource());
-        sameDatabase = wire(counted, counted, crashPoints);
-        separate = wire(logDatabase.dataSource(), participantDatabase.dataSource(), crashPoints);
+        sameDatabase = wire(counted, counted, crashPoints, Duration.ZERO);
+        separate = wire(logDatabase.dataSource(), participantDatabase.dataSource(), crashPoints, Duration.ZERO);
+        lingering = wire(new CountingDataSource(logDatabase.dataSource()), participantDatabase.dataSource(), crashPoints,
+                Duration.ofMillis(500));
     }
 
-    private Wiring wire(javax.sql.DataSource logDs, javax.sql.DataSource participantDs, CrashPoints crashPoints) {
+    private Wiring wire(javax.sql.DataSource logDs, javax.sql.DataSource participantDs, CrashPoints crashPoints,
+                        Duration completionLinger) {
         DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDs);
         Fence fence = new Fence(participantDs, participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
         JdbcTemplate stockJdbc = new JdbcTemplate(participantDs);
@@ -85,7 +91,7 @@ abstract class CoordinatorTests {
         LocalParticipant local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
         DataSourceTransactionManager logTx = logDs == participantDs ? participantTx : new DataSourceTransactionManager(logDs);
         CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").recoveryMargin(Duration.ofMillis(1))
-                .phaseTwoRetryDelay(Duration.ofSeconds(1)).build();
+                .phaseTwoRetryDelay(Duration.ofSeconds(1)).completionLinger(completionLinger).build();
         Coordinator coordinator = new Coordinator(logDs, logTx, config, local, crashPoints);
         return new Wiring(coordinator, registry.forAction("reserve-stock"), actions, stockJdbc, new JdbcTemplate(logDs), fence,
                 logDs instanceof CountingDataSource c ? c : null);
@@ -93,6 +99,7 @@ abstract class CoordinatorTests {
 
     @AfterAll
     void dropDatabases() {
+        lingering.coordinator.close();
         shared.close();
         logDatabase.close();
         participantDatabase.close();
@@ -101,7 +108,7 @@ abstract class CoordinatorTests {
     @BeforeEach
     void newSku() {
         sku = "sku-" + UUID.randomUUID();
-        for (Wiring w : List.of(sameDatabase, separate)) {
+        for (Wiring w : List.of(sameDatabase, separate)) { // lingering shares separate's stock database
             w.stockJdbc.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
             w.actions.failingConfirms.set(0);
         }
@@ -168,6 +175,43 @@ abstract class CoordinatorTests {
         assertArrayEquals(new int[] {7, 0, 3}, stock(separate, sku));
         assertEquals(GlobalState.CONFIRMED, global(separate, xid.get()).state());
         assertTrue(separate.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CONFIRMED));
+    }
+
+    @Test
+    void aLingeringCompletionRidesOnTheNextCommitOrIsWrittenAloneAfterItsLinger() throws Throwable {
+        List<String> xids = new ArrayList<>();
+        int before = lingering.counted.commits();
+        for (int i = 0; i < 2; i++) {
+            lingering.coordinator.execute("lingering", Duration.ofSeconds(10), () -> {
+                xids.add(currentXid());
+                return reserve(lingering, sku, 1);
+            });
+        }
+        // each transaction: its registration, then its decision; the first's completion rode on the second's registration
+        assertEquals(4, lingering.counted.commits() - before);
+        assertEquals(List.of("CONFIRMED", "CONFIRMED"), loggedStates(xids.get(0)));
+        assertEquals(List.of("CONFIRMING", "REGISTERED"), loggedStates(xids.get(1)), "confirmed, not yet logged");
+        assertArrayEquals(new int[] {8, 0, 2}, stock(lingering, sku), "both confirmed at the participant already");
+
+        // nothing else to ride on: the second is written alone once its linger is over, well before it is due again
+        for (int i = 0; i < 100 && !loggedStates(xids.get(1)).get(0).equals("CONFIRMED"); i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of("CONFIRMED", "CONFIRMED"), loggedStates(xids.get(1)));
+        assertEquals(5, lingering.counted.commits() - before);
+    }
+
+    /** The transaction's and its one branch's state as the log holds them, read past the coordinator (whose reads
+     * would carry waiting completions). */
+    private List<String> loggedStates(String xid) {
+        return List.of(lingering.logJdbc.queryForObject("SELECT state FROM tcc_global WHERE xid = ?", String.class, xid),
+                lingering.logJdbc.queryForObject("SELECT state FROM tcc_branch WHERE xid = ?", String.class, xid));
+    }
+
+    @Test
+    void aLingerAsLongAsThePhaseTwoRetryDelayIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> CoordinatorConfig.custom().phaseTwoRetryDelay(Duration.ofSeconds(1))
+                .completionLinger(Duration.ofSeconds(1)).build());
     }
 
     @Test

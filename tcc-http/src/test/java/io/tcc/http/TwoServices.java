@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +76,21 @@ public abstract class TwoServices {
         inventory = start(InventoryApp.class, inventoryData, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.participant.max-body-bytes=16384");
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
-        order = start(OrderApp.class, orderData, "orders", "inventory.url=" + inventoryUrl,
+        List<String> orderSettings = new ArrayList<>(List.of("inventory.url=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.remote.participants.inventory.call-timeout=500ms",
                 "tcc.http.remote.participants.ledger.minimum-calls=2",
                 "tcc.http.remote.participants.ledger.open-duration=60s",
                 "tcc.http.remote.participants.ledger.phase-two-attempts=1",
                 "tcc.http.faults.enabled=true", "tcc.http.faults.seed=42",
-                "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN);
+                "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN));
+        orderSettings.addAll(List.of(moreOrderSettings()));
+        order = start(OrderApp.class, orderData, "orders", orderSettings.toArray(String[]::new));
+    }
+
+    /** Further settings of the order service, for a subclass that tests one. */
+    String[] moreOrderSettings() {
+        return new String[0];
     }
 
     /** Starts the inventory service again on the port it had, as after an outage. */

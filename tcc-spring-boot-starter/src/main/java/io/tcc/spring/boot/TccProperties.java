@@ -33,6 +33,12 @@ public class TccProperties {
     /** When an unfinished phase two is next due, should this process not finish it itself. */
     private Duration phaseTwoRetryDelay = Duration.ofSeconds(5);
 
+    /**
+     * How long the record of a remote branch's finished phase two may wait to ride on the log's next commit instead of
+     * taking its own (0: at once). Shorter than phase-two-retry-delay.
+     */
+    private Duration completionLinger = Duration.ZERO;
+
     private final Fence fence = new Fence();
 
     private final Log log = new Log();
@@ -40,7 +46,8 @@ public class TccProperties {
     /** The initiator's settings; the standalone recovery daemon reads the same properties. */
     public CoordinatorConfig coordinatorConfig() {
         return CoordinatorConfig.custom().xidPrefix(xidPrefix).maxTimeout(maxTimeout).recoveryMargin(recoveryMargin)
-                .phaseTwoRetryDelay(phaseTwoRetryDelay).globalTable(log.getGlobalTable()).branchTable(log.getBranchTable())
+                .phaseTwoRetryDelay(phaseTwoRetryDelay).completionLinger(completionLinger)
+                .globalTable(log.getGlobalTable()).branchTable(log.getBranchTable())
                 .build();
     }
 
@@ -156,6 +163,14 @@ public class TccProperties {
 
     public void setPhaseTwoRetryDelay(Duration phaseTwoRetryDelay) {
         this.phaseTwoRetryDelay = phaseTwoRetryDelay;
+    }
+
+    public Duration getCompletionLinger() {
+        return completionLinger;
+    }
+
+    public void setCompletionLinger(Duration completionLinger) {
+        this.completionLinger = completionLinger;
     }
 
     public Fence getFence() {

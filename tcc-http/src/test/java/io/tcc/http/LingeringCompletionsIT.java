@@ -1,0 +1,51 @@
+package io.tcc.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo flow (one local branch, one remote) with {@code tcc.completion-linger}: the record of the remote branch's
+ * confirm, with the final state, rides on the order service's next commit, so transactions that follow each other
+ * cost 5 commits each across both services instead of 6.
+ */
+class LingeringCompletionsIT extends TwoServices {
+
+    @Override
+    String[] moreOrderSettings() {
+        return new String[] {"tcc.completion-linger=300ms"};
+    }
+
+    @Test
+    void successiveDemoFlowsCostFiveCommitsEachAndEveryOneIsLogged() throws InterruptedException {
+        orderDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+        int orderBefore = orderData.commits();
+        int inventoryBefore = inventoryData.commits();
+        List<String> xids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            orders().placeWithLocalBranch(sku, 1);
+            xids.add(orders().lastXid());
+        }
+        // the last one's record has nothing to ride on: it is written alone once its linger is over
+        String unfinished = "SELECT COUNT(*) FROM tcc_global WHERE state <> 'CONFIRMED' AND xid IN (" + String.join(",",
+                xids.stream().map(x -> "'" + x + "'").toList()) + ")";
+        for (int i = 0; i < 100 && orderDb.jdbc().queryForObject(unfinished, Integer.class) > 0; i++) {
+            Thread.sleep(20);
+        }
+
+        int orderCommits = orderData.commits() - orderBefore;
+        int inventoryCommits = inventoryData.commits() - inventoryBefore;
+        System.out.printf("commits | 10 demo flows in a row, completions lingering | order service %d, inventory service %d,"
+                + " %.1f per transaction%n", orderCommits, inventoryCommits, (orderCommits + inventoryCommits) / 10.0);
+        assertEquals(0, orderDb.jdbc().queryForObject(unfinished, Integer.class), "every transaction is logged CONFIRMED");
+        // order: local try + begin + registration (carrying the previous one's completion) | remote registration |
+        // decision + local confirm; and once, the last completion alone
+        assertEquals(3 * 10 + 1, orderCommits);
+        assertEquals(2 * 10, inventoryCommits, "inventory: each remote try and confirm");
+        assertArrayEquals(new int[] {0, 0, 10}, stock(sku));
+    }
+}
