@@ -191,8 +191,7 @@ public final class Chaos implements AutoCloseable {
         Duration quiescence = awaitQuiescence();
         out.println("chaos: " + (quiescence == null ? "no quiescence within " + seconds(settings.quiescenceTimeout())
                 : "quiescence after " + seconds(quiescence)));
-        return ChaosReport.read(demo, stock(settings.orders()), settings, tally, quiescence,
-                Duration.between(start, Instant.now()));
+        return ChaosReport.read(demo, stock(settings.orders()), settings, tally, quiescence, start);
     }
 
     /** Probabilistic rules on every phase, the kinds sharing the fault rate equally (rules are tried in turn). */

@@ -46,9 +46,9 @@ public final class ChaosReport {
     }
 
     static ChaosReport read(Demo demo, Map<String, Integer> stock, Chaos.Settings settings, Chaos.ChaosTally tally,
-                            Duration quiescence, Duration took) throws IOException, InterruptedException {
+                            Duration quiescence, Instant start) throws IOException, InterruptedException {
         ChaosReport report = new ChaosReport(tally);
-        report.describe(settings, took);
+        report.describe(settings, start);
         report.invariant = Report.read(demo.databases, stock, demo.refusedTries());
         report.check(demo.databases, quiescence, settings.quiescenceTimeout());
         return report;
@@ -78,11 +78,11 @@ public final class ChaosReport {
         out.println("violations: " + violations().size());
     }
 
-    private void describe(Chaos.Settings settings, Duration took) {
+    private void describe(Chaos.Settings settings, Instant start) {
         Runtime runtime = Runtime.getRuntime();
-        lines.add(String.format("Chaos run: seed %d, %d orders from %d client threads, %s, %s", settings.seed(),
-                settings.orders(), settings.threads(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
-                Chaos.seconds(took)));
+        lines.add(String.format("Chaos run: seed %d, %d orders from %d client threads, started %s, %s until the checks",
+                settings.seed(), settings.orders(), settings.threads(), start.truncatedTo(ChronoUnit.SECONDS),
+                Chaos.seconds(Duration.between(start, Instant.now()))));
         lines.add(String.format("%-24s %d cores, %s %s, Java %s", "machine", runtime.availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version")));
         Map<String, Long> answers = new TreeMap<>();
