@@ -23,8 +23,8 @@ import tools.jackson.databind.JsonNode;
 public final class Demo implements AutoCloseable {
 
     /** Where everything is: the database server, the names of the two databases, the two jars, the log folder. */
-    public record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases, Path orderJar,
-                  Path inventoryJar, Path logDir) {
+    public record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases,
+                         Path orderJar, Path inventoryJar, Path logDir) {
     }
 
     /** What the inventory starts with; the invariant is checked against it. VASE-4 is nearly sold out on purpose. */

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class DemoRunner {
 
-    private static DatabaseServer server;
+    private static DemoDbServer server;
     private static Demo demo;
     private static volatile boolean interrupted;
 
@@ -72,7 +72,7 @@ public final class DemoRunner {
                     + " dropped and created");
         }
         synchronized (DemoRunner.class) {
-            server = DatabaseServer.at(jdbcUrl, work.resolve("demo-db").toFile());
+            server = DemoDbServer.at(jdbcUrl, work.resolve("demo-db").toFile());
         }
         Demo.Config config = new Demo.Config(server.url(), "tcc_demo_order", "tcc_demo_inventory", false, orderJar, inventoryJar,
                 work.resolve("demo-logs"));

@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.tcc.demo.DatabaseServer;
+import io.tcc.demo.DemoDbServer;
 import io.tcc.demo.Demo;
 
 /**
@@ -49,7 +49,7 @@ public final class ChaosRun {
         String jdbcUrl = System.getProperty("demo.jdbcUrl");
         out.println("chaos: " + (jdbcUrl == null || jdbcUrl.isBlank() ? "an embedded MariaDB, data in " + work.resolve("chaos-db")
                 : "the server at " + jdbcUrl + ": its databases tcc_chaos_order and tcc_chaos_inventory are dropped and created"));
-        DatabaseServer server = opened(DatabaseServer.at(jdbcUrl, work.resolve("chaos-db").toFile()));
+        DemoDbServer server = opened(DemoDbServer.at(jdbcUrl, work.resolve("chaos-db").toFile()));
         Demo.Config config = new Demo.Config(server.url(), "tcc_chaos_order", "tcc_chaos_inventory", false,
                 Path.of(System.getProperty("demo.orderJar")), Path.of(System.getProperty("demo.inventoryJar")),
                 work.resolve("chaos-logs"));

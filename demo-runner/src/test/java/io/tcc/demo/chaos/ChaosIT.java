@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.Test;
 
-import io.tcc.demo.DatabaseServer;
+import io.tcc.demo.DemoDbServer;
 import io.tcc.demo.Demo;
 
 /**
@@ -24,7 +24,7 @@ class ChaosIT {
         long seed = Long.getLong("chaos.seed", ThreadLocalRandom.current().nextLong(1L << 48));
         System.out.println("ChaosIT: seed " + seed);
         String suffix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
-        try (DatabaseServer server = DatabaseServer.at(System.getenv("TCC_TEST_MYSQL_URL"), null);
+        try (DemoDbServer server = DemoDbServer.at(System.getenv("TCC_TEST_MYSQL_URL"), null);
              Chaos chaos = Chaos.create(new Demo.Config(server.url(), "chaos_it_order_" + suffix, "chaos_it_inventory_" + suffix,
                      true, Path.of(System.getProperty("demo.orderJar")), Path.of(System.getProperty("demo.inventoryJar")),
                      Path.of(System.getProperty("demo.workDir", "target/it"), "chaos-" + suffix)),

