@@ -11,6 +11,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
 
 import tools.jackson.databind.JsonNode;
 
@@ -18,11 +20,11 @@ import tools.jackson.databind.JsonNode;
  * The two services of the demo, each a JVM of its own on its own database, and what the scenario needs to reach
  * them. Closing it kills both JVMs (and drops the databases when asked to).
  */
-final class Demo implements AutoCloseable {
+public final class Demo implements AutoCloseable {
 
     /** Where everything is: the database server, the names of the two databases, the two jars, the log folder. */
-    record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases, Path orderJar,
-                  Path inventoryJar, Path logDir) {
+    public record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases,
+                         Path orderJar, Path inventoryJar, Path logDir) {
     }
 
     /** What the inventory starts with; the invariant is checked against it. VASE-4 is nearly sold out on purpose. */
@@ -31,7 +33,7 @@ final class Demo implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
     /** Tries the inventory's fence refused: because their cancel came first, or because their deadline had passed. */
-    record Refused(long suspended, long pastDeadline) {
+    public record Refused(long suspended, long pastDeadline) {
     }
 
     private static Map<String, Integer> initialStock() {
@@ -43,10 +45,10 @@ final class Demo implements AutoCloseable {
         return stock;
     }
 
-    final DemoDatabases databases;
-    final ServiceProcess order;
-    final ServiceProcess inventory;
-    final DemoClient client;
+    public final DemoDatabases databases;
+    public final ServiceProcess order;
+    public final ServiceProcess inventory;
+    public final DemoClient client;
     /** Tries the fence refused in inventory processes that were killed since: their counters died with them. */
     private long suspensionsRefused;
     private long lateTriesRefused;
@@ -60,10 +62,19 @@ final class Demo implements AutoCloseable {
 
     /** Creates the databases and prepares both services; {@link #start()} starts them. */
     static Demo create(Config config) throws IOException {
+        return create(config, INITIAL_STOCK, port -> "http://127.0.0.1:" + port, List.of());
+    }
+
+    /**
+     * @param route        the URL the order service reaches the inventory at, given the inventory's port: a proxy's, say
+     * @param orderOptions more command-line options for the order service
+     */
+    public static Demo create(Config config, Map<String, Integer> stock, IntFunction<String> route, List<String> orderOptions)
+            throws IOException {
         DemoDatabases databases = new DemoDatabases(config.serverUrl(), config.orderDatabase(), config.inventoryDatabase(),
                 config.dropDatabases());
         try {
-            databases.seedStock(INITIAL_STOCK);
+            databases.seedStock(stock);
             String secret = token();
             String adminToken = token();
             int inventoryPort = freePort();
@@ -72,9 +83,10 @@ final class Demo implements AutoCloseable {
                     List.of("--spring.datasource.url=" + databases.inventoryUrl(), "--tcc.http.signing.secret=" + secret),
                     config.logDir().resolve("inventory.log"), probe(inventoryPort, "/stock?limit=1", null));
             ServiceProcess order = new ServiceProcess("order", config.orderJar(), orderPort,
-                    List.of("--spring.datasource.url=" + databases.orderUrl(), "--inventory.url=" + inventory.url(),
-                            "--tcc.http.signing.secret=" + secret, "--tcc.http.faults.admin-token=" + adminToken,
-                            "--tcc.recovery.operator.token=" + token()),
+                    Stream.concat(Stream.of("--spring.datasource.url=" + databases.orderUrl(),
+                            "--inventory.url=" + route.apply(inventoryPort), "--tcc.http.signing.secret=" + secret,
+                            "--tcc.http.faults.admin-token=" + adminToken, "--tcc.recovery.operator.token=" + token()),
+                            orderOptions.stream()).toList(),
                     config.logDir().resolve("order.log"), probe(orderPort, "/tcc/admin/faults", adminToken));
             return new Demo(databases, order, inventory, new DemoClient(order.url(), inventory.url(), adminToken));
         } catch (IOException | RuntimeException e) {
@@ -84,7 +96,7 @@ final class Demo implements AutoCloseable {
     }
 
     /** Starts both services side by side and waits until both answer. */
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         inventory.start();
         order.start();
         inventory.awaitReady(START_TIMEOUT);
@@ -92,20 +104,20 @@ final class Demo implements AutoCloseable {
     }
 
     /** kill -9 of the inventory, after reading its fence's counters: a refusal is recorded nowhere else. */
-    void killInventory() throws IOException, InterruptedException {
+    public void killInventory() throws IOException, InterruptedException {
         JsonNode fence = client.inventoryFence();
         suspensionsRefused += fence.get("suspensionsRefused").asLong();
         lateTriesRefused += fence.get("lateTriesRefused").asLong();
         inventory.kill();
     }
 
-    static void restart(ServiceProcess service) throws IOException, InterruptedException {
+    public static void restart(ServiceProcess service) throws IOException, InterruptedException {
         service.start();
         service.awaitReady(START_TIMEOUT);
     }
 
     /** Tries refused by the inventory's fence, over all its processes so far. */
-    Refused refusedTries() throws IOException, InterruptedException {
+    public Refused refusedTries() throws IOException, InterruptedException {
         JsonNode fence = client.inventoryFence();
         return new Refused(suspensionsRefused + fence.get("suspensionsRefused").asLong(),
                 lateTriesRefused + fence.get("lateTriesRefused").asLong());
@@ -127,7 +139,7 @@ final class Demo implements AutoCloseable {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -13,11 +13,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** What the scenario sends: orders to the order service, fault rules to its admin endpoint, reads to the inventory. */
-final class DemoClient {
+public final class DemoClient {
 
     /** One HTTP answer; {@code body} is its JSON. */
-    record Answer(int status, JsonNode body) {
-        String text(String field) {
+    public record Answer(int status, JsonNode body) {
+        public String text(String field) {
             JsonNode value = body.get(field);
             return value == null || value.isNull() ? null : value.asString();
         }
@@ -41,7 +41,7 @@ final class DemoClient {
         this.adminToken = adminToken;
     }
 
-    Answer placeOrder(String user, String sku, int quantity) throws IOException, InterruptedException {
+    public Answer placeOrder(String user, String sku, int quantity) throws IOException, InterruptedException {
         Map<String, Object> order = new LinkedHashMap<>();
         order.put("user", user);
         order.put("sku", sku);
@@ -52,24 +52,42 @@ final class DemoClient {
 
     /** Arms one of QA's fault points on the order service's calls to the inventory's reserve-stock action. */
     void arm(String phase, String kind, int times, long delayMillis) throws IOException, InterruptedException {
+        arm(phase, kind, times, 1.0, delayMillis);
+    }
+
+    /** @param probability the chance it hits a matching call, in (0, 1] */
+    public void arm(String phase, String kind, int times, double probability, long delayMillis)
+            throws IOException, InterruptedException {
         Map<String, Object> rule = new LinkedHashMap<>();
         rule.put("participant", "inventory");
         rule.put("action", "reserve-stock");
         rule.put("phase", phase);
         rule.put("kind", kind);
         rule.put("times", times);
-        rule.put("probability", 1.0);
+        rule.put("probability", probability);
         rule.put("delayMillis", delayMillis);
-        Answer armed = send(HttpRequest.newBuilder(URI.create(orderUrl + "/tcc/admin/faults"))
-                .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(rule))));
+        Answer armed = send(faults().header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(rule))));
         if (armed.status() != 201) {
             throw new IllegalStateException("the order service refused the fault rule " + rule + ": " + armed);
         }
     }
 
+    /** The order process's armed fault rules and how many it injected since it started. */
+    public JsonNode faultCounts() throws IOException, InterruptedException {
+        return expectOk(send(faults().GET()));
+    }
+
+    /** Disarms every fault rule of the order service. */
+    public void disarm() throws IOException, InterruptedException {
+        expectOk(send(faults().DELETE()));
+    }
+
+    private HttpRequest.Builder faults() {
+        return HttpRequest.newBuilder(URI.create(orderUrl + "/tcc/admin/faults")).header("Authorization", "Bearer " + adminToken);
+    }
+
     /** The inventory process's fence counters since it started ({@code GET /fence}). */
-    JsonNode inventoryFence() throws IOException, InterruptedException {
+    public JsonNode inventoryFence() throws IOException, InterruptedException {
         return expectOk(send(HttpRequest.newBuilder(URI.create(inventoryUrl + "/fence")).GET()));
     }
 
@@ -79,7 +97,7 @@ final class DemoClient {
 
     private static JsonNode expectOk(Answer answer) {
         if (answer.status() != 200) {
-            throw new IllegalStateException("the inventory answered " + answer);
+            throw new IllegalStateException("the service answered " + answer);
         }
         return answer.body();
     }

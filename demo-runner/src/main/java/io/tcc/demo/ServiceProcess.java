@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * It can be killed as {@code kill -9} does ({@link Process#destroyForcibly()} sends SIGKILL on Linux and macOS) and
  * started again on the same port.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private final String name;
     private final Path jar;
@@ -46,19 +46,19 @@ final class ServiceProcess implements AutoCloseable {
         this.probe = probe;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -100,7 +100,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no graceful stop, in-flight requests and transactions cut where they stand. */
-    synchronized void kill() throws InterruptedException {
+    public synchronized void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -14,7 +14,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * QA's switch for a running initiator: {@code GET /tcc/admin/faults} lists the armed faults and how many were injected,
+ * QA's switch for a running initiator: {@code GET /tcc/admin/faults} lists the armed faults and how many were injected
+ * (by kind, and by phase and kind),
  * {@code POST} arms one (a {@link FaultInjector.Rule} as JSON), {@code DELETE} disarms all. Every request needs
  * {@code Authorization: Bearer <token>}; with fault injection disabled the endpoint answers 403 and arms nothing.
  */
@@ -35,7 +36,8 @@ public final class FaultAdminEndpoint {
     public RouterFunction<ServerResponse> routes() {
         return RouterFunctions.route()
                 .GET(PATH, request -> guarded(request, () -> answer(200, Map.of("enabled", faults.enabled(),
-                        "rules", faults.rules(), "injected", faults.injected()))))
+                        "rules", faults.rules(), "injected", faults.injected(),
+                        "injectedByPhase", faults.injectedByPhase()))))
                 .POST(PATH, request -> guarded(request, () -> arm(request)))
                 .DELETE(PATH, request -> guarded(request, () -> {
                     faults.clear();

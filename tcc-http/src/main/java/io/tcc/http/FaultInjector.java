@@ -66,14 +66,18 @@ public final class FaultInjector {
     private final boolean enabled;
     private final Random random;
     private final List<Armed> rules = new ArrayList<>();
-    private final Map<Kind, AtomicLong> injected = new EnumMap<>(Kind.class);
+    private final Map<FencePhase, Map<Kind, AtomicLong>> injected = new EnumMap<>(FencePhase.class);
     private int nextId = 1;
 
     public FaultInjector(boolean enabled, long seed) {
         this.enabled = enabled;
         this.random = new Random(seed);
-        for (Kind kind : Kind.values()) {
-            injected.put(kind, new AtomicLong());
+        for (FencePhase phase : FencePhase.values()) {
+            Map<Kind, AtomicLong> counts = new EnumMap<>(Kind.class);
+            for (Kind kind : Kind.values()) {
+                counts.put(kind, new AtomicLong());
+            }
+            injected.put(phase, counts);
         }
     }
 
@@ -114,7 +118,18 @@ public final class FaultInjector {
     /** How many faults of each kind were injected so far. */
     public Map<Kind, Long> injected() {
         Map<Kind, Long> counts = new EnumMap<>(Kind.class);
-        injected.forEach((kind, count) -> counts.put(kind, count.get()));
+        injected.values().forEach(byKind -> byKind.forEach((kind, count) -> counts.merge(kind, count.get(), Long::sum)));
+        return counts;
+    }
+
+    /** How many faults of each kind were injected so far into the calls of each phase. */
+    public Map<FencePhase, Map<Kind, Long>> injectedByPhase() {
+        Map<FencePhase, Map<Kind, Long>> counts = new EnumMap<>(FencePhase.class);
+        injected.forEach((phase, byKind) -> {
+            Map<Kind, Long> copy = new EnumMap<>(Kind.class);
+            byKind.forEach((kind, count) -> copy.put(kind, count.get()));
+            counts.put(phase, copy);
+        });
         return counts;
     }
 
@@ -126,7 +141,7 @@ public final class FaultInjector {
                 if (armed.left().decrementAndGet() == 0) {
                     rules.remove(armed);
                 }
-                injected.get(armed.rule().kind()).incrementAndGet();
+                injected.get(phase).get(armed.rule().kind()).incrementAndGet();
                 return armed.rule();
             }
         }
