@@ -56,7 +56,7 @@ abstract class CoordinatorTests {
 
     private Wiring sameDatabase;
     private Wiring separate;
-    /** The log in a database of its own, completions lingering 500 ms to ride on its next commit. */
+    /** The log in a database of its own, completions lingering up to 3 s to ride on its next commit. */
     private Wiring lingering;
     private String sku;
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
@@ -76,8 +76,9 @@ abstract class CoordinatorTests {
         CountingDataSource counted = new CountingDataSource(shared.dataSource());
         sameDatabase = wire(counted, counted, crashPoints, Duration.ZERO);
         separate = wire(logDatabase.dataSource(), participantDatabase.dataSource(), crashPoints, Duration.ZERO);
+        // a linger longer than a loaded machine ever takes between two transactions; below the 5 s retry delay it needs
         lingering = wire(new CountingDataSource(logDatabase.dataSource()), participantDatabase.dataSource(), crashPoints,
-                Duration.ofMillis(500));
+                Duration.ofSeconds(3));
     }
 
     private Wiring wire(javax.sql.DataSource logDs, javax.sql.DataSource participantDs, CrashPoints crashPoints,
@@ -91,7 +92,8 @@ abstract class CoordinatorTests {
         LocalParticipant local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
         DataSourceTransactionManager logTx = logDs == participantDs ? participantTx : new DataSourceTransactionManager(logDs);
         CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").recoveryMargin(Duration.ofMillis(1))
-                .phaseTwoRetryDelay(Duration.ofSeconds(1)).completionLinger(completionLinger).build();
+                .phaseTwoRetryDelay(Duration.ofSeconds(completionLinger.isZero() ? 1 : 5)).completionLinger(completionLinger)
+                .build();
         Coordinator coordinator = new Coordinator(logDs, logTx, config, local, crashPoints);
         return new Wiring(coordinator, registry.forAction("reserve-stock"), actions, stockJdbc, new JdbcTemplate(logDs), fence,
                 logDs instanceof CountingDataSource c ? c : null);
@@ -194,7 +196,7 @@ abstract class CoordinatorTests {
         assertArrayEquals(new int[] {8, 0, 2}, stock(lingering, sku), "both confirmed at the participant already");
 
         // nothing else to ride on: the second is written alone once its linger is over, well before it is due again
-        for (int i = 0; i < 100 && !loggedStates(xids.get(1)).get(0).equals("CONFIRMED"); i++) {
+        for (int i = 0; i < 300 && !loggedStates(xids.get(1)).get(0).equals("CONFIRMED"); i++) {
             Thread.sleep(20);
         }
         assertEquals(List.of("CONFIRMED", "CONFIRMED"), loggedStates(xids.get(1)));
