@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,11 +19,22 @@ import tools.jackson.databind.JsonNode;
  * The two services of the demo, each a JVM of its own on its own database, and what the scenario needs to reach
  * them. Closing it kills both JVMs (and drops the databases when asked to).
  */
-final class Demo implements AutoCloseable {
+public final class Demo implements AutoCloseable {
 
-    /** Where everything is: the database server, the names of the two databases, the two jars, the log folder. */
-    record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases, Path orderJar,
-                  Path inventoryJar, Path logDir) {
+    /**
+     * Where everything is: the database server, the names of the two databases, the two jars, the log folder; and how
+     * the services run: their JVM options and settings added to the demo's own (both services get the same).
+     */
+    public record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases,
+                         Path orderJar, Path inventoryJar, Path logDir, List<String> jvmOptions,
+                         List<String> serviceArguments) {
+
+        /** The demo's own JVM options and settings. */
+        public Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases,
+                      Path orderJar, Path inventoryJar, Path logDir) {
+            this(serverUrl, orderDatabase, inventoryDatabase, dropDatabases, orderJar, inventoryJar, logDir,
+                    ServiceProcess.DEMO_JVM_OPTIONS, List.of());
+        }
     }
 
     /** What the inventory starts with; the invariant is checked against it. VASE-4 is nearly sold out on purpose. */
@@ -43,10 +55,10 @@ final class Demo implements AutoCloseable {
         return stock;
     }
 
-    final DemoDatabases databases;
-    final ServiceProcess order;
-    final ServiceProcess inventory;
-    final DemoClient client;
+    public final DemoDatabases databases;
+    public final ServiceProcess order;
+    public final ServiceProcess inventory;
+    public final DemoClient client;
     /** Tries the fence refused in inventory processes that were killed since: their counters died with them. */
     private long suspensionsRefused;
     private long lateTriesRefused;
@@ -59,7 +71,7 @@ final class Demo implements AutoCloseable {
     }
 
     /** Creates the databases and prepares both services; {@link #start()} starts them. */
-    static Demo create(Config config) throws IOException {
+    public static Demo create(Config config) throws IOException {
         DemoDatabases databases = new DemoDatabases(config.serverUrl(), config.orderDatabase(), config.inventoryDatabase(),
                 config.dropDatabases());
         try {
@@ -69,10 +81,11 @@ final class Demo implements AutoCloseable {
             int inventoryPort = freePort();
             int orderPort = freePort();
             ServiceProcess inventory = new ServiceProcess("inventory", config.inventoryJar(), inventoryPort,
-                    List.of("--spring.datasource.url=" + databases.inventoryUrl(), "--tcc.http.signing.secret=" + secret),
+                    config.jvmOptions(), arguments(config, "--spring.datasource.url=" + databases.inventoryUrl(),
+                            "--tcc.http.signing.secret=" + secret),
                     config.logDir().resolve("inventory.log"), probe(inventoryPort, "/stock?limit=1", null));
-            ServiceProcess order = new ServiceProcess("order", config.orderJar(), orderPort,
-                    List.of("--spring.datasource.url=" + databases.orderUrl(), "--inventory.url=" + inventory.url(),
+            ServiceProcess order = new ServiceProcess("order", config.orderJar(), orderPort, config.jvmOptions(),
+                    arguments(config, "--spring.datasource.url=" + databases.orderUrl(), "--inventory.url=" + inventory.url(),
                             "--tcc.http.signing.secret=" + secret, "--tcc.http.faults.admin-token=" + adminToken,
                             "--tcc.recovery.operator.token=" + token()),
                     config.logDir().resolve("order.log"), probe(orderPort, "/tcc/admin/faults", adminToken));
@@ -83,8 +96,14 @@ final class Demo implements AutoCloseable {
         }
     }
 
+    private static List<String> arguments(Config config, String... own) {
+        List<String> all = new ArrayList<>(List.of(own));
+        all.addAll(config.serviceArguments());
+        return all;
+    }
+
     /** Starts both services side by side and waits until both answer. */
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         inventory.start();
         order.start();
         inventory.awaitReady(START_TIMEOUT);
@@ -133,6 +152,7 @@ final class Demo implements AutoCloseable {
         }
     }
 
+    /** Kills both services and closes the databases' pools (dropping the databases when the config says so). */
     @Override
     public void close() {
         order.close();

@@ -19,7 +19,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * One database per service on one MySQL-family server, made fresh: dropped if it exists, created, and given its
  * tables (the framework's DDL from {@code schema/mysql} and each service's own), the way a DBA would apply them.
  */
-final class DemoDatabases implements AutoCloseable {
+public final class DemoDatabases implements AutoCloseable {
 
     private static final Pattern SERVER_URL = Pattern.compile("^(jdbc:mysql://[^/?]+)(?:/[^?]*)?(?:\\?(.*))?$");
 
@@ -55,23 +55,23 @@ final class DemoDatabases implements AutoCloseable {
         apply(inventoryPool, "META-INF/tcc/schema/mysql/fence.sql", "db/inventory.sql");
     }
 
-    String orderUrl() {
+    public String orderUrl() {
         return url(orderName);
     }
 
-    String inventoryUrl() {
+    public String inventoryUrl() {
         return url(inventoryName);
     }
 
-    JdbcTemplate orders() {
+    public JdbcTemplate orders() {
         return new JdbcTemplate(orderPool);
     }
 
-    JdbcTemplate inventory() {
+    public JdbcTemplate inventory() {
         return new JdbcTemplate(inventoryPool);
     }
 
-    void seedStock(Map<String, Integer> initial) {
+    public void seedStock(Map<String, Integer> initial) {
         initial.forEach((sku, available) -> inventory().update("INSERT INTO stock (sku, available) VALUES (?, ?)", sku, available));
     }
 

