@@ -27,7 +27,7 @@ import io.tcc.test.EmbeddedMariaDb;
  *
  * <p>Run: {@code mvn -q -Pbench -DskipTests package} at the repository root. System properties (seconds unless said):
  * {@code bench.jdbcUrl} (a MySQL or MariaDB server instead of the embedded MariaDB), {@code bench.fence.warmup} (4),
- * {@code bench.fence.round} (4), {@code bench.fence.rounds} (2 per side), {@code bench.e2e.warmup} (30),
+ * {@code bench.fence.round} (4), {@code bench.fence.rounds} (2 per side), {@code bench.e2e.warmup} (40),
  * {@code bench.e2e.round} (4), {@code bench.e2e.rounds} (2 per side), {@code bench.e2e.clients} ("1,8,32"),
  * {@code bench.commits.orders} (300), {@code bench.memory.seconds} (60), {@code bench.memory.samples} (8); the jars,
  * the work folder and the output file are set by the {@code bench} profile.
@@ -120,16 +120,18 @@ public final class Benchmarks {
             DemoClient client = demo.client;
             Load.Operation tcc = t -> expect(client.placeOrder("bench-" + t, sku(t), 1), "CONFIRMED");
             Load.Operation baseline = t -> expect(client.placeBaselineOrder("bench-" + t, sku(t), 1), "CONFIRMED");
-            LongSupplier services = () -> Machine.cpuNanos(List.of(demo.order.pid(), demo.inventory.pid()));
+            List<Long> servicePids = List.of(demo.order.pid(), demo.inventory.pid());
+            LongSupplier services = () -> Machine.cpuNanos(servicePids);
+            LongSupplier compiler = () -> Machine.compilerNanos(servicePids);
 
             // 2. end to end
-            Duration warmup = seconds("bench.e2e.warmup", 30);
+            Duration warmup = seconds("bench.e2e.warmup", 40);
             out.println("2. end to end: warming up for " + warmup.toSeconds() + " s ...");
-            Interleaved.run(8, warmup.dividedBy(2), 1, baseline, tcc);
+            Interleaved.run(32, warmup.dividedBy(2), 1, baseline, tcc);
             List<Interleaved.Outcome> e2e = new ArrayList<>();
             for (String clients : System.getProperty("bench.e2e.clients", "1,8,32").split(",")) {
                 Interleaved.Outcome o = Interleaved.run(Integer.parseInt(clients.trim()), seconds("bench.e2e.round", 4),
-                        Integer.getInteger("bench.e2e.rounds", 2), baseline, tcc, services, database);
+                        Integer.getInteger("bench.e2e.rounds", 2), baseline, tcc, services, database, compiler);
                 out.printf("2. end to end, %s clients: baseline %.0f tx/s, TCC %.0f tx/s, ratio %.2f; CPU %.2f / %.2f ms per tx%n",
                         clients.trim(), o.baseline().medianPerSecond(), o.subject().medianPerSecond(), o.ratio(),
                         o.baseline().cpuMillisPerOperation(0), o.subject().cpuMillisPerOperation(0));

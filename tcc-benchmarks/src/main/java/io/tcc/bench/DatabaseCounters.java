@@ -19,8 +19,8 @@ import java.util.Map;
  */
 final class DatabaseCounters implements AutoCloseable {
 
-    static final List<String> STATUS = List.of("Com_commit", "Com_rollback", "Com_insert", "Com_update", "Com_delete",
-            "Com_select", "Com_set_option", "Questions", "Handler_commit");
+    static final List<String> STATUS = List.of("Com_commit", "Com_rollback", "Com_insert", "Com_insert_select",
+            "Com_update", "Com_delete", "Com_select", "Com_set_option", "Questions", "Handler_commit");
 
     /** How often each statement shape ran in one database. */
     record Digest(String database, String text) {

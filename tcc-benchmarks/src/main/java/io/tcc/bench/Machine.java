@@ -1,5 +1,6 @@
 package io.tcc.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -50,6 +51,26 @@ final class Machine {
     static long cpuNanos(List<Long> pids) {
         return pids.stream().mapToLong(pid -> ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration())
                 .map(d -> d.toNanos()).orElse(0L)).sum();
+    }
+
+    /**
+     * CPU time spent so far by the JIT compiler threads (C1, C2) of the given JVMs, in nanoseconds. A compiler thread
+     * that ended since takes its time with it, so differences of this can only fall short.
+     */
+    static long compilerNanos(List<Long> pids) {
+        long ticks = 0;
+        for (long pid : pids) {
+            File[] tasks = new File("/proc/" + pid + "/task").listFiles();
+            for (File task : tasks == null ? new File[0] : tasks) {
+                String stat = read(task.getPath() + "/stat").orElse("");
+                int close = stat.lastIndexOf(')');
+                if (close > 0 && stat.substring(stat.indexOf('(') + 1, close).matches("C[12] CompilerThre.*")) {
+                    String[] f = stat.substring(close + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        }
+        return ticks * (1_000_000_000L / 100);
     }
 
     /** This JVM and every process it started that is still running (the services, an embedded database). */
