@@ -18,8 +18,12 @@ final class Heap {
         return Files.isExecutable(tool("jcmd")) && Files.isExecutable(tool("jstat"));
     }
 
-    /** Runs a full GC in the process ({@code jcmd <pid> GC.run}), then reads what is left ({@code jstat -gc}), in bytes. */
+    /**
+     * Runs a full GC in the process twice ({@code jcmd <pid> GC.run}: objects with a finalizer survive the first one),
+     * then reads what is left ({@code jstat -gc}), in bytes.
+     */
     static long usedAfterFullGc(long pid) throws IOException, InterruptedException {
+        run(List.of(tool("jcmd").toString(), Long.toString(pid), "GC.run"));
         run(List.of(tool("jcmd").toString(), Long.toString(pid), "GC.run"));
         String[] lines = run(List.of(tool("jstat").toString(), "-gc", Long.toString(pid))).trim().split("\\R");
         String[] names = lines[0].trim().split("\\s+");
