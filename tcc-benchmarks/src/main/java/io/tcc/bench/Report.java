@@ -123,14 +123,14 @@ final class Report {
         StringBuilder t = new StringBuilder("| per global transaction | TCC: order database | TCC: inventory database"
                 + " | TCC: both (server counters) | baseline: both (server counters) |\n|---|---|---|---|---|\n");
         for (String[] row : rows) {
-            t.append(String.format("| %s | %s | %s | %.2f | %.2f |%n", row[0],
-                    perDatabase && row[1] != null ? String.format("%.2f", order.get(row[1])) : "",
-                    perDatabase && row[1] != null ? String.format("%.2f", inventory.get(row[1])) : "",
-                    per(tcc, row[2], orders), per(baseline, row[2], orders)));
+            t.append(String.format("| %s | %s | %s | %s | %s |%n", row[0],
+                    perDatabase && row[1] != null ? hundredths(order.get(row[1])) : "",
+                    perDatabase && row[1] != null ? hundredths(inventory.get(row[1])) : "",
+                    hundredths(per(tcc, row[2], orders)), hundredths(per(baseline, row[2], orders))));
         }
         t.append(String.format("| **durable commits**: `COMMIT`s, plus writes in autocommit mode (each its own commit)"
-                + " | %s | %s | **%.2f** | %.2f |%n", perDatabase ? String.format("%.2f", order.get("COMMIT")) : "",
-                perDatabase ? String.format("%.2f", inventory.get("COMMIT")) : "", commits, baselineCommits));
+                + " | %s | %s | **%s** | %s |%n", perDatabase ? hundredths(order.get("COMMIT")) : "",
+                perDatabase ? hundredths(inventory.get("COMMIT")) : "", hundredths(commits), hundredths(baselineCommits)));
         put("commits-table", t.toString());
         put("commits-orders", String.format("%,d", orders));
         put("commits-idle", String.format("%.1f s, in which the server counted %d `COMMIT`s and %d statements",
@@ -354,6 +354,11 @@ final class Report {
             }
         }
         return notes.toString();
+    }
+
+    /** Two decimals, and no "-0.00" for what the background's subtraction left a hair below zero. */
+    private static String hundredths(double value) {
+        return String.format("%.2f", Math.round(value * 100) / 100.0 + 0.0);
     }
 
     private static String mib(long bytes) {
