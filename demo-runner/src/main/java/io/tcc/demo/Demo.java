@@ -7,12 +7,12 @@ import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
-import java.util.stream.Stream;
 
 import tools.jackson.databind.JsonNode;
 
@@ -22,9 +22,20 @@ import tools.jackson.databind.JsonNode;
  */
 public final class Demo implements AutoCloseable {
 
-    /** Where everything is: the database server, the names of the two databases, the two jars, the log folder. */
+    /**
+     * Where everything is: the database server, the names of the two databases, the two jars, the log folder; and how
+     * the services run: their JVM options and settings added to the demo's own (both services get the same).
+     */
     public record Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases,
-                         Path orderJar, Path inventoryJar, Path logDir) {
+                         Path orderJar, Path inventoryJar, Path logDir, List<String> jvmOptions,
+                         List<String> serviceArguments) {
+
+        /** The demo's own JVM options and settings. */
+        public Config(String serverUrl, String orderDatabase, String inventoryDatabase, boolean dropDatabases,
+                      Path orderJar, Path inventoryJar, Path logDir) {
+            this(serverUrl, orderDatabase, inventoryDatabase, dropDatabases, orderJar, inventoryJar, logDir,
+                    ServiceProcess.DEMO_JVM_OPTIONS, List.of());
+        }
     }
 
     /** What the inventory starts with; the invariant is checked against it. VASE-4 is nearly sold out on purpose. */
@@ -61,7 +72,7 @@ public final class Demo implements AutoCloseable {
     }
 
     /** Creates the databases and prepares both services; {@link #start()} starts them. */
-    static Demo create(Config config) throws IOException {
+    public static Demo create(Config config) throws IOException {
         return create(config, INITIAL_STOCK, port -> "http://127.0.0.1:" + port, List.of());
     }
 
@@ -80,19 +91,26 @@ public final class Demo implements AutoCloseable {
             int inventoryPort = freePort();
             int orderPort = freePort();
             ServiceProcess inventory = new ServiceProcess("inventory", config.inventoryJar(), inventoryPort,
-                    List.of("--spring.datasource.url=" + databases.inventoryUrl(), "--tcc.http.signing.secret=" + secret),
+                    config.jvmOptions(), arguments(config, "--spring.datasource.url=" + databases.inventoryUrl(),
+                            "--tcc.http.signing.secret=" + secret),
                     config.logDir().resolve("inventory.log"), probe(inventoryPort, "/stock?limit=1", null));
-            ServiceProcess order = new ServiceProcess("order", config.orderJar(), orderPort,
-                    Stream.concat(Stream.of("--spring.datasource.url=" + databases.orderUrl(),
-                            "--inventory.url=" + route.apply(inventoryPort), "--tcc.http.signing.secret=" + secret,
-                            "--tcc.http.faults.admin-token=" + adminToken, "--tcc.recovery.operator.token=" + token()),
-                            orderOptions.stream()).toList(),
+            List<String> orderArguments = new ArrayList<>(arguments(config, "--spring.datasource.url=" + databases.orderUrl(),
+                    "--inventory.url=" + route.apply(inventoryPort), "--tcc.http.signing.secret=" + secret,
+                    "--tcc.http.faults.admin-token=" + adminToken, "--tcc.recovery.operator.token=" + token()));
+            orderArguments.addAll(orderOptions);
+            ServiceProcess order = new ServiceProcess("order", config.orderJar(), orderPort, config.jvmOptions(), orderArguments,
                     config.logDir().resolve("order.log"), probe(orderPort, "/tcc/admin/faults", adminToken));
             return new Demo(databases, order, inventory, new DemoClient(order.url(), inventory.url(), adminToken));
         } catch (IOException | RuntimeException e) {
             databases.close();
             throw e;
         }
+    }
+
+    private static List<String> arguments(Config config, String... own) {
+        List<String> all = new ArrayList<>(List.of(own));
+        all.addAll(config.serviceArguments());
+        return all;
     }
 
     /** Starts both services side by side and waits until both answer. */
@@ -145,6 +163,7 @@ public final class Demo implements AutoCloseable {
         }
     }
 
+    /** Kills both services and closes the databases' pools (dropping the databases when the config says so). */
     @Override
     public void close() {
         order.close();

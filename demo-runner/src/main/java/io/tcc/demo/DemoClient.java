@@ -35,18 +35,31 @@ public final class DemoClient {
     private final String inventoryUrl;
     private final String adminToken;
 
-    DemoClient(String orderUrl, String inventoryUrl, String adminToken) {
+    public DemoClient(String orderUrl, String inventoryUrl, String adminToken) {
         this.orderUrl = orderUrl;
         this.inventoryUrl = inventoryUrl;
         this.adminToken = adminToken;
     }
 
     public Answer placeOrder(String user, String sku, int quantity) throws IOException, InterruptedException {
+        return postOrder("/orders", user, sku, quantity);
+    }
+
+    /**
+     * The same order without TCC ({@code POST /baseline/orders}: a local insert and one plain HTTP call that deducts the
+     * stock), which the benchmarks measure the order flow against; the services serve it only with
+     * {@code demo.baseline.enabled=true}.
+     */
+    public Answer placeBaselineOrder(String user, String sku, int quantity) throws IOException, InterruptedException {
+        return postOrder("/baseline/orders", user, sku, quantity);
+    }
+
+    private Answer postOrder(String path, String user, String sku, int quantity) throws IOException, InterruptedException {
         Map<String, Object> order = new LinkedHashMap<>();
         order.put("user", user);
         order.put("sku", sku);
         order.put("quantity", quantity);
-        return send(HttpRequest.newBuilder(URI.create(orderUrl + "/orders")).header("Content-Type", "application/json")
+        return send(HttpRequest.newBuilder(URI.create(orderUrl + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(order))));
     }
 
@@ -91,7 +104,7 @@ public final class DemoClient {
         return expectOk(send(HttpRequest.newBuilder(URI.create(inventoryUrl + "/fence")).GET()));
     }
 
-    JsonNode stock(String sku) throws IOException, InterruptedException {
+    public JsonNode stock(String sku) throws IOException, InterruptedException {
         return expectOk(send(HttpRequest.newBuilder(URI.create(inventoryUrl + "/stock/" + sku)).GET()));
     }
 

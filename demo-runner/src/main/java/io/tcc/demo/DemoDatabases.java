@@ -55,11 +55,11 @@ public final class DemoDatabases implements AutoCloseable {
         apply(inventoryPool, "META-INF/tcc/schema/mysql/fence.sql", "db/inventory.sql");
     }
 
-    String orderUrl() {
+    public String orderUrl() {
         return url(orderName);
     }
 
-    String inventoryUrl() {
+    public String inventoryUrl() {
         return url(inventoryName);
     }
 
@@ -71,7 +71,7 @@ public final class DemoDatabases implements AutoCloseable {
         return new JdbcTemplate(inventoryPool);
     }
 
-    void seedStock(Map<String, Integer> initial) {
+    public void seedStock(Map<String, Integer> initial) {
         initial.forEach((sku, available) -> inventory().update("INSERT INTO stock (sku, available) VALUES (?, ?)", sku, available));
     }
 

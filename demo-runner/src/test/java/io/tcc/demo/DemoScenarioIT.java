@@ -3,6 +3,10 @@ package io.tcc.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -53,6 +57,12 @@ class DemoScenarioIT {
             Report report = Report.read(demo.databases, Demo.INITIAL_STOCK, refused);
             report.print(System.out);
             assertEquals(List.of(), report.violations());
+
+            // the benchmark's endpoints without TCC exist only when it switches them on: the demo serves neither
+            assertEquals(404, demo.client.placeBaselineOrder("ann", "BOOK-1", 1).status());
+            assertEquals(404, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(demo.inventory.url()
+                    + "/baseline/stock/BOOK-1/deduct?quantity=1")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
         } finally {
             if (embedded != null) {
                 embedded.stop();

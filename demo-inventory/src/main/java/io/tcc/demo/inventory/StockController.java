@@ -74,12 +74,12 @@ public class StockController {
                 "lateTriesRefused", counters.lateTriesRefused());
     }
 
-    private static ResponseEntity<Map<String, String>> error(int status, String message) {
+    static ResponseEntity<Map<String, String>> error(int status, String message) {
         return ResponseEntity.status(status).body(Map.of("error", message));
     }
 
     /** Echoes input without control characters, so an error message cannot forge a log line. */
-    private static String printable(String input) {
+    static String printable(String input) {
         String cut = input.length() > 40 ? input.substring(0, 40) + "..." : input;
         return cut.replaceAll("\\p{Cntrl}", "?");
     }

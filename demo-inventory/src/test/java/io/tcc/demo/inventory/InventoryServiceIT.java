@@ -28,7 +28,11 @@ import io.tcc.test.TestDatabase;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The inventory service as it runs in the demo: its own Tomcat and database, called over real HTTP. */
+/**
+ * The inventory service as it runs in the demo (its own Tomcat and database, called over real HTTP), with the
+ * benchmark's baseline endpoint switched on as the benchmark runs it; demo-runner's DemoScenarioIT shows the demo
+ * does not serve it.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InventoryServiceIT {
 
@@ -46,7 +50,8 @@ class InventoryServiceIT {
         db.jdbc().update("INSERT INTO stock (sku, available) VALUES ('BOOK-1', 10), ('MUG-2', 3)");
         // arguments, as the demo runner passes them: they win over application.properties
         service = new SpringApplicationBuilder(InventoryApplication.class).run("--server.port=0",
-                "--server.address=127.0.0.1", "--spring.datasource.url=" + db.jdbcUrl(), "--tcc.http.signing.secret=" + SECRET);
+                "--server.address=127.0.0.1", "--spring.datasource.url=" + db.jdbcUrl(), "--tcc.http.signing.secret=" + SECRET,
+                "--demo.baseline.enabled=true");
         url = "http://127.0.0.1:" + service.getEnvironment().getProperty("local.server.port");
     }
 
@@ -82,6 +87,25 @@ class InventoryServiceIT {
             assertError(get("/stock/" + sku, 400), "is not a SKU");
         }
         assertError(get("/stock/NOPE-9", 404), "no SKU NOPE-9");
+        assertNothingChanged();
+    }
+
+    @Test
+    void theBenchmarksBaselineDeductionMovesAvailableToSoldOrRefuses() throws Exception {
+        JsonNode before = get("/stock/BOOK-1", 200);
+        assertEquals(200, deduct("BOOK-1", "1").statusCode());
+        JsonNode after = get("/stock/BOOK-1", 200);
+        assertEquals(before.get("available").asInt() - 1, after.get("available").asInt());
+        assertEquals(before.get("sold").asInt() + 1, after.get("sold").asInt());
+        assertEquals(409, deduct("BOOK-1", "1000").statusCode());
+        assertEquals(409, deduct("NOPE-9", "1").statusCode());
+        for (String[] bad : new String[][] {{"-BOOK", "1"}, {"bad%20sku", "1"}, {"BOOK-1", "0"}, {"BOOK-1", "1001"},
+                {"BOOK-1", "-1"}, {"BOOK-1", "abc"}, {"BOOK-1", "99999"}, {"BOOK-1", null}}) {
+            HttpResponse<String> response = deduct(bad[0], bad[1]);
+            assertEquals(400, response.statusCode(), bad[0] + " " + bad[1] + " answered " + response.body());
+            assertTrue(json.readTree(response.body()).has("error"), response.body());
+        }
+        assertEquals(after.toString(), get("/stock/BOOK-1", 200).toString());
         assertNothingChanged();
     }
 
@@ -134,6 +158,12 @@ class InventoryServiceIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(expectedStatus, response.statusCode(), path + " answered " + response.body());
         return json.readTree(response.body());
+    }
+
+    private HttpResponse<String> deduct(String sku, String quantity) throws Exception {
+        String path = "/baseline/stock/" + sku + "/deduct" + (quantity == null ? "" : "?quantity=" + quantity);
+        return http.send(HttpRequest.newBuilder(URI.create(url + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private String freezeState(String order) {

@@ -24,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The order service as it runs in the demo (woven, recovery in-app), over real HTTP, with its inventory unreachable:
- * enough to show input checking and the self-invoked {@code @Try} going through the fence. The two services together
- * are tested by demo-runner's DemoScenarioIT.
+ * enough to show input checking and the self-invoked {@code @Try} going through the fence. The benchmark's baseline
+ * endpoint is switched on as the benchmark runs it. The two services together are tested by demo-runner's
+ * DemoScenarioIT, which also shows the demo does not serve the baseline.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OrderServiceIT {
@@ -47,7 +48,7 @@ class OrderServiceIT {
         service = new SpringApplicationBuilder(OrderApplication.class).run("--server.port=0", "--server.address=127.0.0.1",
                 "--spring.datasource.url=" + db.jdbcUrl(), "--inventory.url=http://127.0.0.1:" + closedPort,
                 "--tcc.http.signing.secret=order-service-test-secret", "--tcc.http.faults.admin-token=order-service-admin-token",
-                "--tcc.recovery.operator.token=order-service-operator-token");
+                "--tcc.recovery.operator.token=order-service-operator-token", "--demo.baseline.enabled=true");
         url = "http://127.0.0.1:" + service.getEnvironment().getProperty("local.server.port");
     }
 
@@ -83,7 +84,7 @@ class OrderServiceIT {
                 Map.entry("{\"user\": \"ann\", \"sku\": \"BOOK-1\", \"quantity\": 1, \"pad\": \"" + "x".repeat(5000) + "\"}",
                         "at most 4096 are read"));
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            HttpResponse<String> response = post(c.getKey());
+            HttpResponse<String> response = post("/orders", c.getKey());
             assertEquals(400, response.statusCode(), c.getKey() + " answered " + response.body());
             String error = json.readTree(response.body()).get("error").asString();
             assertTrue(error.contains(c.getValue()), c.getKey() + " answered " + error);
@@ -91,6 +92,20 @@ class OrderServiceIT {
         assertEquals(0, count("SELECT COUNT(*) FROM orders WHERE user_id <> 'down'"));
         assertEquals(0, count("SELECT COUNT(*) FROM tcc_global g WHERE NOT EXISTS"
                 + " (SELECT 1 FROM orders o WHERE o.xid = g.xid AND o.user_id = 'down')"));
+    }
+
+    @Test
+    void theBenchmarksBaselineOrderRefusesMalformedInputAndWritesNothingWhenTheInventoryIsDown() throws Exception {
+        for (String bad : new String[] {"", "[1]", "{\"user\": \"ann\", \"sku\": \"BOOK 1;--\", \"quantity\": 1}",
+                "{\"user\": \"ann\", \"sku\": \"BOOK-1\", \"quantity\": 0}", "{\"user\": \"ann\", \"sku\": \"BOOK-1\"}",
+                "{\"user\": \"ann\", \"sku\": \"BOOK-1\", \"quantity\": 1, \"price\": 0}"}) {
+            HttpResponse<String> response = post("/baseline/orders", bad);
+            assertEquals(400, response.statusCode(), bad + " answered " + response.body());
+            assertTrue(json.readTree(response.body()).has("error"), response.body());
+        }
+        HttpResponse<String> down = post("/baseline/orders", "{\"user\": \"ann\", \"sku\": \"BOOK-1\", \"quantity\": 1}");
+        assertEquals(502, down.statusCode(), down.body());
+        assertEquals(0, count("SELECT COUNT(*) FROM orders WHERE user_id = 'ann'"));
     }
 
     @Test
@@ -107,7 +122,7 @@ class OrderServiceIT {
 
     @Test
     void withTheInventoryDownTheOrderIsCancelledAndItsSelfInvokedTryWentThroughTheFence() throws Exception {
-        HttpResponse<String> response = post("{\"user\": \"down\", \"sku\": \"BOOK-1\", \"quantity\": 2}");
+        HttpResponse<String> response = post("/orders", "{\"user\": \"down\", \"sku\": \"BOOK-1\", \"quantity\": 2}");
         assertEquals(201, response.statusCode(), response.body());
         JsonNode placed = json.readTree(response.body());
         String id = placed.get("id").asString();
@@ -131,8 +146,8 @@ class OrderServiceIT {
         return db.jdbc().queryForObject(sql, Integer.class);
     }
 
-    private HttpResponse<String> post(String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url + "/orders")).header("Content-Type", "application/json")
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
