@@ -83,7 +83,7 @@ public final class Coordinator implements AutoCloseable {
     private volatile Function<String, Participant> reachOthers;
 
     /** A remote branch's finished phase two, waiting to ride on the log's next commit; see completionLinger. */
-    private record Completion(String xid, String branchId, BranchState target, GlobalState finishFrom) {
+    private record Completion(String xid, String branchId, BranchState target, GlobalState finishFrom, long deferredNanos) {
     }
 
     private static final int MAX_COMPLETIONS_PER_COMMIT = 500;
@@ -120,7 +120,7 @@ public final class Coordinator implements AutoCloseable {
     public void close() {
         if (completionFlusher != null) {
             completionFlusher.shutdownNow();
-            flushCompletions();
+            flushCompletions(false);
         }
     }
 
@@ -393,7 +393,7 @@ public final class Coordinator implements AutoCloseable {
                     runPhaseTwo(participant, branch, decided, deadline);
                 }
                 if (!sharedCommit && completionFlusher != null) {
-                    defer(new Completion(xid, branch.branchId(), target, finishWithIt ? decided : null));
+                    defer(new Completion(xid, branch.branchId(), target, finishWithIt ? decided : null, System.nanoTime()));
                     finished = finishWithIt;
                 } else {
                     finished = inLogTransaction(c -> {
@@ -597,14 +597,24 @@ public final class Coordinator implements AutoCloseable {
 
     private void defer(Completion completion) {
         completions.add(completion);
-        completionFlusher.schedule(this::flushCompletions, config.completionLinger().toMillis(), TimeUnit.MILLISECONDS);
+        completionFlusher.schedule((Runnable) this::flushCompletions, config.completionLinger().toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Every waiting completion, to ride on a commit the log makes anyway. */
     private List<Completion> takeCompletions() {
+        return takeCompletions(false);
+    }
+
+    /** @param expiredOnly only those that waited their whole linger: a younger one may still find a commit to ride on */
+    private List<Completion> takeCompletions(boolean expiredOnly) {
+        long lingerNanos = config.completionLinger().toNanos();
         List<Completion> taken = new ArrayList<>();
         Completion next;
-        while (taken.size() < MAX_COMPLETIONS_PER_COMMIT && (next = completions.poll()) != null) {
-            taken.add(next);
+        while (taken.size() < MAX_COMPLETIONS_PER_COMMIT && (next = completions.peek()) != null
+                && (!expiredOnly || System.nanoTime() - next.deferredNanos() >= lingerNanos)) {
+            if (completions.remove(next)) { // another commit may have taken it meanwhile
+                taken.add(next);
+            }
         }
         return taken;
     }
@@ -620,8 +630,12 @@ public final class Coordinator implements AutoCloseable {
 
     /** Commits what waited its whole linger with no other commit to ride on. */
     private void flushCompletions() {
-        while (!completions.isEmpty()) {
-            List<Completion> batch = takeCompletions();
+        flushCompletions(true);
+    }
+
+    private void flushCompletions(boolean expiredOnly) {
+        for (List<Completion> batch = takeCompletions(expiredOnly); !batch.isEmpty(); batch = takeCompletions(expiredOnly)) {
+            List<Completion> writing = batch;
             try {
                 DefaultTransactionDefinition definition = new DefaultTransactionDefinition(
                         TransactionDefinition.PROPAGATION_REQUIRES_NEW);
@@ -629,9 +643,9 @@ public final class Coordinator implements AutoCloseable {
                 new TransactionTemplate(transactionManager, definition)
                         .executeWithoutResult(status -> {
                             try {
-                                writeCompletions(DataSourceUtils.getConnection(dataSource), batch);
+                                writeCompletions(DataSourceUtils.getConnection(dataSource), writing);
                             } catch (SQLException e) {
-                                throw new GlobalLogException("writing " + batch.size() + " completions failed", e);
+                                throw new GlobalLogException("writing " + writing.size() + " completions failed", e);
                             }
                         });
             } catch (RuntimeException e) {
