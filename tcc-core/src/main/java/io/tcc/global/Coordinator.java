@@ -29,7 +29,6 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.tcc.BadInputException;
 import io.tcc.context.TransactionContext;
@@ -120,7 +119,11 @@ public final class Coordinator implements AutoCloseable {
     public void close() {
         if (completionFlusher != null) {
             completionFlusher.shutdownNow();
-            flushCompletions(false);
+            // one try per batch: a failed one puts its batch back, and recovery drives those again
+            int batches = (completions.size() + MAX_COMPLETIONS_PER_COMMIT - 1) / MAX_COMPLETIONS_PER_COMMIT;
+            for (int i = 0; i < batches; i++) {
+                flushCompletions(false);
+            }
         }
     }
 
@@ -597,24 +600,18 @@ public final class Coordinator implements AutoCloseable {
 
     private void defer(Completion completion) {
         completions.add(completion);
-        completionFlusher.schedule((Runnable) this::flushCompletions, config.completionLinger().toNanos(), TimeUnit.NANOSECONDS);
+        if (!completionFlusher.isShutdown()) {
+            completionFlusher.schedule((Runnable) () -> flushCompletions(true), config.completionLinger().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
     }
 
-    /** Every waiting completion, to ride on a commit the log makes anyway. */
+    /** The waiting completions, oldest first, to ride on a commit the log makes anyway. */
     private List<Completion> takeCompletions() {
-        return takeCompletions(false);
-    }
-
-    /** @param expiredOnly only those that waited their whole linger: a younger one may still find a commit to ride on */
-    private List<Completion> takeCompletions(boolean expiredOnly) {
-        long lingerNanos = config.completionLinger().toNanos();
         List<Completion> taken = new ArrayList<>();
         Completion next;
-        while (taken.size() < MAX_COMPLETIONS_PER_COMMIT && (next = completions.peek()) != null
-                && (!expiredOnly || System.nanoTime() - next.deferredNanos() >= lingerNanos)) {
-            if (completions.remove(next)) { // another commit may have taken it meanwhile
-                taken.add(next);
-            }
+        while (taken.size() < MAX_COMPLETIONS_PER_COMMIT && (next = completions.poll()) != null) {
+            taken.add(next);
         }
         return taken;
     }
@@ -628,32 +625,21 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** Commits what waited its whole linger with no other commit to ride on. */
-    private void flushCompletions() {
-        flushCompletions(true);
-    }
-
+    /**
+     * A commit of its own for the waiting completions, once the oldest has waited its whole linger with no other commit
+     * to ride on (a younger one alone may still find one). A failed commit puts them back for the next try.
+     */
     private void flushCompletions(boolean expiredOnly) {
-        for (List<Completion> batch = takeCompletions(expiredOnly); !batch.isEmpty(); batch = takeCompletions(expiredOnly)) {
-            List<Completion> writing = batch;
-            try {
-                DefaultTransactionDefinition definition = new DefaultTransactionDefinition(
-                        TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-                definition.setName("tcc-global-log-completions");
-                new TransactionTemplate(transactionManager, definition)
-                        .executeWithoutResult(status -> {
-                            try {
-                                writeCompletions(DataSourceUtils.getConnection(dataSource), writing);
-                            } catch (SQLException e) {
-                                throw new GlobalLogException("writing " + writing.size() + " completions failed", e);
-                            }
-                        });
-            } catch (RuntimeException e) {
-                // not lost: their transactions stay decided and due, and recovery drives them again
-                log.warn("could not log {} finished phase twos ({}); recovery drives them again: {}", batch.size(),
-                        e.toString(), batch.stream().map(Completion::xid).distinct().toList());
-                return;
-            }
+        Completion oldest = completions.peek();
+        if (oldest == null
+                || (expiredOnly && System.nanoTime() - oldest.deferredNanos() < config.completionLinger().toNanos())) {
+            return;
+        }
+        try {
+            inLogTransaction(c -> null); // the completions ride on it
+        } catch (RuntimeException e) {
+            log.warn("could not log finished phase twos ({}); they wait for the next commit, and recovery drives them"
+                    + " again if none comes", e.toString());
         }
     }
 
