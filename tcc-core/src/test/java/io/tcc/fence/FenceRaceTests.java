@@ -146,8 +146,8 @@ abstract class FenceRaceTests {
                     stock.addSku(round.sku, 1);
                     fence.tryBranch(round.key, A, round.sku, deadline(), () -> stock.freeze(round.key, round.sku, 0));
                 },
-                round -> fence.confirm(round.key, A, stock::sell),
-                round -> fence.confirm(round.key, A, stock::sell),
+                round -> fence.confirm(round.key, A, deadline(), stock::sell),
+                round -> fence.confirm(round.key, A, deadline(), stock::sell),
                 (round, first, second) -> sorted(first, second).equals(List.of("DUPLICATE", "EXECUTED"))
                         && state(round).is(1, 0, 1, 0, FenceState.CONFIRMED, false, 0, 0, 1) ? "confirmedOnce" : null);
     }
