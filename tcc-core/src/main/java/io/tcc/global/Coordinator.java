@@ -318,8 +318,8 @@ public final class Coordinator implements AutoCloseable {
                 ? "an operator decided CANCEL first (" + winner.operatorReason() + ")"
                 : "recovery or an operator decided CANCEL first (recovery cancels a transaction still TRYING after its"
                         + " deadline " + tx.deadline() + " plus tcc.recovery-margin " + config.recoveryMargin() + ")";
-        return "every try succeeded, but " + who + ", before this initiator decided CONFIRM; every branch is cancelled."
-                + " If the body takes this long, give the transaction a longer timeout";
+        return "every try succeeded, but " + who + ", before this initiator decided CONFIRM, so its branches are being"
+                + " cancelled. If the body takes this long, give the transaction a longer timeout";
     }
 
     /** Where a transaction stands: its state, and the log's row when another party had decided it first. */
