@@ -82,6 +82,8 @@ public final class Coordinator implements AutoCloseable {
     private final CrashPoints crashPoints;
     private final Clock clock;
     private volatile Function<String, Participant> reachOthers;
+    /** The isolation of transactions that write only the log; see logOnlyIsolation. */
+    private final int logIsolation;
 
     /** A remote branch's finished phase two, waiting to ride on the log's next commit; see completionLinger. */
     private record Completion(String xid, String branchId, BranchState target, GlobalState finishFrom, long deferredNanos) {
@@ -102,7 +104,9 @@ public final class Coordinator implements AutoCloseable {
         this.local = local;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
         this.clock = Clock.systemUTC();
-        this.globalLog = new GlobalLog(Dialect.detect(dataSource), config.globalTable(), config.branchTable());
+        Dialect dialect = Dialect.detect(dataSource);
+        this.globalLog = new GlobalLog(dialect, config.globalTable(), config.branchTable());
+        this.logIsolation = logOnlyIsolation(dialect, dataSource);
         this.localSharesCommits = local != null && local.fence().dataSource() == dataSource
                 && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
         if (local != null) {
@@ -225,7 +229,7 @@ public final class Coordinator implements AutoCloseable {
             if (localSharesCommits) {
                 // one commit: if it rolls back, the branch was never registered and its try never ran
                 T result = tx.register(() -> {
-                    T value = inLogTransaction(c -> {
+                    T value = inSharedTransaction(c -> {
                         register(c, tx, branch);
                         return local.tryAction(action, key, tx.deadline(), args, business).value();
                     });
@@ -361,7 +365,7 @@ public final class Coordinator implements AutoCloseable {
     private boolean decideWithLocalBranches(GlobalTransaction tx, GlobalState wanted, List<BranchRecord> locals,
                                             boolean finishToo) {
         try {
-            return inLogTransaction(c -> {
+            return inSharedTransaction(c -> {
                 if (!globalLog.decide(c, tx.xid(), wanted, config.phaseTwoRetryDelay())) {
                     return false;
                 }
@@ -446,13 +450,14 @@ public final class Coordinator implements AutoCloseable {
                     defer(new Completion(xid, branch.branchId(), target, finishWithIt ? decided : null, System.nanoTime()));
                     finished = finishWithIt;
                 } else {
-                    finished = inLogTransaction(c -> {
+                    LogWork<Boolean> logIt = c -> {
                         if (sharedCommit) {
                             runPhaseTwo(participant, branch, decided, deadline);
                         }
                         globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
                         return finishWithIt && globalLog.finish(c, xid, decided);
-                    });
+                    };
+                    finished = sharedCommit ? inSharedTransaction(logIt) : inLogTransaction(logIt);
                 }
                 if (++done == 1) {
                     crashPoints.reached(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, xid);
@@ -624,7 +629,31 @@ public final class Coordinator implements AutoCloseable {
      * durable when this returns, whatever the caller's transaction does later.
      */
     private <T> T inLogTransaction(LogWork<T> work) {
+        return inLogTransaction(logIsolation, work);
+    }
+
+    /** Like {@link #inLogTransaction(LogWork)}, for log work that shares its commit with the local participant's
+     * business method: that keeps the isolation the application chose for its DataSource. */
+    private <T> T inSharedTransaction(LogWork<T> work) {
         return inLogTransaction(TransactionDefinition.ISOLATION_DEFAULT, work);
+    }
+
+    /**
+     * Log-only work reads no snapshot: every change is a compare-and-set. At REPEATABLE READ PostgreSQL fails such an
+     * update with a serialization error whenever recovery touched the row after the transaction began, so log-only
+     * transactions run at READ COMMITTED there. InnoDB's updates are current reads at any level: MySQL keeps the
+     * pool's own level, and no statement is spent on switching it.
+     */
+    private static int logOnlyIsolation(Dialect dialect, DataSource dataSource) {
+        if (dialect != Dialect.POSTGRESQL) {
+            return TransactionDefinition.ISOLATION_DEFAULT;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return c.getTransactionIsolation() > Connection.TRANSACTION_READ_COMMITTED
+                    ? TransactionDefinition.ISOLATION_READ_COMMITTED : TransactionDefinition.ISOLATION_DEFAULT;
+        } catch (SQLException e) {
+            throw new GlobalLogException("cannot read the global log DataSource's isolation level: " + e.getMessage(), e);
+        }
     }
 
     private <T> T inLogTransaction(int isolation, LogWork<T> work) {
