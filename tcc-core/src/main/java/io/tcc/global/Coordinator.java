@@ -481,8 +481,10 @@ public final class Coordinator implements AutoCloseable {
         }
         try {
             if (allDone) {
-                if (!finished) {
-                    inLogTransaction(c -> globalLog.finish(c, xid, decided)); // no branch was pending: finish on its own
+                if (!finished && !inLogTransaction(c -> globalLog.finish(c, xid, decided))) {
+                    // finished elsewhere, or a branch pending in the log that this process never knew it registered
+                    log.info("{} stays {} until recovery finds no branch pending in the log", xid, decided);
+                    return decided;
                 }
                 log.info("{} {}", xid, decided.finalState());
                 return decided.finalState();

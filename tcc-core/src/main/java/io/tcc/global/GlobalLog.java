@@ -101,6 +101,7 @@ public final class GlobalLog {
             ps.setString(1, to.name());
             ps.setString(2, xid);
             ps.setString(3, from.name());
+            ps.setString(4, xid);
             return ps.executeUpdate() == 1;
         }
     }

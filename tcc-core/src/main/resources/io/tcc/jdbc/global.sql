@@ -27,8 +27,11 @@ UPDATE ${global} SET state = 'CANCELLING', next_attempt_ms = ${now_ms} + ?, upda
 WHERE xid = ? AND state = 'TRYING'
 
 -- name: finish
+-- Never while a branch is still pending in the log: one whose registration committed though the initiator could not
+-- know it (a lost commit acknowledgement) is missing from its memory, and recovery must drive it from the log.
 UPDATE ${global} SET state = ?, next_attempt_ms = NULL, updated_at = ${now}
 WHERE xid = ? AND state = ?
+  AND NOT EXISTS (SELECT 1 FROM ${branch} WHERE xid = ? AND state = 'REGISTERED')
 
 -- name: postpone
 UPDATE ${global} SET attempts = attempts + 1, next_attempt_ms = ${now_ms} + ?, updated_at = ${now}

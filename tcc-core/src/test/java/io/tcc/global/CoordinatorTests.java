@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +77,8 @@ abstract class CoordinatorTests {
     /** The log in a database of its own, which {@link #logDown} takes away. */
     private Wiring failingLog;
     private final AtomicBoolean logDown = new AtomicBoolean();
+    /** While set, the failing log's commits take effect but their answer is lost (a connection reset after COMMIT). */
+    private final AtomicBoolean commitAnswersLost = new AtomicBoolean();
     private String sku;
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
 
@@ -103,17 +107,22 @@ abstract class CoordinatorTests {
                 : "SET lock_timeout = '1s'");
         lockWaitPool = new HikariDataSource(lockWait);
         lockTimeouts = wire(lockWaitPool, lockWaitPool, crashPoints, Duration.ZERO);
-        failingLog = wire(new DownableDataSource(logDatabase.dataSource(), logDown), participantDatabase.dataSource(),
-                crashPoints, Duration.ZERO);
+        failingLog = wire(new DownableDataSource(logDatabase.dataSource(), logDown, commitAnswersLost),
+                participantDatabase.dataSource(), crashPoints, Duration.ZERO);
     }
 
-    /** A database that goes down on a switch: every new connection is refused while {@code down} is set. */
+    /**
+     * A database that goes down on a switch: every new connection is refused while {@code down} is set; while
+     * {@code commitAnswersLost} is set, a commit takes effect and then reports a broken connection.
+     */
     private static final class DownableDataSource extends DelegatingDataSource {
         private final AtomicBoolean down;
+        private final AtomicBoolean commitAnswersLost;
 
-        DownableDataSource(javax.sql.DataSource target, AtomicBoolean down) {
+        DownableDataSource(javax.sql.DataSource target, AtomicBoolean down, AtomicBoolean commitAnswersLost) {
             super(target);
             this.down = down;
+            this.commitAnswersLost = commitAnswersLost;
         }
 
         @Override
@@ -121,7 +130,20 @@ abstract class CoordinatorTests {
             if (down.get()) {
                 throw new SQLTransientConnectionException("the log database is down (simulated)", "08001");
             }
-            return super.getConnection();
+            Connection target = super.getConnection();
+            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                    (proxy, method, args) -> {
+                        Object result;
+                        try {
+                            result = method.invoke(target, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                        if (method.getName().equals("commit") && commitAnswersLost.get()) {
+                            throw new SQLRecoverableException("connection reset after COMMIT was sent (simulated)", "08S01");
+                        }
+                        return result;
+                    });
         }
     }
 
@@ -165,6 +187,34 @@ abstract class CoordinatorTests {
         }
         crashAt.set(null);
         logDown.set(false);
+        commitAnswersLost.set(false);
+    }
+
+    @Test
+    void aBranchWhoseRegistrationCommittedUnbeknownToTheInitiatorIsStillCancelledFromTheLog() throws Throwable {
+        AtomicReference<String> xid = new AtomicReference<>();
+        assertThrows(GlobalLogException.class, () -> failingLog.coordinator.execute("lost-commit-answer",
+                Duration.ofSeconds(30), () -> {
+                    xid.set(currentXid());
+                    reserve(failingLog, sku, 1);
+                    commitAnswersLost.set(true); // the second registration commits, but the initiator never hears so
+                    try {
+                        return reserve(failingLog, sku, 2);
+                    } finally {
+                        commitAnswersLost.set(false);
+                    }
+                }));
+
+        // the initiator cancelled the branch it knew; the one only the log knows keeps the transaction open
+        assertEquals(GlobalState.CANCELLING, global(failingLog, xid.get()).state());
+        assertEquals(List.of(BranchState.CANCELLED, BranchState.REGISTERED),
+                failingLog.coordinator.branches(xid.get()).stream().map(BranchRecord::state).toList());
+
+        assertEquals(GlobalState.CANCELLED, failingLog.coordinator.redrive(xid.get()).orElseThrow(), "what recovery does");
+        assertTrue(failingLog.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CANCELLED));
+        assertTrue(failingLog.fence.find(new BranchKey(xid.get(), "2")).orElseThrow().emptyCancel(),
+                "its try was never sent: an empty cancel");
+        assertArrayEquals(new int[] {10, 0, 0}, stock(failingLog, sku));
     }
 
     /** What the {@code @Try} aspect does: hand the call to the coordinator with the business method as callback. */
