@@ -34,6 +34,10 @@ public class StockReservation {
     /** Freezes {@code quantity} of {@code sku} for the order, or refuses when there is not that much available. */
     @Try("reserve-stock")
     public String reserve(String orderId, String sku, int quantity) throws StockRejectedException {
+        if (quantity < 1) {
+            // 0 would record a branch that reserves nothing; a negative one would release what other orders froze
+            throw new StockRejectedException("quantity must be at least 1, was " + quantity);
+        }
         if (jdbc.update("UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ? AND available >= ?",
                 quantity, quantity, sku, quantity) == 0) {
             Integer available = jdbc.query("SELECT available FROM stock WHERE sku = ?",

@@ -1,5 +1,6 @@
 package io.tcc.demo.inventory;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,6 +144,27 @@ class InventoryServiceIT {
         HttpResponse<String> cancelled = branch(order, "cancel", "");
         assertEquals("EMPTY_CANCEL", json.readTree(cancelled.body()).get("outcome").asString());
         assertEquals(3, get("/stock/MUG-2", 200).get("available").asInt());
+    }
+
+    @Test
+    void zeroAndNegativeQuantitiesAreDefiniteRejectionsThatTouchNoStock() throws Exception {
+        int[] before = stockOf("BOOK-1");
+        for (int quantity : new int[] {0, -5}) {
+            String order = UUID.randomUUID().toString();
+            HttpResponse<String> tried = branch(order, "try", "[\"" + order + "\", \"BOOK-1\", " + quantity + "]");
+            assertEquals(409, tried.statusCode(), tried.body());
+            JsonNode answer = json.readTree(tried.body());
+            assertEquals("BUSINESS", answer.get("reason").asString());
+            assertEquals("quantity must be at least 1, was " + quantity, answer.get("message").asString());
+            assertEquals(0, db.jdbc().queryForObject("SELECT COUNT(*) FROM tcc_fence WHERE xid = ?", Integer.class, "x-" + order));
+            assertEquals(0, db.jdbc().queryForObject("SELECT COUNT(*) FROM stock_freeze WHERE order_id = ?", Integer.class, order));
+        }
+        assertArrayEquals(before, stockOf("BOOK-1"));
+    }
+
+    private int[] stockOf(String sku) throws Exception {
+        JsonNode row = get("/stock/" + sku, 200);
+        return new int[] {row.get("available").asInt(), row.get("frozen").asInt(), row.get("sold").asInt()};
     }
 
     private void assertNothingChanged() {
