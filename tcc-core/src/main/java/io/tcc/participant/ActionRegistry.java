@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.tcc.BadInputException;
@@ -24,8 +25,22 @@ public final class ActionRegistry {
     public enum Interception {
         /** Spring AOP proxies: public, non-final, non-static methods of non-final classes, called through the proxy. */
         PROXY,
-        /** AspectJ compile-time weaving: any instance method, also when the bean calls itself. */
-        ASPECTJ
+        /** AspectJ compile-time weaving: any method of a woven class, also when the bean calls itself. */
+        ASPECTJ;
+
+        /**
+         * Why this mechanism cannot intercept {@code method} of an object of class {@code type} ("private", "final",
+         * ...), or null when it can. Whether a class was woven at all is for the AspectJ configuration to check.
+         */
+        public String cannotIntercept(Method method, Class<?> type) {
+            int modifiers = method.getModifiers();
+            if (this != PROXY) {
+                return null;
+            }
+            return Modifier.isStatic(modifiers) ? "static" : Modifier.isPrivate(modifiers) ? "private"
+                    : Modifier.isFinal(modifiers) ? "final" : !Modifier.isPublic(modifiers) ? "not public"
+                    : Modifier.isFinal(type.getModifiers()) ? "in a final class" : null;
+        }
     }
 
     private final Interception interception;
@@ -34,6 +49,16 @@ public final class ActionRegistry {
 
     public ActionRegistry(Interception interception) {
         this.interception = interception;
+    }
+
+    /** The mechanism that intercepts this application's {@link Try} methods. */
+    public Interception interception() {
+        return interception;
+    }
+
+    /** The names of the actions registered so far, in no particular order. */
+    public Set<String> actions() {
+        return Set.copyOf(byAction.keySet());
     }
 
     /** True when the class declares any TCC annotation (so a bean post-processor knows to register it). */
@@ -136,17 +161,14 @@ public final class ActionRegistry {
     }
 
     private void checkInterceptable(Method m, Class<?> type) {
-        int modifiers = m.getModifiers();
-        if (Modifier.isStatic(modifiers)) {
+        if (Modifier.isStatic(m.getModifiers())) {
             throw new InvalidActionException("@Try method " + describe(m) + " is static; a try must be an instance method");
         }
-        if (interception == Interception.PROXY) {
-            String why = Modifier.isPrivate(modifiers) ? "private" : Modifier.isFinal(modifiers) ? "final"
-                    : !Modifier.isPublic(modifiers) ? "not public" : Modifier.isFinal(type.getModifiers()) ? "in a final class" : null;
-            if (why != null) {
-                throw new InvalidActionException("@Try method " + describe(m) + " is " + why
-                        + ": a Spring AOP proxy cannot intercept it; make it public and overridable, or use AspectJ weaving");
-            }
+        String why = interception.cannotIntercept(m, type);
+        if (why != null) {
+            throw new InvalidActionException("@Try method " + describe(m) + " is " + why
+                    + ": a Spring AOP proxy cannot intercept it; make it public and overridable, or use AspectJ weaving"
+                    + " (tcc.mode=aspectj, or @EnableTcc(mode = AdviceMode.ASPECTJ))");
         }
     }
 
@@ -181,7 +203,8 @@ public final class ActionRegistry {
         }
     }
 
-    static String describe(Method m) {
+    /** How start-up messages name a method: its class and name. */
+    public static String describe(Method m) {
         return m.getDeclaringClass().getName() + "." + m.getName() + "()";
     }
 }

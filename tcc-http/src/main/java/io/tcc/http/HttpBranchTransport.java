@@ -63,9 +63,13 @@ final class HttpBranchTransport {
         return participant;
     }
 
-    /** Unknown, or provably not sent: trying again may succeed. A refusal or violation will not change. */
+    /**
+     * Unknown, or provably not sent: trying again may succeed. A refusal or violation will not change, nor will an
+     * address where no participant endpoint is served.
+     */
     private static boolean worthRetrying(CallResult result) {
-        return result.outcome() == Outcome.UNKNOWN || (result.outcome() == Outcome.DEFINITE_FAILURE && result.response() == null);
+        return result.outcome() == Outcome.UNKNOWN
+                || (result.outcome() == Outcome.DEFINITE_FAILURE && result.response() == null && !result.noEndpoint());
     }
 
     /** One guarded attempt, through whatever fault QA injected for it. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import io.tcc.fence.FencePhase;
 import io.tcc.global.BranchRecord;
 import io.tcc.global.Participant;
+import io.tcc.global.UnreachableBranchException;
 
 /**
  * Phase two for a remote participant, from the branch row alone: its endpoint and action. Returns only on a definite
@@ -44,6 +45,14 @@ final class HttpParticipant implements Participant {
         }
         BranchCall call = new BranchCall(branch.xid(), branch.branchId(), branch.action(), deadline, phase);
         CallResult result = transport.callRetrying(endpoint, call);
+        if (result.noEndpoint()) {
+            throw new UnreachableBranchException(phase.name().toLowerCase() + " of branch " + branch.branchId() + " ("
+                    + name() + " " + branch.action() + ") answered HTTP 404 at " + endpoint + ": no TCC participant"
+                    + " endpoint is served there, so it cannot finish until that is fixed. Serve them at that address"
+                    + " (tcc.http.participant.enabled=true, the default, in the service that owns '" + name() + "'), or"
+                    + " point " + (baseUrl != null ? "tcc.daemon.participants." + name() : "the participant's client")
+                    + " at where they are served; then retry the transaction");
+        }
         if (result.outcome() != Outcome.SUCCESS) {
             throw new RemoteBranchException(name(), branch.action(), phase.name().toLowerCase(), result);
         }

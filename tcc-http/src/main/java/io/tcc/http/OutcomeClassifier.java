@@ -22,6 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <tr><td>typed REJECTED (409), PROTOCOL_VIOLATION (422), BAD_REQUEST (400), UNAUTHORIZED (401), TOO_LARGE (413)
  *     with the matching HTTP code</td><td>DEFINITE_FAILURE: the participant recorded nothing</td></tr>
  * <tr><td>connection refused; connect timeout; circuit breaker open</td><td>DEFINITE_FAILURE: never sent</td></tr>
+ * <tr><td>HTTP 404 without a typed TCC answer</td><td>DEFINITE_FAILURE, {@link CallResult#noEndpoint()}: no participant
+ *     endpoint is served at that address, so no TCC code ran (a participant's own endpoint never answers 404: an
+ *     action it does not know is a typed BAD_REQUEST)</td></tr>
  * <tr><td>any 5xx (typed BUSY and ERROR included)</td><td>UNKNOWN</td></tr>
  * <tr><td>a body that does not parse, or whose status disagrees with the HTTP code; any other code</td><td>UNKNOWN</td></tr>
  * <tr><td>timeout after sending; connection reset or closed; any other I/O error</td><td>UNKNOWN</td></tr>
@@ -40,6 +43,10 @@ public final class OutcomeClassifier {
             return new CallResult(Outcome.UNKNOWN, read(body), "HTTP " + httpStatus + ": the participant may have acted");
         }
         BranchResponse response = read(body);
+        if (httpStatus == 404 && (response == null || response.status() == null)) {
+            return new CallResult(Outcome.DEFINITE_FAILURE, null, "HTTP 404: no TCC participant endpoint is served at"
+                    + " this address, so nothing ran there", true);
+        }
         if (response == null || response.status() == null || response.status().httpStatus() != httpStatus) {
             return new CallResult(Outcome.UNKNOWN, null, "HTTP " + httpStatus + " without a typed TCC answer");
         }

@@ -1,6 +1,7 @@
 package io.tcc.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -47,8 +48,19 @@ class OutcomeClassifierTest {
                 "status and HTTP code disagree");
         assertEquals(Outcome.UNKNOWN, classifier.ofResponse(502, "<html>bad gateway</html>".getBytes()).outcome());
         assertEquals(Outcome.UNKNOWN, classifier.ofResponse(503, typed(BranchResponse.Status.SUCCESS)).outcome());
-        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(404, "no such path".getBytes()).outcome());
         assertEquals(Outcome.UNKNOWN, classifier.ofResponse(302, new byte[0]).outcome());
+    }
+
+    @Test
+    void aPlain404MeansNoParticipantEndpointIsServedThereADefiniteFailureNotWorthRetrying() {
+        // what Spring Boot answers for a path nothing serves: its own error body, not a typed TCC answer
+        CallResult result = classifier.ofResponse(404,
+                "{\"timestamp\":\"2025-01-01T00:00:00Z\",\"status\":404,\"error\":\"Not Found\",\"path\":\"/tcc/a/cancel\"}".getBytes());
+        assertEquals(Outcome.DEFINITE_FAILURE, result.outcome());
+        assertTrue(result.noEndpoint(), result.detail());
+        assertTrue(classifier.ofResponse(404, new byte[0]).noEndpoint());
+        assertFalse(classifier.ofResponse(400, typed(BranchResponse.Status.BAD_REQUEST)).noEndpoint(),
+                "a participant's own endpoint answers an action it does not know with a typed 400");
     }
 
     @Test

@@ -12,11 +12,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.tcc.annotation.Cancel;
+import io.tcc.annotation.Confirm;
+import io.tcc.annotation.Try;
 import io.tcc.http.boot.TccHttpAutoConfiguration;
+import io.tcc.participant.ActionRegistry;
+import io.tcc.recovery.Recovery;
+import io.tcc.recovery.boot.TccRecoveryAutoConfiguration;
 import io.tcc.http.boot.TccHttpProperties;
 import io.tcc.spring.boot.TccAutoConfiguration;
 import io.tcc.test.DatabaseKind;
@@ -27,16 +34,43 @@ import io.tcc.test.TestDatabase;
 class TccHttpAutoConfigurationIT {
 
     private TestDatabase db;
+    private DataSource dataSource;
     private ApplicationContextRunner runner;
 
     @BeforeAll
     void start() {
-        db = TestDatabase.create(DatabaseKind.MYSQL, "http_boot").applySchema("fence.sql").applySchema("global.sql");
-        DataSource dataSource = new DelegatingDataSource(db.dataSource());
+        db = TestDatabase.create(DatabaseKind.MYSQL, "http_boot").applySchema("fence.sql").applySchema("global.sql")
+                .applySchema("quartz.sql");
+        dataSource = new DelegatingDataSource(db.dataSource());
         runner = new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(TccAutoConfiguration.class, TccHttpAutoConfiguration.class))
                 .withBean(DataSource.class, () -> dataSource)
                 .withBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
+    }
+
+    /** A web service with one local action, signing on, recovery only where a test adds it. */
+    private WebApplicationContextRunner webServiceWithALocalAction() {
+        return new WebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(TccAutoConfiguration.class, TccHttpAutoConfiguration.class))
+                .withBean(DataSource.class, () -> dataSource)
+                .withBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource))
+                .withBean(LocalStock.class)
+                .withPropertyValues("tcc.http.signing.secret=a-secret-of-sixteen-plus");
+    }
+
+    /** A local action of the service itself. */
+    public static class LocalStock {
+        @Try("hold-stock")
+        public void hold(String sku) {
+        }
+
+        @Confirm
+        public void sell(String sku) {
+        }
+
+        @Cancel
+        public void release(String sku) {
+        }
     }
 
     @AfterAll
@@ -56,6 +90,36 @@ class TccHttpAutoConfigurationIT {
             assertThat(context).hasSingleBean(RemoteParticipants.class);
             assertThat(context.getBean(FaultInjector.class).enabled()).isFalse();
         });
+    }
+
+    @Test
+    void localActionsWithoutInAppRecoveryOrParticipantEndpointsStopStartUpNamingBothSettings() {
+        webServiceWithALocalAction().withPropertyValues("tcc.http.participant.enabled=false").run(context ->
+                assertThat(context).getFailure().isInstanceOf(IllegalStateException.class).hasMessageContaining("hold-stock")
+                        .hasMessageContaining("tcc.recovery.enabled").hasMessageContaining("tcc.http.participant.enabled"));
+    }
+
+    @Test
+    void aServiceThatIsNotAWebApplicationServesNoEndpointsAndIsRefusedTheSameWithoutRecovery() {
+        runner.withBean(LocalStock.class).withPropertyValues("tcc.http.signing.secret=a-secret-of-sixteen-plus")
+                .run(context -> assertThat(context).getFailure().isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("not a servlet web application"));
+    }
+
+    @Test
+    void localActionsServedAsParticipantEndpointsCanBeFinishedByAStandaloneDaemon() {
+        webServiceWithALocalAction().run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(ParticipantEndpoint.class);
+            assertThat(context.getBean(ActionRegistry.class).actions()).containsExactly("hold-stock");
+        });
+    }
+
+    @Test
+    void localActionsWithInAppRecoveryMayServeNoEndpoints() {
+        webServiceWithALocalAction().withConfiguration(AutoConfigurations.of(TccRecoveryAutoConfiguration.class))
+                .withPropertyValues("tcc.http.participant.enabled=false", "tcc.recovery.interval=1h")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(ParticipantEndpoint.class)
+                        .hasSingleBean(Recovery.class));
     }
 
     @Test

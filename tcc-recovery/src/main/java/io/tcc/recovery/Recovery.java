@@ -25,6 +25,7 @@ import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalLog;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
+import io.tcc.global.UnreachableBranchException;
 
 /**
  * One daemon's work: find the transactions that are due, claim each (so no other daemon drives it at the same time),
@@ -132,22 +133,25 @@ public final class Recovery {
         }
         Optional<GlobalRecord> record = coordinator.find(xid);
         int attempts = record.map(GlobalRecord::attempts).orElse(0);
-        if (attempts < config.maxAttempts()) {
+        List<BranchRecord> pending = coordinator.branches(xid).stream()
+                .filter(b -> b.state() == BranchState.REGISTERED).toList();
+        // a branch no endpoint serves stays unreachable until a setting changes: backing off would only hide it
+        boolean unreachable = pending.stream().anyMatch(b -> UnreachableBranchException.isRecordedIn(b.lastOutcome()));
+        if (attempts < config.maxAttempts() && !unreachable) {
             listener.onPostponed(xid, state, attempts);
             return Result.POSTPONED;
         }
-        String reason = lastOutcomes(xid);
+        String reason = lastOutcomes(pending);
         if (coordinator.flag(xid, state, reason)) {
-            log.error("{} is flagged for an operator after {} attempts, still {}: {}. Check the participants named here,"
-                    + " then retry it or resolve it by hand", xid, attempts, state, reason);
+            log.error("{} is flagged for an operator after {} attempts, still {}: {}. {}", xid, attempts, state, reason,
+                    unreachable ? "A branch cannot be reached as configured: fix the setting named here, then retry it"
+                            : "Check the participants named here, then retry it or resolve it by hand");
             listener.onFlagged(xid, state, attempts, reason);
         }
         return Result.FLAGGED;
     }
 
-    private String lastOutcomes(String xid) {
-        List<BranchRecord> pending = coordinator.branches(xid).stream()
-                .filter(b -> b.state() == BranchState.REGISTERED).toList();
+    private static String lastOutcomes(List<BranchRecord> pending) {
         if (pending.isEmpty()) {
             return "no branch is pending, but the transaction did not finish";
         }

@@ -1,19 +1,33 @@
 package io.tcc.spring;
 
+import java.lang.reflect.Method;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.util.ClassUtils;
 
+import io.tcc.annotation.GlobalTransaction;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.InvalidActionException;
 
 /**
- * Registers every bean that declares TCC actions while the context starts, so a mistaken declaration stops start-up
- * with the class and method to fix. It sees each bean before any proxy wraps it: confirm and cancel run on the bean
- * itself.
+ * Registers every bean that declares TCC actions while the context starts, and checks that the chosen interception
+ * mode reaches every {@code @Try} and {@code @GlobalTransaction} method, so a mistaken declaration or build stops
+ * start-up with what to fix. It sees each bean before any proxy wraps it: confirm and cancel run on the bean itself.
+ *
+ * <p>A method the mode would not reach would run as a plain call: a try outside the fence that nothing ever cancels,
+ * a global transaction that never starts. With proxies, a method that is not public and overridable stops start-up
+ * at once; in AspectJ mode, every class that was not woven is collected and start-up stops once all beans exist, with
+ * one {@link UnwovenClassException} naming them all.
  */
-public class ActionRegistrar implements BeanPostProcessor {
+public class ActionRegistrar implements BeanPostProcessor, SmartInitializingSingleton {
 
     private final ObjectProvider<ActionRegistry> registry;
+    private final Map<Class<?>, List<Method>> unwoven = new LinkedHashMap<>();
 
     public ActionRegistrar(ObjectProvider<ActionRegistry> registry) {
         this.registry = registry;
@@ -22,9 +36,65 @@ public class ActionRegistrar implements BeanPostProcessor {
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
         Class<?> type = ClassUtils.getUserClass(bean);
-        if (ActionRegistry.declaresActions(type)) {
-            registry.getObject().register(bean, type);
+        boolean actions = ActionRegistry.declaresActions(type);
+        if (!actions && !declaresGlobalTransactions(type)) {
+            return bean;
+        }
+        ActionRegistry actionRegistry = registry.getObject();
+        if (actions) {
+            actionRegistry.register(bean, type); // checks each @Try against the mode
+        }
+        switch (actionRegistry.interception()) {
+            case PROXY -> checkProxiable(type);
+            case ASPECTJ -> collectUnwoven(type);
         }
         return bean;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        synchronized (unwoven) {
+            if (!unwoven.isEmpty()) {
+                throw new UnwovenClassException(unwoven);
+            }
+        }
+    }
+
+    private static boolean declaresGlobalTransactions(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.isAnnotationPresent(GlobalTransaction.class)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void checkProxiable(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                String why = m.isAnnotationPresent(GlobalTransaction.class)
+                        ? ActionRegistry.Interception.PROXY.cannotIntercept(m, type) : null;
+                if (why != null) {
+                    throw new InvalidActionException("@GlobalTransaction method " + ActionRegistry.describe(m) + " is "
+                            + why + ": a Spring AOP proxy cannot intercept it, so it would run without a global transaction;"
+                            + " make it public and overridable, or use AspectJ weaving (tcc.mode=aspectj, or"
+                            + " @EnableTcc(mode = AdviceMode.ASPECTJ))");
+                }
+            }
+        }
+    }
+
+    /** Weaving happens where a method is declared: each class of the hierarchy is checked on its own. */
+    private void collectUnwoven(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            List<Method> methods = Weaving.unwovenMethods(c);
+            if (!methods.isEmpty()) {
+                synchronized (unwoven) {
+                    unwoven.putIfAbsent(c, methods);
+                }
+            }
+        }
     }
 }

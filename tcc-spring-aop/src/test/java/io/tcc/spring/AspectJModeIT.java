@@ -1,6 +1,10 @@
 package io.tcc.spring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ApplicationContext;
@@ -26,6 +30,30 @@ class AspectJModeIT extends TccContractTests {
         try (var context = start(TestApplication.Woven.class, InvalidParticipants.PrivateTry.class)) {
             assertEquals(1, context.getBeansOfType(InvalidParticipants.PrivateTry.class).size());
         }
+    }
+
+    @Test
+    void privateAndFinalMethodsAreAcceptedBecauseWeavingInterceptsThem() {
+        try (var context = start(TestApplication.Woven.class, InvalidParticipants.FinalTry.class,
+                InvalidParticipants.PrivateGlobalTransaction.class, InvalidParticipants.FinalGlobalTransaction.class)) {
+            assertEquals(1, context.getBeansOfType(InvalidParticipants.FinalTry.class).size());
+        }
+    }
+
+    @Test
+    void unwovenClassesStopStartUpNamingEachClassAndTheFix() throws Exception {
+        // compiled by javac alone: a build that forgot ajc
+        Class<?> participant = Class.forName("io.tcc.spring.unwoven.UnwovenBeans$Participant");
+        Class<?> initiator = Class.forName("io.tcc.spring.unwoven.UnwovenBeans$Initiator");
+
+        UnwovenClassException e = assertThrows(UnwovenClassException.class,
+                () -> start(TestApplication.Woven.class, participant, initiator).close());
+
+        assertEquals(List.of(participant, initiator), e.classes(), "every unwoven class, and only those");
+        assertTrue(e.getMessage().contains(participant.getName() + " (hold)"), e.getMessage());
+        assertTrue(e.getMessage().contains(initiator.getName() + " (place)"), e.getMessage());
+        assertTrue(e.getMessage().contains("io.tcc:tcc-spring-aop as an <aspectLibrary>"), e.getMessage());
+        assertTrue(e.getMessage().contains("tcc.mode=proxy"), e.getMessage());
     }
 
     @Test

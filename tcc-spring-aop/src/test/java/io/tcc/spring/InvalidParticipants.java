@@ -2,6 +2,7 @@ package io.tcc.spring;
 
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
+import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
 
 /** Participants declared wrongly, for the start-up checks. */
@@ -33,6 +34,37 @@ class InvalidParticipants {
         /** Keeps the private method reachable, as real code would. */
         public void holdSelf() {
             hold();
+        }
+    }
+
+    public static class FinalTry {
+        @Try("final-try")
+        public final void hold() {
+        }
+
+        @Confirm
+        public void confirm() {
+        }
+
+        @Cancel
+        public void cancel() {
+        }
+    }
+
+    public static class PrivateGlobalTransaction {
+        @GlobalTransaction
+        private void place() {
+        }
+
+        /** Keeps the private method reachable, as real code would. */
+        public void placeSelf() {
+            place();
+        }
+    }
+
+    public static class FinalGlobalTransaction {
+        @GlobalTransaction
+        public final void place() {
         }
     }
 }

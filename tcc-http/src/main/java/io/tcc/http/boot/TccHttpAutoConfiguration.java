@@ -2,6 +2,7 @@ package io.tcc.http.boot;
 
 import java.time.Clock;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -19,6 +20,7 @@ import io.tcc.http.FaultInjector;
 import io.tcc.http.ParticipantEndpoint;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.http.RequestSigner;
+import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.LocalParticipant;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -27,7 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  * participant endpoints for its own actions, and, only when enabled, QA's fault injection and its admin endpoint.
  * Requests are signed and checked unless {@code tcc.http.signing.enabled=false}.
  */
-@AutoConfiguration(afterName = "io.tcc.spring.boot.TccAutoConfiguration")
+@AutoConfiguration(afterName = {"io.tcc.spring.boot.TccAutoConfiguration",
+        "io.tcc.recovery.boot.TccRecoveryAutoConfiguration"})
 @ConditionalOnBean(Coordinator.class)
 @EnableConfigurationProperties(TccHttpProperties.class)
 public class TccHttpAutoConfiguration {
@@ -62,17 +65,38 @@ public class TccHttpAutoConfiguration {
                 faults);
     }
 
+    /**
+     * Without recovery in this service ({@code tcc-recovery} absent, or {@code tcc.recovery.enabled=false}), only a
+     * standalone daemon can finish this service's own branches, and only through its participant endpoints.
+     */
+    @Bean
+    @ConditionalOnMissingBean(type = "io.tcc.recovery.Recovery")
+    LocalBranchesReachable tccLocalBranchesReachable(ObjectProvider<ActionRegistry> registry,
+                                                            ObjectProvider<ParticipantEndpoint> endpoint) {
+        return new LocalBranchesReachable(registry, endpoint);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnBean(LocalParticipant.class)
+    @ConditionalOnProperty(prefix = "tcc.http.participant", name = "enabled", matchIfMissing = true)
+    static class ParticipantEndpoints {
+
+        @Bean
+        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, TccHttpProperties properties) {
+            return new ParticipantEndpoint(participant, WIRE_JSON, signer(properties),
+                    properties.getParticipant().getMaxBodyBytes());
+        }
+
+        @Bean
+        RouterFunction<ServerResponse> tccParticipantRoutes(ParticipantEndpoint endpoint) {
+            return endpoint.routes();
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     static class Endpoints {
-
-        @Bean
-        @ConditionalOnBean(LocalParticipant.class)
-        @ConditionalOnProperty(prefix = "tcc.http.participant", name = "enabled", matchIfMissing = true)
-        RouterFunction<ServerResponse> tccParticipantRoutes(LocalParticipant participant, TccHttpProperties properties) {
-            return new ParticipantEndpoint(participant, WIRE_JSON, signer(properties),
-                    properties.getParticipant().getMaxBodyBytes()).routes();
-        }
 
         @Bean
         @ConditionalOnProperty(prefix = "tcc.http.faults", name = "enabled")

@@ -175,6 +175,38 @@ class DaemonRecoveryIT {
         assertTrue(finishedBy.stream().allMatch(n -> n > 0), "both daemons took part: " + finishedBy);
     }
 
+    @Test
+    void aLocalBranchWhereNoParticipantEndpointIsServedIsFlaggedAtOnceNamingTheSetting() throws Exception {
+        // both tries ran, nothing decided: the daemon must cancel the local branch, through endpoints it cannot find
+        String xid = crash(Point.BEFORE_DECISION, 1, () -> orders().placeBrieflyWithLocalBranch(sku, 1));
+        int[] orderStock = stock(orderDb);
+
+        // a real server that serves no participant endpoints at that address, as an initiator with them turned off
+        Path daemonLog = startDaemon("daemon-404", "http://127.0.0.1:" + order.getEnvironment().getProperty("local.server.port")
+                + "/no-participant-endpoints");
+
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (!flagged(xid) && Instant.now().isBefore(deadline)) {
+            daemons.forEach((log, daemon) -> assertTrue(daemon.isAlive(), "a daemon process died; see " + log));
+            Thread.sleep(200);
+        }
+        Map<String, Object> row = orderDb.jdbc().queryForMap(
+                "SELECT state, attempts, needs_operator, operator_reason FROM tcc_global WHERE xid = ?", xid);
+        assertTrue(flagged(xid), "flagged for an operator; see " + daemonLog + ": " + row);
+        assertEquals("CANCELLING", row.get("state"), "decided, never guessed further");
+        assertEquals(1, ((Number) row.get("attempts")).intValue(), "at the first attempt, not after max-attempts of backoff");
+        String reason = (String) row.get("operator_reason");
+        assertTrue(reason.contains("HTTP 404") && reason.contains("tcc.daemon.participants.local")
+                && reason.contains("tcc.http.participant.enabled"), reason);
+        assertArrayEquals(orderStock, stock(orderDb), "the local try is still held: nothing ran at the initiator");
+        assertTrue(Files.readString(daemonLog).contains(xid), "the daemon's log names " + xid);
+    }
+
+    private boolean flagged(String xid) {
+        return Boolean.TRUE.equals(orderDb.jdbc().queryForObject("SELECT needs_operator FROM tcc_global WHERE xid = ?",
+                Boolean.class, xid));
+    }
+
     /** Waits until every one of {@code xids} is CONFIRMED or CANCELLED, while the daemons stay alive. */
     private void awaitFinished(Set<String> xids, Duration atMost) throws InterruptedException {
         Instant deadline = Instant.now().plus(atMost);
@@ -197,11 +229,16 @@ class DaemonRecoveryIT {
 
     /** Starts the daemon jar as its operator would, with a config file in its working directory; returns its log. */
     private Path startDaemon(String instanceId) throws Exception {
+        return startDaemon(instanceId, "http://127.0.0.1:" + order.getEnvironment().getProperty("local.server.port"));
+    }
+
+    /** @param localUrl where the daemon drives the initiator's local branches ({@code tcc.daemon.participants.local}) */
+    private Path startDaemon(String instanceId, String localUrl) throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "daemon-it", instanceId));
         Files.writeString(dir.resolve("tcc-daemon.properties"), String.join("\n",
                 "spring.datasource.url=" + orderDb.jdbcUrl(),
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
-                "tcc.daemon.participants.local=http://127.0.0.1:" + order.getEnvironment().getProperty("local.server.port"),
+                "tcc.daemon.participants.local=" + localUrl,
                 "tcc.recovery-margin=200ms",
                 "tcc.recovery.instance-id=" + instanceId,
                 "tcc.recovery.interval=500ms",
