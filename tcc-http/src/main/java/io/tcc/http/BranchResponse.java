@@ -7,8 +7,12 @@ import tools.jackson.databind.JsonNode;
  * violation without guessing from HTTP codes; the HTTP code agrees with it.
  *
  * @param outcome for SUCCESS: EXECUTED, DUPLICATE, EMPTY_CANCEL or CLEANED_UP
- * @param reason  for REJECTED: SUSPENDED, DEADLINE_PASSED, BUSINESS or TRANSACTION_LOST (the try's business method
- *                swallowed an error of its own SQL: nothing committed)
+ * @param reason  a stable code for every answer but SUCCESS. REJECTED: SUSPENDED, DEADLINE_PASSED, BUSINESS or
+ *                TRANSACTION_LOST (the try's business method swallowed an error of its own SQL: nothing committed);
+ *                PROTOCOL_VIOLATION; BAD_REQUEST; UNAUTHENTICATED; TOO_LARGE; CONFLICT (BUSY); ERROR: BUSINESS_FAILED,
+ *                TRANSACTION_LOST or INTERNAL
+ * @param message a safe text for people: the caller's own input, a business method's rejection, the protocol; never
+ *                SQL, stack traces or signature details, which the participant logs with the xid
  * @param value   what the try's business method returned, as JSON (null otherwise)
  */
 public record BranchResponse(Status status, String outcome, String reason, String message, JsonNode value) {

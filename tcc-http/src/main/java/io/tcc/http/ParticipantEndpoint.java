@@ -82,25 +82,28 @@ public final class ParticipantEndpoint {
         try {
             body = readBody(request);
         } catch (IOException e) {
-            return answer(BranchResponse.Status.BAD_REQUEST, null, null, "the body could not be read: " + e.getMessage());
+            log.debug("could not read the body of a branch call to {}: {}", request.path(), e.toString());
+            return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", "the body could not be read");
         }
         if (body == null) {
-            return answer(BranchResponse.Status.TOO_LARGE, null, null, "the body exceeds " + maxBodyBytes + " bytes");
+            return answer(BranchResponse.Status.TOO_LARGE, null, "TOO_LARGE", "the body exceeds " + maxBodyBytes + " bytes");
         }
         UnaryOperator<String> header = name -> request.headers().firstHeader(name);
         if (signer != null) {
             try {
                 signer.verify(request.method().name(), request.path(), header, body);
             } catch (RequestSigner.SignatureRejectedException e) {
+                // the details help an operator, and would help an attacker: they go to the log only
                 log.warn("refused an unauthenticated branch call to {}: {}", request.path(), e.getMessage());
-                return answer(BranchResponse.Status.UNAUTHORIZED, null, null, e.getMessage());
+                return answer(BranchResponse.Status.UNAUTHORIZED, null, "UNAUTHENTICATED",
+                        "the request is not authenticated; the participant's log says why");
             }
         }
         BranchCall call;
         try {
             call = BranchCall.parse(request.pathVariable("action"), request.pathVariable("phase"), header);
         } catch (BadInputException e) {
-            return answer(BranchResponse.Status.BAD_REQUEST, null, null, e.getMessage());
+            return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         }
         try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, call.xid())) {
             return run(call, body);
@@ -123,23 +126,35 @@ public final class ParticipantEndpoint {
                 return answer(BranchResponse.Status.REJECTED, null, "BUSINESS", e.getMessage());
             }
             log.warn("{} of {} failed in its business method: {}", call.phase(), call.key(), e.getCause().toString());
-            return answer(BranchResponse.Status.ERROR, null, null, call.phase() + " failed: " + e.getMessage());
+            return answer(BranchResponse.Status.ERROR, null, "BUSINESS_FAILED", "the business " + phase(call)
+                    + " failed at the participant; the branch keeps its state and the call may be repeated");
         } catch (LocalTransactionLostException e) {
             // nothing committed: a definite "no" for a try; a confirm or cancel is retried
             log.warn("{} of {} lost its local transaction: {}", call.phase(), call.key(), e.getMessage());
+            String safe = "the business " + phase(call) + " returned, but had swallowed an error of its own SQL: nothing"
+                    + " was committed";
             return call.phase() == FencePhase.TRY
-                    ? answer(BranchResponse.Status.REJECTED, null, "TRANSACTION_LOST", e.getMessage())
-                    : answer(BranchResponse.Status.ERROR, null, null, e.getMessage());
+                    ? answer(BranchResponse.Status.REJECTED, null, "TRANSACTION_LOST", safe)
+                    : answer(BranchResponse.Status.ERROR, null, "TRANSACTION_LOST", safe + "; the call may be repeated");
         } catch (ProtocolViolationException e) {
-            return answer(BranchResponse.Status.PROTOCOL_VIOLATION, null, null, e.getMessage());
+            log.warn("{}", e.getMessage());
+            return answer(BranchResponse.Status.PROTOCOL_VIOLATION, null, "PROTOCOL_VIOLATION", e.getMessage());
         } catch (BadInputException e) {
-            return answer(BranchResponse.Status.BAD_REQUEST, null, null, e.getMessage());
+            return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         } catch (FenceConflictException e) {
-            return answer(BranchResponse.Status.BUSY, null, null, e.getMessage());
+            log.warn("{}", e.getMessage());
+            return answer(BranchResponse.Status.BUSY, null, "CONFLICT", "the participant lost lock conflicts; nothing was"
+                    + " recorded, call again");
         } catch (Throwable e) {
+            // SQL, stack traces and class names stay in this log, with the xid: never in an answer
             log.error("{} of {} failed: {}; the initiator will retry it", call.phase(), call.key(), e.toString(), e);
-            return answer(BranchResponse.Status.ERROR, null, null, call.phase() + " failed: " + e);
+            return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant could not run the " + phase(call)
+                    + "; nothing was recorded, and the call may be repeated");
         }
+    }
+
+    private static String phase(BranchCall call) {
+        return call.phase().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private FenceResult<?> tryBranch(BranchCall call, byte[] body) throws Throwable {

@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.tcc.TccException;
+import io.tcc.http.BranchResponse;
 import io.tcc.http.RemoteBranchException;
 
 /**
@@ -71,12 +72,22 @@ public class OrderController {
         return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));
     }
 
-    /** What the customer is told: the inventory's own words for a rejection, the framework's otherwise. */
+    /**
+     * What the customer is told: the inventory's own words for a business rejection; otherwise a stable, safe text by
+     * kind (the details, with the xid, are in the services' logs).
+     */
     private static String reason(TccException cancelled) {
-        if (cancelled instanceof RemoteBranchException remote && remote.result().response() != null
-                && remote.result().response().message() != null) {
-            return "inventory refused: " + remote.result().response().message();
+        if (cancelled instanceof RemoteBranchException remote) {
+            BranchResponse response = remote.result().response();
+            if (response != null && "BUSINESS".equals(response.reason())) {
+                return "inventory refused: " + response.message();
+            }
+            return switch (remote.result().outcome()) {
+                case UNKNOWN -> "the inventory did not answer in time; the order is cancelled";
+                default -> "the inventory could not take the order" + (response == null || response.reason() == null
+                        ? "" : " (" + response.reason() + ")") + "; the order is cancelled";
+            };
         }
-        return cancelled.getMessage();
+        return "the order could not be completed (" + cancelled.getClass().getSimpleName() + "); it is cancelled";
     }
 }
