@@ -15,13 +15,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Checks the protocol's Promela model ({@code src/test/promela/tcc.pml}, explained in docs/model.md) with spin: the
  * current rules verify with no error, and the old rules behind findings 1 and 3 each produce their counterexample.
- * Needs Debian's {@code spin} and {@code gcc}; without them it fails, it never skips.
+ * Needs Debian's {@code spin} and {@code gcc}. In CI ({@code CI=true}) it fails without them; elsewhere it is
+ * reported skipped, loudly and with the install command, so the README's test command still passes on a machine with
+ * only a JDK and Maven.
  */
 class ProtocolModelIT {
 
@@ -32,8 +35,13 @@ class ProtocolModelIT {
     static void spinAndGccAreInstalled() {
         for (String tool : List.of("spin", "gcc")) {
             if (!onPath(tool)) {
-                fail(tool + " is not installed, so the protocol model cannot be checked. Install it with:"
-                        + " apt-get update && apt-get install -y spin gcc (.ci/run does this)");
+                String missing = tool + " is not installed, so the protocol model cannot be checked. Install it with:"
+                        + " apt-get update && apt-get install -y spin gcc (.ci/run does this)";
+                if ("true".equals(System.getenv("CI"))) {
+                    fail(missing);
+                }
+                System.err.println("ProtocolModelIT NOT RUN: " + missing);
+                Assumptions.abort(missing);
             }
         }
     }
