@@ -94,12 +94,21 @@ public final class Coordinator implements AutoCloseable {
      */
     public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
                        LocalParticipant local, CrashPoints crashPoints) {
+        this(dataSource, transactionManager, config, local, crashPoints, Clock.systemUTC());
+    }
+
+    /**
+     * Like the other constructor, reading deadlines from {@code clock}: for QA that steps the initiator's clock within
+     * the clock-skew margin (see {@code docs/explorer.md}).
+     */
+    public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
+                       LocalParticipant local, CrashPoints crashPoints, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
         this.config = Objects.requireNonNull(config, "config");
         this.local = local;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
-        this.clock = Clock.systemUTC();
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.globalLog = new GlobalLog(Dialect.detect(dataSource), config.globalTable(), config.branchTable());
         this.localSharesCommits = local != null && local.fence().dataSource() == dataSource
                 && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
