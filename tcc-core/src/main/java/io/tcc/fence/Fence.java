@@ -109,22 +109,20 @@ public final class Fence {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         checkArgs(args);
-        long deadlineMs = checkDeadline(key, deadline);
-        return inTransaction(key, FencePhase.TRY, connection -> {
-            FenceRepository.Insert insert = repository.insertTried(connection, key, action, args, deadlineMs);
+        Call call = new Call(key, FencePhase.TRY, action, checkDeadline(key, deadline));
+        return inTransaction(call, (connection, callerSnapshot) -> {
+            FenceRepository.Insert insert = repository.insertTried(connection, key, action, args, call.deadlineMs());
             if (insert == FenceRepository.Insert.INSERTED) {
-                return FenceResult.executed(business.proceed());
+                T value = business.proceed();
+                requireIntact(connection, call, FenceState.TRIED);
+                return FenceResult.executed(value);
             }
             // a duplicate key proves the row exists, so a current read is safe; otherwise read lock-free
             Optional<FenceRecord> found = repository.find(connection, key, insert == FenceRepository.Insert.DUPLICATE);
             if (found.isEmpty()) {
                 throw refuse(new TryRefusedException(key, TryRefusedException.Reason.DEADLINE_PASSED));
             }
-            FenceRecord row = requireAction(found.get(), action, FencePhase.TRY);
-            if (row.state() == FenceState.CANCELLED) {
-                throw refuse(new TryRefusedException(key, TryRefusedException.Reason.SUSPENDED));
-            }
-            return FenceResult.duplicate();
+            return alreadyDone(call, found.get());
         });
     }
 
@@ -132,29 +130,33 @@ public final class Fence {
      * Runs a confirm: moves the branch from TRIED to CONFIRMED and runs {@code business} with the recorded try in
      * the same local transaction.
      *
-     * @return {@link FenceOutcome#EXECUTED} or {@link FenceOutcome#DUPLICATE}
+     * @param deadline the transaction's deadline, as carried with the call: a confirm that finds no row for a deadline
+     *                 further back than the minimum retention is a late repeat whose row cleanup removed
+     * @return {@link FenceOutcome#EXECUTED}, {@link FenceOutcome#DUPLICATE} or {@link FenceOutcome#CLEANED_UP}
      * @throws ProtocolViolationException the branch was never tried here, or was cancelled
      * @throws Throwable                  whatever {@code business} threw, unchanged; the branch stays TRIED
      */
-    public <T> FenceResult<T> confirm(BranchKey key, String action, ReplayCallback<T> business) throws Throwable {
+    public <T> FenceResult<T> confirm(BranchKey key, String action, Instant deadline, ReplayCallback<T> business)
+            throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        return inTransaction(key, FencePhase.CONFIRM, connection -> {
+        Call call = new Call(key, FencePhase.CONFIRM, action, checkDeadline(key, deadline));
+        return inTransaction(call, (connection, callerSnapshot) -> {
             if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CONFIRMED)) {
-                return FenceResult.executed(business.proceed(recordedTry(connection, key)));
+                T value = business.proceed(recordedTry(connection, key));
+                requireIntact(connection, call, FenceState.CONFIRMED);
+                return FenceResult.executed(value);
             }
             // A current read, though the row may be absent: confirm never inserts, so its gap lock cannot close a
             // deadlock cycle, and a snapshot read could miss a row committed after this transaction's snapshot.
-            FenceRecord row = repository.find(connection, key, true)
-                    .orElseThrow(() -> refuse(new ProtocolViolationException(key, FencePhase.CONFIRM, null,
-                            "the branch was never tried here (no fence row)")));
-            requireAction(row, action, FencePhase.CONFIRM);
-            return switch (row.state()) {
-                case CONFIRMED -> FenceResult.duplicate();
-                case CANCELLED -> throw refuse(new ProtocolViolationException(key, FencePhase.CONFIRM, FenceState.CANCELLED,
-                        row.emptyCancel() ? "the branch was cancelled before any try arrived" : "the branch was cancelled"));
-                case TRIED -> throw new ConcurrentChange(key);
-            };
+            Optional<FenceRecord> row = repository.find(connection, key, true);
+            if (row.isPresent()) {
+                return alreadyDone(call, row.get());
+            }
+            if (callerSnapshot) {
+                throw new NotInSnapshot(); // PostgreSQL's current read still misses rows newer than the caller's snapshot
+            }
+            return absent(connection, call);
         });
     }
 
@@ -164,7 +166,8 @@ public final class Fence {
      * arrives later is refused.
      *
      * @param deadline the transaction's deadline, recorded with an empty cancel
-     * @return {@link FenceOutcome#EXECUTED}, {@link FenceOutcome#EMPTY_CANCEL} or {@link FenceOutcome#DUPLICATE}
+     * @return {@link FenceOutcome#EXECUTED}, {@link FenceOutcome#EMPTY_CANCEL}, {@link FenceOutcome#DUPLICATE} or
+     *         {@link FenceOutcome#CLEANED_UP}
      * @throws ProtocolViolationException the branch was already confirmed
      * @throws Throwable                  whatever {@code business} threw, unchanged; the branch stays TRIED
      */
@@ -172,24 +175,26 @@ public final class Fence {
             throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        long deadlineMs = checkDeadline(key, deadline);
-        return inTransaction(key, FencePhase.CANCEL, connection -> {
+        Call call = new Call(key, FencePhase.CANCEL, action, checkDeadline(key, deadline));
+        return inTransaction(call, (connection, callerSnapshot) -> {
             // A lock-free read picks the path: a row that exists is moved by compare-and-set (a record lock only);
             // a row that does not is inserted, never locked first (that gap lock deadlocks with other inserts).
-            if (repository.find(connection, key, false).isEmpty()
-                    && repository.insertEmptyCancel(connection, key, action, deadlineMs) == FenceRepository.Insert.INSERTED) {
-                return FenceResult.emptyCancel();
+            if (repository.find(connection, key, false).isEmpty()) {
+                // past the retention no try can insert here any more (its deadline refuses it), so no gap lock contends
+                if (isPastRetention(connection, call) && repository.find(connection, key, true).isEmpty()) {
+                    return absent(connection, call);
+                }
+                if (repository.insertEmptyCancel(connection, key, action, call.deadlineMs())
+                        == FenceRepository.Insert.INSERTED) {
+                    return FenceResult.emptyCancel();
+                }
             }
             if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CANCELLED)) {
-                return FenceResult.executed(business.proceed(recordedTry(connection, key)));
+                T value = business.proceed(recordedTry(connection, key));
+                requireIntact(connection, call, FenceState.CANCELLED);
+                return FenceResult.executed(value);
             }
-            FenceRecord row = currentState(connection, key, action, FencePhase.CANCEL);
-            return switch (row.state()) {
-                case CANCELLED -> FenceResult.duplicate();
-                case CONFIRMED -> throw refuse(new ProtocolViolationException(key, FencePhase.CANCEL, FenceState.CONFIRMED,
-                        "the branch was already confirmed; a confirmed branch cannot be cancelled"));
-                case TRIED -> throw new ConcurrentChange(key);
-            };
+            return alreadyDone(call, currentState(connection, key));
         });
     }
 
@@ -206,20 +211,15 @@ public final class Fence {
     }
 
     /**
-     * Deletes finished (CONFIRMED or CANCELLED) rows last changed more than {@code retention} ago, by the database's
-     * clock, one batch of keys per local transaction. Rows still TRIED are never deleted.
+     * Deletes finished (CONFIRMED or CANCELLED) rows last changed, and whose deadline lies, more than {@code retention}
+     * ago, by the database's clock, one batch of keys per local transaction. Rows still TRIED are never deleted.
      *
      * @return how many rows were deleted
-     * @throws IllegalArgumentException when the retention is shorter than {@link FenceConfig#minimumRetention()}:
-     *                                  a late try for a deleted row could then be accepted
+     * @throws IllegalArgumentException when the retention is shorter than {@link FenceConfig#minimumRetention()}, naming
+     *                                  the settings that make it up (see {@link io.tcc.RetentionRule})
      */
     public int deleteFinished(Duration retention, int batchSize) {
-        Objects.requireNonNull(retention, "retention");
-        if (retention.compareTo(config.minimumRetention()) < 0) {
-            throw new IllegalArgumentException("retention " + retention + " is shorter than the minimum "
-                    + config.minimumRetention() + " (maxTransactionTimeout + 2 x clockSkewMargin): a late try for a"
-                    + " deleted row could be accepted again");
-        }
+        config.retentionRule().requireRetention(retention);
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("batchSize must be between 1 and 10000, was " + batchSize);
         }
@@ -252,23 +252,100 @@ public final class Fence {
 
     private FenceRecord recordedTry(Connection connection, BranchKey key) throws SQLException {
         // this transaction just changed the row, so even a snapshot read sees it
-        return repository.find(connection, key, false)
-                .orElseThrow(() -> new IllegalStateException("fence row " + key + " vanished after its update"));
+        return repository.find(connection, key, false).orElseThrow(() -> new ConcurrentChange(key));
     }
 
     /** A current read of a row a failed compare-and-set found in another state; absent means cleanup raced us. */
-    private FenceRecord currentState(Connection connection, BranchKey key, String action, FencePhase phase)
-            throws SQLException {
-        FenceRecord row = repository.find(connection, key, true).orElseThrow(() -> new ConcurrentChange(key));
-        return requireAction(row, action, phase);
+    private FenceRecord currentState(Connection connection, BranchKey key) throws SQLException {
+        return repository.find(connection, key, true).orElseThrow(() -> new ConcurrentChange(key));
     }
 
-    private static FenceRecord requireAction(FenceRecord row, String action, FencePhase phase) {
-        if (!row.action().equals(action)) {
-            throw refuse(new ProtocolViolationException(row.key(), phase, row.state(),
-                    "the branch is recorded for action '" + row.action() + "', not '" + action + "'"));
+    /**
+     * The fence table's answer for a call that found its branch's row and has nothing to run: a duplicate, or a refusal.
+     * A row still TRIED under a confirm or cancel was moved between two of this call's statements: run it again.
+     */
+    private static <T> FenceResult<T> alreadyDone(Call call, FenceRecord row) {
+        BranchKey key = row.key();
+        if (!row.action().equals(call.action())) {
+            throw refuse(new ProtocolViolationException(key, call.phase(), row.state(),
+                    "the branch is recorded for action '" + row.action() + "', not '" + call.action() + "'"));
         }
-        return row;
+        return switch (call.phase()) {
+            case TRY -> {
+                if (row.state() == FenceState.CANCELLED) {
+                    throw refuse(new TryRefusedException(key, TryRefusedException.Reason.SUSPENDED));
+                }
+                yield FenceResult.duplicate();
+            }
+            case CONFIRM -> switch (row.state()) {
+                case CONFIRMED -> FenceResult.duplicate();
+                case CANCELLED -> throw refuse(new ProtocolViolationException(key, FencePhase.CONFIRM, FenceState.CANCELLED,
+                        row.emptyCancel() ? "the branch was cancelled before any try arrived" : "the branch was cancelled"));
+                case TRIED -> throw new ConcurrentChange(key);
+            };
+            case CANCEL -> switch (row.state()) {
+                case CANCELLED -> FenceResult.duplicate();
+                case CONFIRMED -> throw refuse(new ProtocolViolationException(key, FencePhase.CANCEL, FenceState.CONFIRMED,
+                        "the branch was already confirmed; a confirmed branch cannot be cancelled"));
+                case TRIED -> throw new ConcurrentChange(key);
+            };
+        };
+    }
+
+    /**
+     * A confirm or cancel with no row to act on. Past the retention, cleanup may have removed the row of a branch that
+     * finished: answered as finished. Within it, a confirm is a protocol violation (a cancel records an empty one).
+     */
+    private <T> FenceResult<T> absent(Connection connection, Call call) throws SQLException {
+        if (isPastRetention(connection, call)) {
+            return FenceResult.cleanedUp();
+        }
+        throw refuse(new ProtocolViolationException(call.key(), call.phase(), null,
+                "the branch was never tried here (no fence row, and its deadline " + Instant.ofEpochMilli(call.deadlineMs())
+                        + " lies within the minimum retention " + config.minimumRetention() + ", so cleanup did not remove it)"));
+    }
+
+    /** True when the call's deadline lies further back than the minimum retention, by the database's clock. */
+    private boolean isPastRetention(Connection connection, Call call) throws SQLException {
+        return call.deadlineMs() < repository.nowMillis(connection) - config.minimumRetention().toMillis();
+    }
+
+    /**
+     * Success only for a row this transaction can still commit: a business method that caught an error of its own SQL
+     * may have lost the transaction underneath us (PostgreSQL aborts it and turns COMMIT into a rollback; InnoDB rolls a
+     * deadlock victim back whole), and then the row it reads back is gone or the read itself fails.
+     */
+    private void requireIntact(Connection connection, Call call, FenceState expected) {
+        Optional<FenceRecord> row;
+        try {
+            row = repository.find(connection, call.key(), false);
+        } catch (SQLException e) {
+            throw new LocalTransactionLostException(call.key(), call.phase(), e);
+        }
+        if (row.isEmpty() || row.get().state() != expected) {
+            throw new LocalTransactionLostException(call.key(), call.phase(), null);
+        }
+    }
+
+    /**
+     * PostgreSQL, inside a caller's REPEATABLE READ transaction: the call met a row committed after the caller's
+     * snapshot (a serialization failure, or a current read that still misses it). The savepoint has undone this call;
+     * the answer comes from the row as committed now, read on a connection of its own.
+     */
+    private <T> FenceResult<T> fromCommittedState(Call call, Throwable conflict) throws SQLException {
+        try (Connection fresh = dataSource.getConnection()) {
+            Optional<FenceRecord> row = repository.find(fresh, call.key(), false);
+            if (row.isEmpty()) {
+                if (call.phase() == FencePhase.CONFIRM) {
+                    return absent(fresh, call);
+                }
+                throw new FenceConflictException(call.key(), call.phase(), 1, true, conflict);
+            }
+            if (row.get().state() == FenceState.TRIED && call.phase() != FencePhase.TRY) {
+                throw refuse(new SnapshotTooOldException(call.key(), call.phase(), FenceState.TRIED));
+            }
+            return alreadyDone(call, row.get());
+        }
     }
 
     /** Marks a refusal decided by the fence itself (never one a business method threw): nothing was written. */
@@ -277,6 +354,11 @@ public final class Fence {
     }
 
     private void checkArgs(String args) {
+        if (args != null && args.indexOf('\u0000') >= 0 && repository.dialect() == Dialect.POSTGRESQL) {
+            throw new BadInputException("try arguments contain the NUL character (U+0000), which PostgreSQL cannot store"
+                    + " in a text column; nothing was recorded. Encode such values (an ArgumentCodec such as the default"
+                    + " Java serialization one never produces NUL)");
+        }
         if (args != null) {
             int bytes = args.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > config.maxArgsBytes()) {
@@ -299,10 +381,18 @@ public final class Fence {
         return deadline.toEpochMilli();
     }
 
+    /** What a fenced call is about; the deadline in epoch milliseconds, as carried with the call. */
+    private record Call(BranchKey key, FencePhase phase, String action, long deadlineMs) {
+    }
+
     /** One attempt of a fenced call, on the transaction's connection. */
     @FunctionalInterface
     private interface FencedWork<T> {
-        FenceResult<T> run(Connection connection) throws Throwable;
+        /**
+         * @param callerSnapshot true when the call runs inside a caller's PostgreSQL transaction, whose snapshot may be
+         *                       older than the row (its current reads too miss rows committed after it)
+         */
+        FenceResult<T> run(Connection connection, boolean callerSnapshot) throws Throwable;
     }
 
     /** Carries a refusal out of the transaction; the fence wrote nothing before throwing it. */
@@ -322,22 +412,50 @@ public final class Fence {
         }
     }
 
-    private <T> FenceResult<T> inTransaction(BranchKey key, FencePhase phase, FencedWork<T> work) throws Throwable {
+    /** A row the caller's snapshot cannot see; answered from the committed state (see fromCommittedState). */
+    private static final class NotInSnapshot extends RuntimeException {
+        NotInSnapshot() {
+            super("the fence row is not visible in the caller's snapshot", null, false, false);
+        }
+    }
+
+    private <T> FenceResult<T> inTransaction(Call call, FencedWork<T> work) throws Throwable {
+        BranchKey key = call.key();
+        FencePhase phase = call.phase();
         DefaultTransactionDefinition definition = new DefaultTransactionDefinition();
         definition.setName("tcc-fence:" + phase.name().toLowerCase());
         for (int attempt = 1; ; attempt++) {
             TransactionStatus status = transactionManager.getTransaction(definition);
             boolean joined = !status.isNewTransaction();
+            // On PostgreSQL any failed statement aborts the whole transaction: inside a caller's, work under a
+            // savepoint so that a refusal or conflict of ours leaves the caller's transaction usable.
+            boolean callerSnapshot = joined && repository.dialect() == Dialect.POSTGRESQL;
+            Object savepoint = callerSnapshot ? status.createSavepoint() : null;
             FenceResult<T> result;
             Connection connection = DataSourceUtils.getConnection(dataSource);
             try {
-                result = work.run(connection);
+                result = work.run(connection, callerSnapshot);
             } catch (Refusal r) {
-                // nothing was written by this call, so a joined caller's transaction stays usable
-                finishWithoutChanges(status, joined);
+                finishWithoutChanges(status, joined, savepoint);
                 report(key, r.refusal);
                 throw r.refusal;
             } catch (Throwable failure) {
+                if (savepoint != null && (failure instanceof NotInSnapshot || isConflict(failure))) {
+                    try {
+                        status.rollbackToSavepoint(savepoint);
+                        result = fromCommittedState(call, failure);
+                    } catch (Refusal r) {
+                        finishWithoutChanges(status, true, null);
+                        report(key, r.refusal);
+                        throw r.refusal;
+                    }
+                    finishWithoutChanges(status, true, null);
+                    report(call, result.outcome());
+                    return result;
+                }
+                if (savepoint != null) {
+                    status.rollbackToSavepoint(savepoint); // the caller may go on; its transaction is rollback-only
+                }
                 rollback(status, failure);
                 if (isConflict(failure) && !joined && attempt <= config.conflictRetries()) {
                     log.warn("{} of {} lost a lock conflict (attempt {}), running it again: {}", phase, key, attempt,
@@ -355,6 +473,9 @@ public final class Fence {
             } finally {
                 DataSourceUtils.releaseConnection(connection, dataSource);
             }
+            if (savepoint != null) {
+                status.releaseSavepoint(savepoint);
+            }
             try {
                 transactionManager.commit(status);
             } catch (RuntimeException commitFailure) {
@@ -364,7 +485,7 @@ public final class Fence {
                 }
                 throw commitFailure;
             }
-            report(key, phase, result.outcome());
+            report(call, result.outcome());
             return result;
         }
     }
@@ -373,7 +494,10 @@ public final class Fence {
         return failure instanceof ConcurrentChange || repository.dialect().isConflict(failure);
     }
 
-    private void finishWithoutChanges(TransactionStatus status, boolean joined) {
+    private void finishWithoutChanges(TransactionStatus status, boolean joined, Object savepoint) {
+        if (savepoint != null) {
+            status.rollbackToSavepoint(savepoint);
+        }
         if (joined) {
             // completing a joined status only ends this scope; it neither commits nor marks rollback-only
             transactionManager.commit(status);
@@ -399,7 +523,9 @@ public final class Fence {
                 + "; nothing was recorded, the call may be retried once the database answers", e);
     }
 
-    private void report(BranchKey key, FencePhase phase, FenceOutcome outcome) {
+    private void report(Call call, FenceOutcome outcome) {
+        BranchKey key = call.key();
+        FencePhase phase = call.phase();
         switch (outcome) {
             case EXECUTED -> {
                 log.debug("{} of {} executed", phase, key);
@@ -412,6 +538,12 @@ public final class Fence {
             case EMPTY_CANCEL -> {
                 log.info("cancel of {} found no try: empty rollback recorded, a later try will be refused", key);
                 listener.onEmptyCancel(key);
+            }
+            case CLEANED_UP -> {
+                log.info("{} of {} found no row, and its deadline {} lies more than the minimum retention {} back: a late"
+                        + " repeat of a finished branch whose row cleanup removed; answered as finished, nothing ran",
+                        phase, key, Instant.ofEpochMilli(call.deadlineMs()), config.minimumRetention());
+                listener.onCleanedUpRepeat(key, phase);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.tcc.fence;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.tcc.RetentionRule;
 import io.tcc.jdbc.Dialect;
 
 /**
@@ -67,9 +68,14 @@ public final class FenceConfig {
         return maxArgsBytes;
     }
 
+    /** The fence's part of the deployment's timing rule. */
+    public RetentionRule retentionRule() {
+        return RetentionRule.forFence(maxTransactionTimeout, clockSkewMargin);
+    }
+
     /** The shortest retention cleanup accepts: no try for a deleted row can still be inside its deadline. */
     public Duration minimumRetention() {
-        return maxTransactionTimeout.plus(clockSkewMargin.multipliedBy(2));
+        return retentionRule().minimumRetention();
     }
 
     public static final class Builder {

@@ -11,6 +11,7 @@ public final class FenceCounters implements FenceListener {
     private final Map<FencePhase, LongAdder> duplicates = adders();
     private final Map<FencePhase, LongAdder> conflictRetries = adders();
     private final LongAdder emptyCancels = new LongAdder();
+    private final LongAdder cleanedUpRepeats = new LongAdder();
     private final LongAdder suspensionsRefused = new LongAdder();
     private final LongAdder lateTriesRefused = new LongAdder();
 
@@ -38,6 +39,11 @@ public final class FenceCounters implements FenceListener {
     }
 
     @Override
+    public void onCleanedUpRepeat(BranchKey key, FencePhase phase) {
+        cleanedUpRepeats.increment();
+    }
+
+    @Override
     public void onTryRefused(BranchKey key, TryRefusedException.Reason reason) {
         (reason == TryRefusedException.Reason.SUSPENDED ? suspensionsRefused : lateTriesRefused).increment();
     }
@@ -61,6 +67,11 @@ public final class FenceCounters implements FenceListener {
 
     public long emptyCancels() {
         return emptyCancels.sum();
+    }
+
+    /** Confirms and cancels answered as finished because cleanup had removed their branch's row. */
+    public long cleanedUpRepeats() {
+        return cleanedUpRepeats.sum();
     }
 
     /** Tries refused because their branch was cancelled first. */

@@ -20,6 +20,13 @@ public interface FenceListener {
     default void onEmptyCancel(BranchKey key) {
     }
 
+    /**
+     * A confirm or cancel found no row, and its deadline lies further back than the minimum retention: a late repeat of
+     * a finished branch whose row cleanup removed. Answered as finished; nothing ran.
+     */
+    default void onCleanedUpRepeat(BranchKey key, FencePhase phase) {
+    }
+
     /** A try was refused: its branch was cancelled first (suspension), or its deadline had passed. */
     default void onTryRefused(BranchKey key, TryRefusedException.Reason reason) {
     }

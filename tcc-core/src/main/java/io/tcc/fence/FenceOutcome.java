@@ -7,5 +7,10 @@ public enum FenceOutcome {
     /** The call had already succeeded before: nothing ran a second time. */
     DUPLICATE,
     /** A cancel found no try: it recorded the branch as cancelled, released nothing, and refuses any later try. */
-    EMPTY_CANCEL
+    EMPTY_CANCEL,
+    /**
+     * A confirm or cancel found no row for a branch whose deadline lies further back than the minimum retention: a late
+     * repeat of a branch that finished and whose row cleanup removed; nothing ran.
+     */
+    CLEANED_UP
 }

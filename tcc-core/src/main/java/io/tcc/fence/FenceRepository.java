@@ -31,6 +31,7 @@ final class FenceRepository {
     private final String findLocking;
     private final String findFinished;
     private final String deleteFinished;
+    private final String nowMillis;
 
     FenceRepository(Dialect dialect, String table) {
         Map<String, String> sql = dialect.statements("fence.sql", Map.of("table", table));
@@ -43,6 +44,7 @@ final class FenceRepository {
         this.findLocking = required(sql, "find-locking");
         this.findFinished = required(sql, "find-finished");
         this.deleteFinished = required(sql, "delete-finished");
+        this.nowMillis = required(sql, "now-ms");
     }
 
     private static String required(Map<String, String> sql, String name) {
@@ -136,7 +138,8 @@ final class FenceRepository {
         List<BranchKey> keys = new ArrayList<>(limit);
         try (PreparedStatement ps = c.prepareStatement(findFinished)) {
             ps.setLong(1, retention.toSeconds());
-            ps.setInt(2, limit);
+            ps.setLong(2, retention.toMillis());
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     keys.add(new BranchKey(rs.getString(1), rs.getString(2)));
@@ -157,8 +160,17 @@ final class FenceRepository {
                 ps.setString(i++, key.xid());
                 ps.setString(i++, key.branchId());
             }
-            ps.setLong(i, retention.toSeconds());
+            ps.setLong(i++, retention.toSeconds());
+            ps.setLong(i, retention.toMillis());
             return ps.executeUpdate();
+        }
+    }
+
+    /** The database's clock, in epoch milliseconds: the one clock that deadlines and cleanup are judged by. */
+    long nowMillis(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(nowMillis); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 }

@@ -18,4 +18,8 @@ public record FenceResult<T>(FenceOutcome outcome, T value) {
     static <T> FenceResult<T> emptyCancel() {
         return new FenceResult<>(FenceOutcome.EMPTY_CANCEL, null);
     }
+
+    static <T> FenceResult<T> cleanedUp() {
+        return new FenceResult<>(FenceOutcome.CLEANED_UP, null);
+    }
 }

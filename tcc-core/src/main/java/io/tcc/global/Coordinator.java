@@ -31,6 +31,7 @@ import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 
 import io.tcc.BadInputException;
+import io.tcc.RetentionRule;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
@@ -513,22 +514,19 @@ public final class Coordinator implements AutoCloseable {
         return inLogTransaction(c -> globalLog.resolve(c, xid, state, reason));
     }
 
-    /** The shortest retention cleanup accepts: a transaction's longest life plus recovery's margin. */
-    public Duration minimumRetention() {
-        return config.maxTimeout().plus(config.recoveryMargin());
+    /** The global log's part of the deployment's timing rule: a transaction's longest life plus recovery's margin. */
+    public RetentionRule retentionRule() {
+        return RetentionRule.forGlobalLog(config.maxTimeout(), config.recoveryMargin());
     }
 
     /**
      * Deletes finished transactions and their branch rows last changed more than {@code retention} ago, by the
      * database's clock, one batch per local transaction.
      *
-     * @throws IllegalArgumentException for a retention shorter than {@link #minimumRetention()}
+     * @throws IllegalArgumentException for a retention shorter than {@link #retentionRule()} allows, naming its settings
      */
     public int deleteFinished(Duration retention, int batchSize) {
-        if (retention.compareTo(minimumRetention()) < 0) {
-            throw new IllegalArgumentException("retention " + retention + " is shorter than the longest transaction plus"
-                    + " the recovery margin (" + minimumRetention() + ")");
-        }
+        retentionRule().requireRetention(retention);
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("batchSize must be between 1 and 10000, was " + batchSize);
         }

@@ -61,7 +61,7 @@ public final class LocalParticipant implements Participant {
     /** Runs the action's confirm through the fence, replaying the recorded try arguments. */
     public FenceResult<Object> confirm(BranchKey key, String actionName, Instant deadline) throws Throwable {
         ActionDescriptor action = registry.forAction(actionName);
-        return fence.confirm(key, action.action(), tried -> action.confirm(
+        return fence.confirm(key, action.action(), deadline, tried -> action.confirm(
                 codec.decode(action.tryMethod(), tried.args()), context(key, actionName, deadline)));
     }
 

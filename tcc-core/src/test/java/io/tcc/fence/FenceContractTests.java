@@ -1,6 +1,7 @@
 package io.tcc.fence;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,9 +25,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.function.Executable;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import io.tcc.BadInputException;
 import io.tcc.test.DatabaseKind;
@@ -83,7 +89,7 @@ abstract class FenceContractTests {
     }
 
     private FenceResult<String> confirm(BranchKey key) throws Throwable {
-        return fence.confirm(key, A, stock::sell);
+        return fence.confirm(key, A, inOneMinute(), stock::sell);
     }
 
     private FenceResult<String> cancel(BranchKey key) throws Throwable {
@@ -342,7 +348,7 @@ abstract class FenceContractTests {
         BranchKey key = newKey();
         tryFreeze(key);
 
-        assertThrows(IllegalStateException.class, () -> fence.confirm(key, A, tried -> {
+        assertThrows(IllegalStateException.class, () -> fence.confirm(key, A, inOneMinute(), tried -> {
             stock.sell(tried);
             throw new IllegalStateException("confirm failed half-way");
         }));
@@ -392,7 +398,7 @@ abstract class FenceContractTests {
 
         assertThrows(ProtocolViolationException.class,
                 () -> fence.tryBranch(key, "pay", null, inOneMinute(), () -> "paid"));
-        assertThrows(ProtocolViolationException.class, () -> fence.confirm(key, "pay", tried -> "paid"));
+        assertThrows(ProtocolViolationException.class, () -> fence.confirm(key, "pay", inOneMinute(), tried -> "paid"));
         assertThrows(ProtocolViolationException.class, () -> fence.cancel(key, "pay", inOneMinute(), tried -> "x"));
         assertEquals(FenceState.TRIED, state(key));
     }
@@ -458,7 +464,7 @@ abstract class FenceContractTests {
         BranchKey key = newKey();
         assertThrows(BadInputException.class, () -> fence.tryBranch(key, "", null, inOneMinute(), () -> "x"));
         assertThrows(BadInputException.class, () -> fence.tryBranch(key, "bad action", null, inOneMinute(), () -> "x"));
-        assertThrows(BadInputException.class, () -> fence.confirm(key, null, tried -> "x"));
+        assertThrows(BadInputException.class, () -> fence.confirm(key, null, inOneMinute(), tried -> "x"));
         assertEquals(before, stock.fenceRows());
     }
 
@@ -526,16 +532,235 @@ abstract class FenceContractTests {
     }
 
     @Test
-    void cleanupRefusesRetentionShorterThanTheLongestTransactionPlusSkew() {
+    void cleanupRefusalNamesEverySettingOfTheTimingRuleByPropertyKey() {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> fence.deleteFinished(Duration.ofMinutes(5), 100));
-        assertTrue(refused.getMessage().contains("minimum"), refused.getMessage());
+        String message = refused.getMessage();
+        for (String named : new String[] {"tcc.recovery.cleanup.retention PT5M", "tcc.max-timeout PT10M",
+                "tcc.fence.clock-skew-margin PT1M", "PT12M"}) {
+            assertTrue(message.contains(named), "names " + named + ": " + message);
+        }
     }
 
+    @Test
+    void cleanupKeepsAFinishedRowWhoseDeadlineLiesWithinTheRetention() throws Throwable {
+        BranchKey key = newKey();
+        tryFreeze(key);
+        confirm(key);
+        // finished long ago by its timestamp, but its deadline is recent: a repeat could still carry that deadline
+        String sql = kind() == DatabaseKind.MYSQL
+                ? "UPDATE tcc_fence SET updated_at = updated_at - INTERVAL 10800 SECOND WHERE xid = ?"
+                : "UPDATE tcc_fence SET updated_at = updated_at - make_interval(secs => 10800) WHERE xid = ?";
+        jdbc.update(sql, key.xid());
+
+        fence.deleteFinished(Duration.ofHours(1), 100);
+
+        assertEquals(FenceState.CONFIRMED, state(key));
+    }
+
+    @Test
+    void confirmRepeatedAfterCleanupRemovedItsRowIsAnsweredAsFinishedAndRunsNothing() throws Throwable {
+        BranchKey key = newKey();
+        Instant deadline = inOneMinute();
+        fence.tryBranch(key, A, sku, deadline, () -> stock.freeze(key, sku, 0));
+        fence.confirm(key, A, deadline, stock::sell); // its response was lost: the initiator will send it again
+        backdate(key, Duration.ofHours(3));
+        fence.deleteFinished(Duration.ofHours(1), 100);
+        assertTrue(fence.find(key).isEmpty());
+        long before = counters.cleanedUpRepeats();
+
+        FenceResult<String> repeat = fence.confirm(key, A, deadline.minus(Duration.ofHours(3)), stock::sell);
+
+        assertEquals(FenceOutcome.CLEANED_UP, repeat.outcome());
+        assertEquals(before + 1, counters.cleanedUpRepeats());
+        assertTrue(fence.find(key).isEmpty(), "nothing is recorded again");
+        assertEquals(1, stock.effects(key, FencePhase.CONFIRM));
+        assertArrayEquals(new int[] {9, 0, 1}, stock.stock(sku));
+    }
+
+    @Test
+    void cancelRepeatedAfterCleanupIsAnsweredAsFinishedAndLateTryIsStillRefused() throws Throwable {
+        BranchKey key = newKey();
+        Instant deadline = inOneMinute();
+        fence.tryBranch(key, A, sku, deadline, () -> stock.freeze(key, sku, 0));
+        fence.cancel(key, A, deadline, stock::release);
+        backdate(key, Duration.ofHours(3));
+        fence.deleteFinished(Duration.ofHours(1), 100);
+        Instant oldDeadline = deadline.minus(Duration.ofHours(3));
+
+        assertEquals(FenceOutcome.CLEANED_UP, fence.cancel(key, A, oldDeadline, stock::release).outcome());
+        TryRefusedException late = assertThrows(TryRefusedException.class,
+                () -> fence.tryBranch(key, A, sku, oldDeadline, () -> stock.freeze(key, sku, 0)));
+
+        assertEquals(TryRefusedException.Reason.DEADLINE_PASSED, late.reason());
+        assertTrue(fence.find(key).isEmpty());
+        assertEquals(1, stock.effects(key, FencePhase.CANCEL));
+        assertArrayEquals(new int[] {10, 0, 0}, stock.stock(sku));
+    }
+
+    @Test
+    void confirmWithNoRowWithinTheRetentionIsStillAProtocolViolationNamingTheRetention() {
+        BranchKey key = newKey();
+        ProtocolViolationException violation = assertThrows(ProtocolViolationException.class,
+                () -> fence.confirm(key, A, Instant.now().minus(Duration.ofMinutes(5)), stock::sell));
+        assertTrue(violation.getMessage().contains("minimum retention"), violation.getMessage());
+        assertTrue(fence.find(key).isEmpty());
+    }
+
+    // --- business methods that lose their transaction; callers' transactions ---
+
+    @Test
+    void tryWhoseBusinessSwallowsItsOwnSqlErrorSucceedsOnlyIfItsRowCommits() throws Throwable {
+        BranchKey key = newKey();
+        Callable<FenceResult<String>> swallowing = () -> {
+            try {
+                return fence.tryBranch(key, A, sku, inOneMinute(), () -> {
+                    String frozen = stock.freeze(key, sku, 0);
+                    try {
+                        stock.addSku(sku, 1); // the SKU exists already: a duplicate key
+                    } catch (DataAccessException swallowed) {
+                        // the mistake under test: the error is caught and the method returns normally
+                    }
+                    return frozen;
+                });
+            } catch (Exception | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        };
+
+        if (kind() == DatabaseKind.POSTGRESQL) {
+            // PostgreSQL aborted the transaction, and its COMMIT would silently roll back
+            LocalTransactionLostException lost = assertThrows(LocalTransactionLostException.class, swallowing::call);
+            assertTrue(lost.getMessage().contains("25P02"), lost.getMessage());
+            assertTrue(fence.find(key).isEmpty());
+            assertEquals(0, stock.effects(key, FencePhase.TRY));
+            assertArrayEquals(new int[] {10, 0, 0}, stock.stock(sku));
+            assertEquals(FenceOutcome.EMPTY_CANCEL, cancel(key).outcome());
+        } else {
+            // InnoDB rolls back only the failed statement: the try's work and its row do commit
+            assertEquals(FenceOutcome.EXECUTED, swallowing.call().outcome());
+            assertEquals(FenceState.TRIED, state(key));
+            assertArrayEquals(new int[] {9, 1, 0}, stock.stock(sku));
+        }
+    }
+
+    @Test
+    void confirmWhoseTransactionIsRolledBackUnderneathFailsAndLeavesTheBranchTried() throws Throwable {
+        BranchKey key = newKey();
+        tryFreeze(key);
+
+        // as a deadlock victim caught inside the method would: the database rolled everything back
+        assertThrows(LocalTransactionLostException.class, () -> fence.confirm(key, A, inOneMinute(), tried -> {
+            String sold = stock.sell(tried);
+            jdbc.execute("ROLLBACK");
+            return sold;
+        }));
+
+        assertEquals(FenceState.TRIED, state(key));
+        assertArrayEquals(new int[] {9, 1, 0}, stock.stock(sku));
+        assertEquals(FenceOutcome.EXECUTED, confirm(key).outcome());
+    }
+
+    @Test
+    void nulInTryArgumentsIsBadInputOnPostgresqlAndLeavesTheCallersTransactionUsable() throws Throwable {
+        BranchKey key = newKey();
+        String withNul = sku + "\u0000";
+        TransactionTemplate outer = new TransactionTemplate(txManager);
+
+        outer.executeWithoutResult(status -> {
+            Executable tryWithNul = () -> fence.tryBranch(key, A, withNul, inOneMinute(), () -> "x");
+            if (kind() == DatabaseKind.POSTGRESQL) {
+                BadInputException bad = assertThrows(BadInputException.class, tryWithNul);
+                assertTrue(bad.getMessage().contains("U+0000"), bad.getMessage());
+            } else {
+                assertDoesNotThrow(tryWithNul); // MySQL stores and replays it
+            }
+            jdbc.update("UPDATE stock SET available = 11 WHERE sku = ?", sku);
+        });
+
+        assertArrayEquals(new int[] {11, 0, 0}, stock.stock(sku), "the caller's own write committed");
+        assertEquals(kind() == DatabaseKind.MYSQL, fence.find(key).isPresent());
+    }
+
+    @Test
+    void repeatedTryInsideACallersOlderSnapshotIsADuplicateAndLeavesItUsable() throws Throwable {
+        BranchKey key = newKey();
+        inOlderSnapshot(() -> tryFreeze(key), repeatable -> {
+            FenceResult<String> again = repeatable.tryBranch(key, A, sku, inOneMinute(),
+                    () -> stock.freeze(key, sku, 0));
+            assertEquals(FenceOutcome.DUPLICATE, again.outcome());
+        });
+        assertEquals(1, stock.effects(key, FencePhase.TRY));
+        assertArrayEquals(new int[] {9, 1, 0}, stock.stock(sku));
+    }
+
+    @Test
+    void tryAfterCancelInsideACallersOlderSnapshotIsRefusedAsSuspensionAndLeavesItUsable() throws Throwable {
+        BranchKey key = newKey();
+        inOlderSnapshot(() -> cancel(key), repeatable -> {
+            TryRefusedException refused = assertThrows(TryRefusedException.class, () -> repeatable.tryBranch(key, A, sku,
+                    inOneMinute(), () -> stock.freeze(key, sku, 0)));
+            assertEquals(TryRefusedException.Reason.SUSPENDED, refused.reason());
+        });
+        assertEquals(0, stock.effects(key, FencePhase.TRY));
+        assertArrayEquals(new int[] {10, 0, 0}, stock.stock(sku));
+    }
+
+    @Test
+    void confirmInsideACallersSnapshotOlderThanTheTryIsRefusedOnPostgresqlAndRunsOnMysql() throws Throwable {
+        BranchKey key = newKey();
+        inOlderSnapshot(() -> tryFreeze(key), repeatable -> {
+            if (kind() == DatabaseKind.POSTGRESQL) {
+                assertThrows(SnapshotTooOldException.class, () -> repeatable.confirm(key, A, inOneMinute(), stock::sell));
+            } else {
+                // InnoDB's compare-and-set is a current read: it sees the try whatever the snapshot
+                assertEquals(FenceOutcome.EXECUTED, repeatable.confirm(key, A, inOneMinute(), stock::sell).outcome());
+            }
+        });
+        assertEquals(kind() == DatabaseKind.POSTGRESQL ? FenceState.TRIED : FenceState.CONFIRMED, state(key));
+        assertEquals(kind() == DatabaseKind.POSTGRESQL ? FenceOutcome.EXECUTED : FenceOutcome.DUPLICATE,
+                confirm(key).outcome());
+        assertArrayEquals(new int[] {9, 0, 1}, stock.stock(sku));
+    }
+
+    /**
+     * Opens a REPEATABLE READ transaction and takes its snapshot, lets {@code before} commit elsewhere, then runs
+     * {@code inside} through a fence that joins the old snapshot, writes to stock in the same transaction and commits:
+     * the caller's transaction must still be usable.
+     */
+    private void inOlderSnapshot(Executable before, SnapshotWork inside) throws Throwable {
+        try (HikariDataSource repeatableRead = db.newDataSource("TRANSACTION_REPEATABLE_READ", 2)) {
+            DataSourceTransactionManager manager = new DataSourceTransactionManager(repeatableRead);
+            Fence repeatable = new Fence(repeatableRead, manager, FenceConfig.ofDefaults(), counters);
+            JdbcTemplate callerJdbc = new JdbcTemplate(repeatableRead);
+            new TransactionTemplate(manager).executeWithoutResult(status -> {
+                callerJdbc.queryForObject("SELECT available FROM stock WHERE sku = ?", Integer.class, sku); // the snapshot
+                try {
+                    before.execute();
+                    inside.run(repeatable);
+                } catch (Throwable e) {
+                    throw new AssertionError(e);
+                }
+                callerJdbc.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 1, 0, 0)", sku + "-caller");
+            });
+            assertArrayEquals(new int[] {1, 0, 0}, stock.stock(sku + "-caller"), "the caller's own write committed");
+        }
+    }
+
+    @FunctionalInterface
+    private interface SnapshotWork {
+        void run(Fence joiningFence) throws Throwable;
+    }
+
+    /** Moves a row's last change and its deadline {@code age} into the past, as if it had finished that long ago. */
     private void backdate(BranchKey key, Duration age) {
         String sql = kind() == DatabaseKind.MYSQL
-                ? "UPDATE tcc_fence SET updated_at = updated_at - INTERVAL ? SECOND WHERE xid = ? AND branch_id = ?"
-                : "UPDATE tcc_fence SET updated_at = updated_at - make_interval(secs => ?) WHERE xid = ? AND branch_id = ?";
-        assertEquals(1, jdbc.update(sql, age.toSeconds(), key.xid(), key.branchId()));
+                ? "UPDATE tcc_fence SET updated_at = updated_at - INTERVAL ? SECOND, deadline_ms = deadline_ms - ?"
+                        + " WHERE xid = ? AND branch_id = ?"
+                : "UPDATE tcc_fence SET updated_at = updated_at - make_interval(secs => ?), deadline_ms = deadline_ms - ?"
+                        + " WHERE xid = ? AND branch_id = ?";
+        assertEquals(1, jdbc.update(sql, age.toSeconds(), age.toMillis(), key.xid(), key.branchId()));
     }
 }

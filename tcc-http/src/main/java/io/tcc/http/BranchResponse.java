@@ -6,8 +6,9 @@ import tools.jackson.databind.JsonNode;
  * A participant's typed answer. Its {@code status} tells a success from a definite rejection and from a protocol
  * violation without guessing from HTTP codes; the HTTP code agrees with it.
  *
- * @param outcome for SUCCESS: EXECUTED, DUPLICATE or EMPTY_CANCEL
- * @param reason  for REJECTED: SUSPENDED, DEADLINE_PASSED or BUSINESS
+ * @param outcome for SUCCESS: EXECUTED, DUPLICATE, EMPTY_CANCEL or CLEANED_UP
+ * @param reason  for REJECTED: SUSPENDED, DEADLINE_PASSED, BUSINESS or TRANSACTION_LOST (the try's business method
+ *                swallowed an error of its own SQL: nothing committed)
  * @param value   what the try's business method returned, as JSON (null otherwise)
  */
 public record BranchResponse(Status status, String outcome, String reason, String message, JsonNode value) {

@@ -22,6 +22,7 @@ import io.tcc.context.TransactionContext;
 import io.tcc.fence.FenceConflictException;
 import io.tcc.fence.FencePhase;
 import io.tcc.fence.FenceResult;
+import io.tcc.fence.LocalTransactionLostException;
 import io.tcc.fence.ProtocolViolationException;
 import io.tcc.fence.TryRefusedException;
 import io.tcc.participant.ActionDescriptor;
@@ -113,6 +114,12 @@ public final class ParticipantEndpoint {
             }
             log.warn("{} of {} failed in its business method: {}", call.phase(), call.key(), e.getCause().toString());
             return answer(BranchResponse.Status.ERROR, null, null, call.phase() + " failed: " + e.getMessage());
+        } catch (LocalTransactionLostException e) {
+            // nothing committed: a definite "no" for a try; a confirm or cancel is retried
+            log.warn("{} of {} lost its local transaction: {}", call.phase(), call.key(), e.getMessage());
+            return call.phase() == FencePhase.TRY
+                    ? answer(BranchResponse.Status.REJECTED, null, "TRANSACTION_LOST", e.getMessage())
+                    : answer(BranchResponse.Status.ERROR, null, null, e.getMessage());
         } catch (ProtocolViolationException e) {
             return answer(BranchResponse.Status.PROTOCOL_VIOLATION, null, null, e.getMessage());
         } catch (BadInputException e) {

@@ -6,6 +6,7 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tcc.RetentionRule;
 import io.tcc.fence.Fence;
 import io.tcc.global.Coordinator;
 
@@ -36,16 +37,9 @@ public final class Cleanup {
         this.fence = fence;
         this.retention = Objects.requireNonNull(retention, "retention");
         this.batchSize = batchSize;
-        Duration minimum = fence == null ? coordinator.minimumRetention()
-                : max(coordinator.minimumRetention(), fence.config().minimumRetention());
-        if (retention.compareTo(minimum) < 0) {
-            throw new IllegalArgumentException("cleanup retention " + retention + " is shorter than " + minimum
-                    + ", the longest transaction plus the clock-skew and recovery margins: a late try could be accepted again");
-        }
-    }
-
-    private static Duration max(Duration a, Duration b) {
-        return a.compareTo(b) >= 0 ? a : b;
+        RetentionRule rule = fence == null ? coordinator.retentionRule()
+                : coordinator.retentionRule().and(fence.config().retentionRule());
+        rule.requireRetention(retention);
     }
 
     public Result runOnce() {

@@ -93,8 +93,8 @@ public final class FenceTour {
         BranchKey order1 = new BranchKey("tour-" + tag + "-1", "inventory");
         step("try: freeze 2", tryFreeze(order1, sku, 2), sku);
         step("the same try again (the initiator retried after a timeout)", tryFreeze(order1, sku, 2), sku);
-        step("confirm: sell what was frozen", fence.confirm(order1, ACTION, this::sell), sku);
-        step("confirm again (its response was lost)", fence.confirm(order1, ACTION, this::sell), sku);
+        step("confirm: sell what was frozen", fence.confirm(order1, ACTION, deadline(), this::sell), sku);
+        step("confirm again (its response was lost)", fence.confirm(order1, ACTION, deadline(), this::sell), sku);
         refused("cancel of the confirmed branch", () -> fence.cancel(order1, ACTION, deadline(), this::release), sku);
 
         BranchKey order2 = new BranchKey("tour-" + tag + "-2", "inventory");

@@ -27,12 +27,19 @@ SELECT xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_a
 FROM ${table} WHERE xid = ? AND branch_id = ? FOR SHARE
 
 -- name: find-finished
+-- A row goes only once its deadline, too, lies a retention back: a late repeat of its confirm or cancel is then
+-- answered as finished by the deadline it carries (Fence: CLEANED_UP).
 SELECT xid, branch_id FROM ${table}
 WHERE state IN ('CONFIRMED', 'CANCELLED') AND updated_at < ${now} - make_interval(secs => ?)
+  AND deadline_ms < ${now_ms} - ?
 LIMIT ?
 
 -- name: delete-finished
 -- ${keys} is one (?, ?) per key of the batch. Rechecks state and age, so a changed row is kept.
 DELETE FROM ${table}
 WHERE (xid, branch_id) IN (${keys}) AND state IN ('CONFIRMED', 'CANCELLED')
-  AND updated_at < ${now} - make_interval(secs => ?)
+  AND updated_at < ${now} - make_interval(secs => ?) AND deadline_ms < ${now_ms} - ?
+
+-- name: now-ms
+-- The database's clock in epoch milliseconds: the clock deadlines and cleanup's age test are read against.
+SELECT ${now_ms}
