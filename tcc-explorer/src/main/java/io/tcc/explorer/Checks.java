@@ -14,6 +14,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import io.tcc.BadInputException;
 import io.tcc.fence.FenceConflictException;
 import io.tcc.fence.FenceStoreException;
+import io.tcc.fence.LocalTransactionLostException;
+import io.tcc.fence.SnapshotTooOldException;
 import io.tcc.fence.TryRefusedException;
 import io.tcc.global.BranchRegistrationRefusedException;
 import io.tcc.global.GlobalState;
@@ -30,7 +32,8 @@ final class Checks {
      */
     static final List<Class<? extends Throwable>> DOCUMENTED = List.of(GlobalTransactionCancelledException.class,
             PlannedFailure.class, DataAccessException.class, TryRefusedException.class, FenceConflictException.class,
-            FenceStoreException.class, BadInputException.class, BranchRegistrationRefusedException.class,
+            FenceStoreException.class, LocalTransactionLostException.class, SnapshotTooOldException.class,
+            BadInputException.class, BranchRegistrationRefusedException.class,
             RemoteBranchException.class);
 
     record Violation(String xid, String kind, String detail, Plan plan) {

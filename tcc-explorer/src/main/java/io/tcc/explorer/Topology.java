@@ -138,8 +138,8 @@ final class Topology implements AutoCloseable {
         recovery = new Recovery(daemon, new RecoveryConfig(64, Duration.ofSeconds(5), 8, Duration.ofMillis(100),
                 Duration.ofSeconds(1), 4), recoveryListener);
         operations = new Operations(daemon);
-        retention = daemon.minimumRetention().compareTo(fenceConfig.minimumRetention()) >= 0
-                ? daemon.minimumRetention() : fenceConfig.minimumRetention();
+        // the minimum retention the one timing rule allows, for the log and all three fences
+        retention = daemon.retentionRule().and(fenceConfig.retentionRule()).minimumRetention();
         cleanup = new Cleanup(daemon, sharedFence, retention, 500);
     }
 
