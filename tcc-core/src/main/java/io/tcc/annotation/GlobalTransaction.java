@@ -16,7 +16,11 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface GlobalTransaction {
 
-    /** How long the tries may take, in milliseconds; past it the transaction is cancelled. */
+    /**
+     * How long the tries may take, in milliseconds. A try begun past it is refused, so the transaction cancels; once
+     * every try has succeeded, the method may return later and the transaction still confirms, unless it was still
+     * undecided after this timeout plus {@code tcc.recovery-margin}, when recovery cancels it.
+     */
     long timeoutMillis() default 30_000;
 
     /** A name for operators; the method's class and name when empty. */

@@ -22,6 +22,7 @@ import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 
 import io.tcc.BadInputException;
+import io.tcc.RetentionRule;
 import io.tcc.context.Identifiers;
 import io.tcc.jdbc.Dialect;
 
@@ -374,9 +375,11 @@ public final class Fence {
         }
         Instant latest = clock.instant().plus(config.maxTransactionTimeout()).plus(config.clockSkewMargin());
         if (deadline.isAfter(latest)) {
-            throw new BadInputException("deadline " + deadline + " of " + key + " lies more than maxTransactionTimeout ("
-                    + config.maxTransactionTimeout() + ") plus clockSkewMargin ahead; cleanup could not keep its row"
-                    + " long enough to refuse a late try");
+            throw new BadInputException("deadline " + deadline + " of " + key + " lies more than "
+                    + RetentionRule.LONGEST_TRANSACTION_KEY + " (" + config.maxTransactionTimeout() + ") plus "
+                    + RetentionRule.CLOCK_SKEW_MARGIN_KEY + " (" + config.clockSkewMargin() + ") ahead of this"
+                    + " participant's clock: cleanup could not keep its row long enough to refuse a late try. Give the"
+                    + " transaction a shorter timeout, or raise " + RetentionRule.LONGEST_TRANSACTION_KEY + " here");
         }
         return deadline.toEpochMilli();
     }

@@ -12,7 +12,8 @@ import io.tcc.TccException;
 public class SnapshotTooOldException extends TccException {
 
     public SnapshotTooOldException(BranchKey key, FencePhase phase, FenceState committed) {
-        super(phase + " of " + key + " cannot run inside the caller's REPEATABLE READ transaction: its snapshot predates"
+        super(phase + " of " + key + " cannot run inside the caller's REPEATABLE READ (or SERIALIZABLE) transaction on"
+                + " PostgreSQL: its snapshot predates"
                 + " the branch's committed state " + committed + ", which PostgreSQL does not let this transaction change."
                 + " Nothing was written and the caller's transaction is still usable; run the " + phase.name().toLowerCase()
                 + " outside it (the fence then opens a transaction of its own) or at READ COMMITTED");

@@ -27,6 +27,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 
@@ -81,6 +82,8 @@ public final class Coordinator implements AutoCloseable {
     private final CrashPoints crashPoints;
     private final Clock clock;
     private volatile Function<String, Participant> reachOthers;
+    /** The isolation of transactions that write only the log; see logOnlyIsolation. */
+    private final int logIsolation;
 
     /** A remote branch's finished phase two, waiting to ride on the log's next commit; see completionLinger. */
     private record Completion(String xid, String branchId, BranchState target, GlobalState finishFrom, long deferredNanos) {
@@ -110,7 +113,9 @@ public final class Coordinator implements AutoCloseable {
         this.local = local;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.globalLog = new GlobalLog(Dialect.detect(dataSource), config.globalTable(), config.branchTable());
+        Dialect dialect = Dialect.detect(dataSource);
+        this.globalLog = new GlobalLog(dialect, config.globalTable(), config.branchTable());
+        this.logIsolation = logOnlyIsolation(dialect, dataSource);
         this.localSharesCommits = local != null && local.fence().dataSource() == dataSource
                 && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
         if (local != null) {
@@ -161,10 +166,15 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Runs {@code body} as a global transaction, or inside the one already running on this thread. Returning normally
-     * confirms every branch it registered; throwing cancels them and rethrows the same exception.
+     * after every try answered a definite success confirms every branch it registered, even if the deadline has passed
+     * since; a confirm that fails stays pending and is retried as a confirm. Throwing cancels them and rethrows the same
+     * exception; should cancelling fail (the log unreachable, say), the failure is added to it as suppressed and
+     * recovery cancels the transaction.
      *
-     * @throws GlobalTransactionCancelledException when the body returned but the transaction had to be cancelled
-     *                                             (a try failed and the body went on, or the deadline passed)
+     * @throws GlobalTransactionCancelledException when the body returned but the transaction is cancelled: a try failed
+     *                                             and the body went on, or recovery or an operator decided CANCEL first
+     * @throws GlobalLogException                  when the decision could not be written: nothing was confirmed, and
+     *                                             recovery cancels the transaction after its deadline
      */
     public <T> T execute(String name, Duration timeout, Body<T> body) throws Throwable {
         if (TransactionContext.current() != null) {
@@ -187,16 +197,19 @@ public final class Coordinator implements AutoCloseable {
             } catch (CrashPoints.SimulatedCrash crash) {
                 throw crash;
             } catch (Throwable failure) {
-                finish(tx, GlobalState.CANCELLING, "the initiator threw " + failure);
+                cancel(tx, "the initiator threw " + failure, failure);
                 throw failure;
             }
             crashPoints.reached(CrashPoints.Point.BEFORE_DECISION, tx.xid());
-            String reason = tx.tryFailure() != null ? tx.tryFailure()
-                    : clock.instant().isAfter(tx.deadline()) ? "its deadline " + tx.deadline() + " passed" : null;
-            GlobalState outcome = finish(tx, reason == null ? GlobalState.CONFIRMING : GlobalState.CANCELLING, reason);
-            if (outcome.finalState() != GlobalState.CONFIRMED) {
-                throw new GlobalTransactionCancelledException(tx.xid(),
-                        reason != null ? reason : "it was decided CANCEL elsewhere (recovery, after its deadline)");
+            if (tx.tryFailure() != null) {
+                GlobalTransactionCancelledException cancelled = new GlobalTransactionCancelledException(tx.xid(), tx.tryFailure());
+                cancel(tx, tx.tryFailure(), cancelled);
+                throw cancelled;
+            }
+            // every try answered a definite success: confirm, even past the deadline (only a CANCEL decided first wins)
+            Decision decision = finish(tx, GlobalState.CONFIRMING, null);
+            if (decision.state().finalState() != GlobalState.CONFIRMED) {
+                throw new GlobalTransactionCancelledException(tx.xid(), cancelledFirst(tx, decision.decidedFirst()));
             }
             return result;
         }
@@ -225,7 +238,7 @@ public final class Coordinator implements AutoCloseable {
             if (localSharesCommits) {
                 // one commit: if it rolls back, the branch was never registered and its try never ran
                 T result = tx.register(() -> {
-                    T value = inLogTransaction(c -> {
+                    T value = inSharedTransaction(c -> {
                         register(c, tx, branch);
                         return local.tryAction(action, key, tx.deadline(), args, business).value();
                     });
@@ -298,11 +311,40 @@ public final class Coordinator implements AutoCloseable {
         log.debug("registered branch {} ({} {}) of {}", branch.branchId(), branch.participant(), branch.action(), tx.xid());
     }
 
+    /**
+     * Cancels after the body failed; {@code failure} is what the caller gets either way. When cancelling fails, the
+     * failure to cancel rides on it as suppressed: the log keeps the transaction as it was, and recovery cancels it.
+     */
+    private void cancel(GlobalTransaction tx, String reason, Throwable failure) {
+        try {
+            finish(tx, GlobalState.CANCELLING, reason);
+        } catch (RuntimeException cancelFailure) {
+            failure.addSuppressed(cancelFailure);
+            log.warn("{} could not be cancelled ({}); recovery cancels it once it is due, a TRYING transaction after its"
+                    + " deadline {} plus tcc.recovery-margin ({})", tx.xid(), cancelFailure.toString(), tx.deadline(),
+                    config.recoveryMargin());
+        }
+    }
+
+    /** What the caller of a transaction whose every try succeeded is told when another party decided CANCEL first. */
+    private String cancelledFirst(GlobalTransaction tx, GlobalRecord winner) {
+        String who = winner != null && winner.operatorReason() != null
+                ? "an operator decided CANCEL first (" + winner.operatorReason() + ")"
+                : "recovery or an operator decided CANCEL first (recovery cancels a transaction still TRYING after its"
+                        + " deadline " + tx.deadline() + " plus tcc.recovery-margin " + config.recoveryMargin() + ")";
+        return "every try succeeded, but " + who + ", before this initiator decided CONFIRM, so its branches are being"
+                + " cancelled. If the body takes this long, give the transaction a longer timeout";
+    }
+
+    /** Where a transaction stands: its state, and the log's row when another party had decided it first. */
+    private record Decision(GlobalState state, GlobalRecord decidedFirst) {
+    }
+
     /** Decides (unless another party decided first, which then wins) and drives phase two as far as it goes now. */
-    private GlobalState finish(GlobalTransaction tx, GlobalState wanted, String reason) {
+    private Decision finish(GlobalTransaction tx, GlobalState wanted, String reason) {
         List<BranchRecord> branches = tx.branches();
         if (branches.isEmpty()) {
-            return wanted.finalState(); // nothing was registered, nothing to log or undo
+            return new Decision(wanted.finalState(), null); // nothing was registered, nothing to log or undo
         }
         if (reason != null) {
             log.info("cancelling {}: {}", tx.xid(), reason);
@@ -312,26 +354,27 @@ public final class Coordinator implements AutoCloseable {
             List<BranchRecord> others = branches.stream().filter(b -> !LocalParticipant.NAME.equals(b.participant())).toList();
             if (!locals.isEmpty() && decideWithLocalBranches(tx, wanted, locals, others.isEmpty())) {
                 if (others.isEmpty()) {
-                    return wanted.finalState();
+                    return new Decision(wanted.finalState(), null);
                 }
                 crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-                return drive(tx.xid(), wanted, tx.deadline(), others);
+                return new Decision(drive(tx.xid(), wanted, tx.deadline(), others), null);
             }
         }
-        GlobalState decided = decide(tx.xid(), wanted);
+        // the same decision on its own; a local step that failed inside the shared commit is retried as phase two
+        Decision decision = decide(tx.xid(), wanted);
         crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-        return drive(tx.xid(), decided, tx.deadline(), branches);
+        return new Decision(drive(tx.xid(), decision.state(), tx.deadline(), branches), decision.decidedFirst());
     }
 
     /**
      * The decision and every local branch's phase two in one commit (and the final state, when there is no other
-     * branch). False when any step failed or someone else decided first: then nothing of it committed, and the
-     * decision is taken on its own.
+     * branch). False when any step failed (a business exception, a lock-wait timeout) or someone else decided first:
+     * then nothing of it committed, and the caller commits the same decision on its own.
      */
     private boolean decideWithLocalBranches(GlobalTransaction tx, GlobalState wanted, List<BranchRecord> locals,
                                             boolean finishToo) {
         try {
-            return inLogTransaction(c -> {
+            return inSharedTransaction(c -> {
                 if (!globalLog.decide(c, tx.xid(), wanted, config.phaseTwoRetryDelay())) {
                     return false;
                 }
@@ -348,27 +391,34 @@ public final class Coordinator implements AutoCloseable {
         } catch (CrashPoints.SimulatedCrash crash) {
             throw crash;
         } catch (Throwable failure) {
-            log.warn("phase two of {} failed inside the decision's commit; deciding on its own and retrying: {}",
-                    tx.xid(), failure.toString());
+            log.warn("phase two of {} failed inside the commit of its decision {}, so neither is durable; committing the"
+                    + " same decision on its own and retrying the failed step as phase two: {}", tx.xid(), wanted,
+                    failure.toString());
             return false;
         }
     }
 
-    /** The compare-and-set from TRYING; if someone else decided first, their decision is followed. */
-    private GlobalState decide(String xid, GlobalState wanted) {
-        boolean won = inLogTransaction(c -> globalLog.decide(c, xid, wanted, config.phaseTwoRetryDelay()));
-        if (won) {
+    /**
+     * The compare-and-set from TRYING. When another party (recovery, an operator) decided first, its decision is
+     * followed and returned with the row it left; {@code wanted} is never swapped for another decision of this process.
+     */
+    private Decision decide(String xid, GlobalState wanted) {
+        if (inLogTransaction(c -> globalLog.decide(c, xid, wanted, config.phaseTwoRetryDelay()))) {
             log.info("{} decided {}", xid, wanted);
-            return wanted;
+            return new Decision(wanted, null);
         }
-        GlobalState found = inLogTransaction(c -> globalLog.findGlobal(c, xid)).map(GlobalRecord::state)
-                .orElseThrow(() -> new IllegalStateException("global transaction " + xid + " vanished from the log"));
-        if (found == GlobalState.TRYING) {
-            // a confirm arrived after the deadline by the database's clock: cancel instead
-            return decide(xid, GlobalState.CANCELLING);
+        GlobalRecord found = inLogTransaction(c -> globalLog.findGlobal(c, xid))
+                .orElseThrow(() -> new GlobalTransactionMissingException(xid, wanted, config.globalTable(),
+                        config.branchTable()));
+        if (!found.state().isDecided()) {
+            // cannot be: the compare-and-set fails only on a row that is no longer TRYING
+            throw new IllegalTransitionException("global transaction " + xid, found.state(), wanted);
         }
-        log.warn("{} wanted {} but found {} decided first; following it", xid, wanted, found);
-        return found;
+        if (found.state().finalState() != wanted.finalState()) {
+            log.warn("{} wanted {} but found {} decided first{}; following it", xid, wanted, found.state(),
+                    found.operatorReason() == null ? "" : " by an operator (" + found.operatorReason() + ")");
+        }
+        return new Decision(found.state(), found);
     }
 
     /**
@@ -409,13 +459,14 @@ public final class Coordinator implements AutoCloseable {
                     defer(new Completion(xid, branch.branchId(), target, finishWithIt ? decided : null, System.nanoTime()));
                     finished = finishWithIt;
                 } else {
-                    finished = inLogTransaction(c -> {
+                    LogWork<Boolean> logIt = c -> {
                         if (sharedCommit) {
                             runPhaseTwo(participant, branch, decided, deadline);
                         }
                         globalLog.moveBranch(c, xid, branch.branchId(), BranchState.REGISTERED, target, "OK");
                         return finishWithIt && globalLog.finish(c, xid, decided);
-                    });
+                    };
+                    finished = sharedCommit ? inSharedTransaction(logIt) : inLogTransaction(logIt);
                 }
                 if (++done == 1) {
                     crashPoints.reached(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, xid);
@@ -437,14 +488,20 @@ public final class Coordinator implements AutoCloseable {
                 }
             }
         }
-        if (allDone) {
-            if (!finished) {
-                inLogTransaction(c -> globalLog.finish(c, xid, decided)); // no branch was pending: finish on its own
+        try {
+            if (allDone) {
+                if (!finished) {
+                    inLogTransaction(c -> globalLog.finish(c, xid, decided)); // no branch was pending: finish on its own
+                }
+                log.info("{} {}", xid, decided.finalState());
+                return decided.finalState();
             }
-            log.info("{} {}", xid, decided.finalState());
-            return decided.finalState();
+            inLogTransaction(c -> globalLog.postpone(c, xid, decided, retryDelay));
+        } catch (RuntimeException logFailure) {
+            // the decision is durable: whoever asked is answered by it, and recovery finishes the rest when it is due
+            log.warn("could not log how far phase two of {} got ({}); it stays {} and recovery drives it again",
+                    xid, logFailure.toString(), decided);
         }
-        inLogTransaction(c -> globalLog.postpone(c, xid, decided, retryDelay));
         return decided;
     }
 
@@ -473,7 +530,7 @@ public final class Coordinator implements AutoCloseable {
             if (clock.instant().isBefore(tx.deadline().plus(config.recoveryMargin()))) {
                 return Optional.of(state); // its initiator may still be running it
             }
-            state = decide(xid, GlobalState.CANCELLING);
+            state = decide(xid, GlobalState.CANCELLING).state();
         }
         return Optional.of(drive(xid, state, tx.deadline(), branches(xid), backoff.apply(tx.attempts() + 1)));
     }
@@ -539,9 +596,13 @@ public final class Coordinator implements AutoCloseable {
         return total;
     }
 
-    /** Decides CANCEL for a TRYING transaction now (an operator's call, whatever the deadline); the winner is returned. */
+    /**
+     * Decides CANCEL for a TRYING transaction now (an operator's call, whatever the deadline); the winner is returned.
+     *
+     * @throws GlobalTransactionMissingException the log holds no such transaction
+     */
     public GlobalState decideCancel(String xid) {
-        return decide(xid, GlobalState.CANCELLING);
+        return decide(xid, GlobalState.CANCELLING).state();
     }
 
     public Optional<GlobalRecord> find(String xid) {
@@ -577,14 +638,44 @@ public final class Coordinator implements AutoCloseable {
      * durable when this returns, whatever the caller's transaction does later.
      */
     private <T> T inLogTransaction(LogWork<T> work) {
+        return inLogTransaction(logIsolation, work);
+    }
+
+    /** Like {@link #inLogTransaction(LogWork)}, for log work that shares its commit with the local participant's
+     * business method: that keeps the isolation the application chose for its DataSource. */
+    private <T> T inSharedTransaction(LogWork<T> work) {
         return inLogTransaction(TransactionDefinition.ISOLATION_DEFAULT, work);
+    }
+
+    /**
+     * Log-only work reads no snapshot: every change is a compare-and-set. At REPEATABLE READ PostgreSQL fails such an
+     * update with a serialization error whenever recovery touched the row after the transaction began, so log-only
+     * transactions run at READ COMMITTED there. InnoDB's updates are current reads at any level: MySQL keeps the
+     * pool's own level, and no statement is spent on switching it.
+     */
+    private static int logOnlyIsolation(Dialect dialect, DataSource dataSource) {
+        if (dialect != Dialect.POSTGRESQL) {
+            return TransactionDefinition.ISOLATION_DEFAULT;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return c.getTransactionIsolation() > Connection.TRANSACTION_READ_COMMITTED
+                    ? TransactionDefinition.ISOLATION_READ_COMMITTED : TransactionDefinition.ISOLATION_DEFAULT;
+        } catch (SQLException e) {
+            throw new GlobalLogException("cannot read the global log DataSource's isolation level: " + e.getMessage(), e);
+        }
     }
 
     private <T> T inLogTransaction(int isolation, LogWork<T> work) {
         DefaultTransactionDefinition definition = new DefaultTransactionDefinition(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         definition.setIsolationLevel(isolation);
         definition.setName("tcc-global-log");
-        TransactionStatus status = transactionManager.getTransaction(definition);
+        TransactionStatus status;
+        try {
+            status = transactionManager.getTransaction(definition);
+        } catch (TransactionException e) {
+            throw new GlobalLogException("could not begin a global log transaction: " + e.getMessage()
+                    + "; nothing was written", e);
+        }
         T result;
         Connection connection = DataSourceUtils.getConnection(dataSource);
         List<Completion> riding = takeCompletions();
@@ -592,16 +683,27 @@ public final class Coordinator implements AutoCloseable {
             writeCompletions(connection, riding);
             result = work.run(connection);
         } catch (Throwable failure) {
-            transactionManager.rollback(status);
-            riding.forEach(this::defer); // they wait for the next commit
-            throw sneaky(failure instanceof SQLException sql
+            Throwable thrown = failure instanceof SQLException sql
                     ? new GlobalLogException("global log write failed (SQLState " + sql.getSQLState() + "): " + sql.getMessage()
                             + "; nothing of it is durable", sql)
-                    : failure);
+                    : failure;
+            try {
+                transactionManager.rollback(status);
+            } catch (RuntimeException rollbackFailure) {
+                thrown.addSuppressed(rollbackFailure); // a business failure stays what the caller sees
+            }
+            riding.forEach(this::defer); // they wait for the next commit
+            throw sneaky(thrown);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
-        transactionManager.commit(status);
+        try {
+            transactionManager.commit(status);
+        } catch (TransactionException e) {
+            riding.forEach(this::defer); // perhaps not written: writing them again is harmless
+            throw new GlobalLogException("commit of a global log transaction failed: " + e.getMessage()
+                    + "; whether it is durable is unknown", e);
+        }
         return result;
     }
 

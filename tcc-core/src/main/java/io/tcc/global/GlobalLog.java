@@ -81,9 +81,9 @@ public final class GlobalLog {
     }
 
     /**
-     * The decision, as a compare-and-set from TRYING; false when someone else decided first (or, for a confirm, the
-     * deadline passed). Phase two's next attempt is due after {@code retryDelay}, so recovery takes over if this
-     * process dies before finishing it.
+     * The decision, as a compare-and-set from TRYING, whatever the deadline; false when someone else decided first.
+     * Phase two's next attempt is due after {@code retryDelay}, so recovery takes over if this process dies before
+     * finishing it.
      */
     public boolean decide(Connection c, String xid, GlobalState decision, Duration retryDelay) throws SQLException {
         GlobalState.TRYING.requireMoveTo(decision);

@@ -16,11 +16,13 @@ INSERT INTO ${branch} (xid, branch_id, participant, action, endpoint, state, las
 VALUES (?, ?, ?, ?, ?, 'REGISTERED', NULL, ${now}, ${now})
 
 -- name: decide-confirm
--- Only before the deadline: past it, recovery may be deciding cancel at this moment.
+-- From TRYING only, whatever the deadline: every try succeeded, so confirm stays right past it. Recovery decides
+-- cancel only past the deadline plus its margin, with the same compare-and-set, so exactly one of them wins.
 UPDATE ${global} SET state = 'CONFIRMING', next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
-WHERE xid = ? AND state = 'TRYING' AND deadline_ms > ${now_ms}
+WHERE xid = ? AND state = 'TRYING'
 
 -- name: decide-cancel
+-- From TRYING only: the initiator after a failed try, recovery past the deadline plus its margin, or an operator.
 UPDATE ${global} SET state = 'CANCELLING', next_attempt_ms = ${now_ms} + ?, updated_at = ${now}
 WHERE xid = ? AND state = 'TRYING'
 

@@ -477,7 +477,7 @@ abstract class FenceContractTests {
         assertThrows(BadInputException.class, () -> fence.cancel(key, A, null, tried -> "x"));
         BadInputException far = assertThrows(BadInputException.class,
                 () -> fence.tryBranch(key, A, sku, Instant.now().plus(Duration.ofDays(2)), () -> "x"));
-        assertTrue(far.getMessage().contains("maxTransactionTimeout"), far.getMessage());
+        assertTrue(far.getMessage().contains("tcc.max-timeout"), far.getMessage());
         assertTrue(fence.find(key).isEmpty());
     }
 

@@ -2,6 +2,7 @@ package io.tcc.global;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -9,12 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchKey;
@@ -58,6 +69,12 @@ abstract class CoordinatorTests {
     private Wiring separate;
     /** The log in a database of its own, completions lingering up to 3 s to ride on its next commit. */
     private Wiring lingering;
+    /** Commits shared as in sameDatabase, on a pool whose connections wait at most 1 s for a row lock. */
+    private HikariDataSource lockWaitPool;
+    private Wiring lockTimeouts;
+    /** The log in a database of its own, which {@link #logDown} takes away. */
+    private Wiring failingLog;
+    private final AtomicBoolean logDown = new AtomicBoolean();
     private String sku;
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
 
@@ -79,6 +96,33 @@ abstract class CoordinatorTests {
         // a linger longer than a loaded machine ever takes between two transactions; below the 5 s retry delay it needs
         lingering = wire(new CountingDataSource(logDatabase.dataSource()), participantDatabase.dataSource(), crashPoints,
                 Duration.ofSeconds(3));
+        HikariConfig lockWait = new HikariConfig();
+        lockWait.setJdbcUrl(shared.jdbcUrl());
+        lockWait.setMaximumPoolSize(4);
+        lockWait.setConnectionInitSql(kind() == DatabaseKind.MYSQL ? "SET SESSION innodb_lock_wait_timeout = 1"
+                : "SET lock_timeout = '1s'");
+        lockWaitPool = new HikariDataSource(lockWait);
+        lockTimeouts = wire(lockWaitPool, lockWaitPool, crashPoints, Duration.ZERO);
+        failingLog = wire(new DownableDataSource(logDatabase.dataSource(), logDown), participantDatabase.dataSource(),
+                crashPoints, Duration.ZERO);
+    }
+
+    /** A database that goes down on a switch: every new connection is refused while {@code down} is set. */
+    private static final class DownableDataSource extends DelegatingDataSource {
+        private final AtomicBoolean down;
+
+        DownableDataSource(javax.sql.DataSource target, AtomicBoolean down) {
+            super(target);
+            this.down = down;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            if (down.get()) {
+                throw new SQLTransientConnectionException("the log database is down (simulated)", "08001");
+            }
+            return super.getConnection();
+        }
     }
 
     private Wiring wire(javax.sql.DataSource logDs, javax.sql.DataSource participantDs, CrashPoints crashPoints,
@@ -102,6 +146,7 @@ abstract class CoordinatorTests {
     @AfterAll
     void dropDatabases() {
         lingering.coordinator.close();
+        lockWaitPool.close();
         shared.close();
         logDatabase.close();
         participantDatabase.close();
@@ -110,11 +155,16 @@ abstract class CoordinatorTests {
     @BeforeEach
     void newSku() {
         sku = "sku-" + UUID.randomUUID();
-        for (Wiring w : List.of(sameDatabase, separate)) { // lingering shares separate's stock database
+        for (Wiring w : List.of(sameDatabase, separate)) { // the others share one of these stock databases
             w.stockJdbc.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+        }
+        for (Wiring w : List.of(sameDatabase, separate, lingering, lockTimeouts, failingLog)) {
             w.actions.failingConfirms.set(0);
+            w.actions.failingConfirmMillis = 0;
+            w.actions.releases.set(0);
         }
         crashAt.set(null);
+        logDown.set(false);
     }
 
     /** What the {@code @Try} aspect does: hand the call to the coordinator with the business method as callback. */
@@ -324,26 +374,39 @@ abstract class CoordinatorTests {
     }
 
     @Test
-    void deadlineReachedCancelsAndLaterTriesAreNotRegistered() {
-        AtomicReference<String> xid = new AtomicReference<>();
-        GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
-                () -> sameDatabase.coordinator.execute("slow", Duration.ofMillis(300), () -> {
-                    xid.set(currentXid());
-                    reserve(sameDatabase, sku, 1);
-                    Thread.sleep(500);
-                    return "too late";
-                }));
-        assertTrue(cancelled.getMessage().contains("deadline"), cancelled.getMessage());
-        assertArrayEquals(new int[] {10, 0, 0}, stock(sameDatabase, sku));
-        assertEquals(GlobalState.CANCELLED, global(sameDatabase, xid.get()).state());
+    void bodyThatOutlivesItsDeadlineAfterEveryTrySucceededIsConfirmed() throws Throwable {
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            AtomicReference<String> xid = new AtomicReference<>();
+            String result = w.coordinator.execute("slow", Duration.ofMillis(300), () -> {
+                xid.set(currentXid());
+                reserve(w, sku, 1);
+                Thread.sleep(500); // past the deadline, with nothing left to try
+                return "late but whole";
+            });
 
-        assertThrows(BranchRegistrationRefusedException.class,
-                () -> separate.coordinator.execute("slow-second-try", Duration.ofMillis(300), () -> {
-                    reserve(separate, sku, 1);
-                    Thread.sleep(500);
-                    return reserve(separate, sku, 1); // the registration is refused against the global row
-                }));
-        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+            assertEquals("late but whole", result);
+            assertEquals(GlobalState.CONFIRMED, global(w, xid.get()).state());
+            assertEquals(FenceState.CONFIRMED, fenceState(w, xid.get(), "1"));
+            assertArrayEquals(new int[] {9, 0, 1}, stock(w, sku));
+        }
+    }
+
+    @Test
+    void aTryAfterTheDeadlineIsNotRegisteredAndTheTransactionCancels() {
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            AtomicReference<String> xid = new AtomicReference<>();
+            assertThrows(BranchRegistrationRefusedException.class,
+                    () -> w.coordinator.execute("slow-second-try", Duration.ofMillis(300), () -> {
+                        xid.set(currentXid());
+                        reserve(w, sku, 1);
+                        Thread.sleep(500);
+                        return reserve(w, sku, 1); // the registration is refused against the global row
+                    }));
+
+            assertEquals(1, w.coordinator.branches(xid.get()).size(), "the late try was not registered");
+            assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
+            assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku));
+        }
     }
 
     @Test
@@ -388,19 +451,147 @@ abstract class CoordinatorTests {
     }
 
     @Test
-    void decisionIsNeverReversedWhenRecoveryCancelsFirst() {
+    void recoveryCancellingFirstWinsAndTheCallerIsToldRecoveryOrAnOperatorDecided() {
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            AtomicReference<String> xid = new AtomicReference<>();
+            GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
+                    () -> w.coordinator.execute("overtaken", Duration.ofMillis(200), () -> {
+                        xid.set(currentXid());
+                        reserve(w, sku, 1);
+                        Thread.sleep(400);
+                        // recovery finds it TRYING past its deadline plus margin and cancels it before the initiator decides
+                        assertEquals(GlobalState.CANCELLED, w.coordinator.redrive(xid.get()).orElseThrow());
+                        return "returned after recovery";
+                    }));
+
+            assertEquals(xid.get(), cancelled.xid());
+            assertTrue(cancelled.getMessage().contains("every try succeeded, but recovery or an operator decided CANCEL first"),
+                    cancelled.getMessage());
+            assertTrue(cancelled.getMessage().contains("tcc.recovery-margin"), cancelled.getMessage());
+            assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
+            assertEquals(1, w.actions.releases.get());
+            assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku));
+        }
+    }
+
+    // --- a confirm that shares the decision's commit and fails stays a confirm ---
+
+    @Test
+    void aSharedCommitConfirmThatFailsPastTheDeadlineIsRetriedAsAConfirmNeverCancelled() throws Throwable {
+        sameDatabase.actions.failingConfirms.set(1);
+        sameDatabase.actions.failingConfirmMillis = 1_200; // the body returns at once; the confirm throws past the deadline
         AtomicReference<String> xid = new AtomicReference<>();
-        assertThrows(GlobalTransactionCancelledException.class,
-                () -> separate.coordinator.execute("overtaken", Duration.ofMillis(200), () -> {
+
+        String result = sameDatabase.coordinator.execute("slow-confirm", Duration.ofSeconds(1), () -> {
+            xid.set(currentXid());
+            return reserve(sameDatabase, sku, 2);
+        });
+
+        assertEquals("reserved 2 " + sku, result, "decided CONFIRM: the caller gets its result");
+        // the decision was committed again on its own and the confirm retried in phase two
+        assertEquals(GlobalState.CONFIRMED, global(sameDatabase, xid.get()).state());
+        assertEquals(BranchState.CONFIRMED, sameDatabase.coordinator.branches(xid.get()).get(0).state());
+        assertEquals(FenceState.CONFIRMED, fenceState(sameDatabase, xid.get(), "1"));
+        assertEquals(0, sameDatabase.actions.releases.get(), "the business cancel never ran");
+        assertArrayEquals(new int[] {8, 0, 2}, stock(sameDatabase, sku));
+    }
+
+    @Test
+    void aSharedCommitConfirmThatTimesOutOnARowLockPastTheDeadlineStaysAConfirmUntilRedriven() throws Throwable {
+        AtomicReference<String> xid = new AtomicReference<>();
+        String result;
+        try (Connection holder = shared.dataSource().getConnection()) {
+            holder.setAutoCommit(false);
+            result = lockTimeouts.coordinator.execute("confirm-meets-a-lock", Duration.ofSeconds(1), () -> {
+                xid.set(currentXid());
+                String reserved = reserve(lockTimeouts, sku, 2);
+                // another transaction holds the stock row the confirm updates: each attempt waits 1 s, then fails
+                try (PreparedStatement lock = holder.prepareStatement("SELECT sold FROM stock WHERE sku = ? FOR UPDATE")) {
+                    lock.setString(1, sku);
+                    lock.executeQuery().close();
+                }
+                return reserved;
+            });
+
+            assertEquals("reserved 2 " + sku, result, "decided CONFIRM: answered as any confirm pending phase two");
+            GlobalRecord pending = global(lockTimeouts, xid.get());
+            assertEquals(GlobalState.CONFIRMING, pending.state(), "decided CONFIRM past the deadline, never CANCEL");
+            assertEquals(1, pending.attempts());
+            BranchRecord branch = lockTimeouts.coordinator.branches(xid.get()).get(0);
+            assertEquals(BranchState.REGISTERED, branch.state());
+            assertTrue(branch.lastOutcome().startsWith("confirm failed"), branch.lastOutcome());
+            assertEquals(FenceState.TRIED, fenceState(lockTimeouts, xid.get(), "1"));
+            holder.rollback(); // the lock is released
+        }
+
+        assertEquals(GlobalState.CONFIRMED, lockTimeouts.coordinator.redrive(xid.get()).orElseThrow());
+        assertEquals(FenceState.CONFIRMED, fenceState(lockTimeouts, xid.get(), "1"));
+        assertEquals(0, lockTimeouts.actions.releases.get(), "the business cancel never ran");
+        assertArrayEquals(new int[] {8, 0, 2}, stock(lockTimeouts, sku));
+    }
+
+    // --- the caller's exception survives a failed cancel ---
+
+    @Test
+    void bodyExceptionReachesTheCallerWithTheFailedCancelSuppressedAndRecoveryCancelsLater() throws Exception {
+        IllegalStateException failure = new IllegalStateException("payment declined");
+        AtomicReference<String> xid = new AtomicReference<>();
+        IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                () -> failingLog.coordinator.execute("declined-log-down", Duration.ofMillis(300), () -> {
                     xid.set(currentXid());
-                    reserve(separate, sku, 1);
-                    Thread.sleep(400);
-                    // recovery finds it TRYING past its deadline and cancels it before the initiator decides
-                    assertEquals(GlobalState.CANCELLED, separate.coordinator.redrive(xid.get()).orElseThrow());
-                    return "returned after recovery";
+                    reserve(failingLog, sku, 2);
+                    logDown.set(true);
+                    throw failure;
                 }));
-        assertEquals(GlobalState.CANCELLED, global(separate, xid.get()).state());
-        assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
+        logDown.set(false);
+
+        assertSame(failure, thrown);
+        assertEquals(1, thrown.getSuppressed().length);
+        assertInstanceOf(GlobalLogException.class, thrown.getSuppressed()[0]);
+        assertRecoveryCancelsItAfterItsDeadline(xid.get());
+    }
+
+    @Test
+    void swallowedTryFailureIsStillReportedAsCancelledWhenTheCancelCannotBeLogged() throws Exception {
+        AtomicReference<String> xid = new AtomicReference<>();
+        GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
+                () -> failingLog.coordinator.execute("swallowed-log-down", Duration.ofMillis(300), () -> {
+                    xid.set(currentXid());
+                    reserve(failingLog, sku, 2);
+                    try {
+                        reserve(failingLog, sku, 99);
+                    } catch (StockActions.OutOfStock ignored) {
+                        // the initiator goes on as if nothing happened
+                    }
+                    logDown.set(true);
+                    return "done";
+                }));
+        logDown.set(false);
+
+        assertTrue(cancelled.getMessage().contains("out of stock"), cancelled.getMessage());
+        assertEquals(1, cancelled.getSuppressed().length);
+        assertInstanceOf(GlobalLogException.class, cancelled.getSuppressed()[0]);
+        assertRecoveryCancelsItAfterItsDeadline(xid.get());
+    }
+
+    /** Nothing was decided while the log was down: it is TRYING, and recovery cancels it once past its deadline. */
+    private void assertRecoveryCancelsItAfterItsDeadline(String xid) throws InterruptedException {
+        assertEquals(GlobalState.TRYING, global(failingLog, xid).state());
+        assertArrayEquals(new int[] {8, 2, 0}, stock(failingLog, sku), "still reserved");
+        GlobalState state = await(() -> failingLog.coordinator.redrive(xid).orElseThrow(), GlobalState::isDecided);
+        assertEquals(GlobalState.CANCELLED, state);
+        assertArrayEquals(new int[] {10, 0, 0}, stock(failingLog, sku));
+    }
+
+    /** Polls {@code read} until {@code done} holds, for at most 10 s; returns the last value read. */
+    private static <T> T await(Supplier<T> read, java.util.function.Predicate<T> done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        T value = read.get();
+        while (!done.test(value) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            value = read.get();
+        }
+        return value;
     }
 
     // --- crash points: the rows left behind are exactly what recovery needs ---

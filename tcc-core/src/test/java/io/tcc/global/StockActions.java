@@ -22,6 +22,10 @@ public class StockActions {
     private final JdbcTemplate jdbc;
     /** Confirms to fail before one succeeds, to show a failed confirm stays a confirm. */
     final AtomicInteger failingConfirms = new AtomicInteger();
+    /** How long a failing confirm works before it throws: a slow confirm that ends past the deadline. */
+    volatile long failingConfirmMillis;
+    /** Business cancels run (committed or not): a confirmed transaction must show none. */
+    final AtomicInteger releases = new AtomicInteger();
 
     public StockActions(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
@@ -39,6 +43,11 @@ public class StockActions {
     @Confirm
     public void sell(String sku, int quantity) {
         if (failingConfirms.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            try {
+                Thread.sleep(failingConfirmMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             throw new IllegalStateException("confirm of " + sku + " failed (simulated)");
         }
         jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
@@ -46,6 +55,7 @@ public class StockActions {
 
     @Cancel
     public void release(String sku, int quantity, BranchContext context) {
+        releases.incrementAndGet();
         jdbc.update("UPDATE stock SET frozen = frozen - ?, available = available + ? WHERE sku = ?", quantity, quantity, sku);
     }
 }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Type;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
@@ -29,6 +30,12 @@ import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.LocalParticipant;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.cfg.MutableCoercionConfig;
+import tools.jackson.databind.type.LogicalType;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -49,6 +56,8 @@ public final class ParticipantEndpoint {
 
     private final LocalParticipant participant;
     private final JsonMapper json;
+    /** Reads try arguments exactly as declared: no fraction to integer, no string to number, no unknown fields. */
+    private final JsonMapper arguments;
     private final RequestSigner signer;
     private final int maxBodyBytes;
 
@@ -58,6 +67,7 @@ public final class ParticipantEndpoint {
     public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, RequestSigner signer, int maxBodyBytes) {
         this.participant = Objects.requireNonNull(participant, "participant");
         this.json = Objects.requireNonNull(json, "json");
+        this.arguments = strict(json);
         this.signer = signer;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -144,6 +154,32 @@ public final class ParticipantEndpoint {
         });
     }
 
+    static JsonMapper strict(JsonMapper json) {
+        return json.rebuild()
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .withCoercionConfig(LogicalType.Integer, refuse(CoercionInputShape.Float, CoercionInputShape.String,
+                        CoercionInputShape.Boolean, CoercionInputShape.EmptyString))
+                .withCoercionConfig(LogicalType.Float, refuse(CoercionInputShape.String, CoercionInputShape.Boolean,
+                        CoercionInputShape.EmptyString))
+                .withCoercionConfig(LogicalType.Boolean, refuse(CoercionInputShape.Integer, CoercionInputShape.String,
+                        CoercionInputShape.EmptyString))
+                .withCoercionConfig(LogicalType.Textual, refuse(CoercionInputShape.Integer, CoercionInputShape.Float,
+                        CoercionInputShape.Boolean))
+                .build();
+    }
+
+    private static Consumer<MutableCoercionConfig> refuse(CoercionInputShape... shapes) {
+        return config -> {
+            for (CoercionInputShape shape : shapes) {
+                config.setCoercion(shape, CoercionAction.Fail);
+            }
+        };
+    }
+
     private Object[] arguments(ActionDescriptor action, byte[] body) {
         Type[] types = action.tryMethod().getGenericParameterTypes();
         JsonNode array;
@@ -159,9 +195,10 @@ public final class ParticipantEndpoint {
         Object[] args = new Object[types.length];
         for (int i = 0; i < types.length; i++) {
             try {
-                args[i] = json.treeToValue(array.get(i), json.getTypeFactory().constructType(types[i]));
+                args[i] = arguments.treeToValue(array.get(i), arguments.getTypeFactory().constructType(types[i]));
             } catch (JacksonException e) {
-                throw new BadInputException("argument " + i + " of action '" + action.action() + "' is not a "
+                String field = e.getPath().isEmpty() ? "" : " (field " + e.getPathReference() + ")";
+                throw new BadInputException("argument " + i + field + " of action '" + action.action() + "' is not a "
                         + types[i].getTypeName() + ": " + e.getOriginalMessage());
             }
         }

@@ -216,6 +216,15 @@ class RemoteParticipantIT extends TwoServices {
         HttpResponse<String> wrongBody = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", "x-3", notAnArray), notAnArray);
         assertEquals(400, wrongBody.statusCode(), wrongBody.body());
 
+        for (String lenient : new String[] {"[\"" + sku + "\", 1.5]", "[\"" + sku + "\", \"5\"]", "[7, 1]",
+                "[\"" + sku + "\", true]", "[\"" + sku + "\", null]", "[\"" + sku + "\", 1] []"}) {
+            byte[] body = lenient.getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> refused = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", "x-6", body), body);
+            assertEquals(400, refused.statusCode(), lenient + " -> " + refused.body());
+            String message = read(refused).message();
+            assertTrue(message.contains("argument") || message.contains("not JSON"), refused.body());
+        }
+
         byte[] huge = new byte[20 * 1024];
         HttpResponse<String> tooLarge = post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", "x-4", huge), huge);
         assertEquals(413, tooLarge.statusCode(), tooLarge.body());

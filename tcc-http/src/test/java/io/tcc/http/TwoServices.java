@@ -73,8 +73,7 @@ public abstract class TwoServices {
                 .run("tcc-test/stock.sql");
         inventoryData = new CountingDataSource(inventoryDb.dataSource());
         orderData = new CountingDataSource(orderDb.dataSource());
-        inventory = start(InventoryApp.class, inventoryData, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
-                "tcc.http.participant.max-body-bytes=16384");
+        inventory = start(InventoryApp.class, inventoryData, "inventory", inventorySettings());
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
         List<String> orderSettings = new ArrayList<>(List.of("inventory.url=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
@@ -88,6 +87,20 @@ public abstract class TwoServices {
         order = start(OrderApp.class, orderData, "orders", orderSettings.toArray(String[]::new));
     }
 
+    /** The inventory service's settings; a subclass that tests one adds it with {@link #moreInventorySettings()}. */
+    private String[] inventorySettings(String... extra) {
+        List<String> settings = new ArrayList<>(List.of("tcc.http.signing.secret=" + InventoryApp.SECRET,
+                "tcc.http.participant.max-body-bytes=16384"));
+        settings.addAll(List.of(moreInventorySettings()));
+        settings.addAll(List.of(extra));
+        return settings.toArray(String[]::new);
+    }
+
+    /** Further settings of the inventory service, for a subclass that tests one. */
+    String[] moreInventorySettings() {
+        return new String[0];
+    }
+
     /** Further settings of the order service, for a subclass that tests one. */
     String[] moreOrderSettings() {
         return new String[0];
@@ -95,8 +108,8 @@ public abstract class TwoServices {
 
     /** Starts the inventory service again on the port it had, as after an outage. */
     void restartInventory() {
-        inventory = start(InventoryApp.class, inventoryData, "inventory", "tcc.http.signing.secret=" + InventoryApp.SECRET,
-                "tcc.http.participant.max-body-bytes=16384", "server.port=" + inventoryUrl.substring(inventoryUrl.lastIndexOf(':') + 1));
+        inventory = start(InventoryApp.class, inventoryData, "inventory",
+                inventorySettings("server.port=" + inventoryUrl.substring(inventoryUrl.lastIndexOf(':') + 1)));
     }
 
     /** @param dataSource a wrapper without close(): a closing context must not close the test's pool */

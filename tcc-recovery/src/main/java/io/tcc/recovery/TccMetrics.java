@@ -66,6 +66,9 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
                     .tag("reason", "SUSPENDED").description("tries refused").register(registry);
             FunctionCounter.builder("tcc.fence.tries.refused", fence, FenceCounters::lateTriesRefused)
                     .tag("reason", "DEADLINE_PASSED").description("tries refused").register(registry);
+            FunctionCounter.builder("tcc.fence.cleaned.up.repeats", fence, FenceCounters::cleanedUpRepeats)
+                    .description("confirms and cancels answered as finished because cleanup had removed their row")
+                    .register(registry);
         }
     }
 

@@ -71,7 +71,7 @@ public class StockController {
         }
         return Map.of("since", started.toString(), "executed", executed, "duplicates", duplicates,
                 "emptyCancels", counters.emptyCancels(), "suspensionsRefused", counters.suspensionsRefused(),
-                "lateTriesRefused", counters.lateTriesRefused());
+                "lateTriesRefused", counters.lateTriesRefused(), "cleanedUpRepeats", counters.cleanedUpRepeats());
     }
 
     static ResponseEntity<Map<String, String>> error(int status, String message) {
