@@ -43,6 +43,7 @@ public final class Explorer {
              Background background = new Background(topology, ledger)) {
             background.start();
             Initiator initiator = new Initiator(topology, ledger, crashes, others);
+            long generating = System.nanoTime();
             AtomicInteger next = new AtomicInteger();
             ExecutorService workers = Executors.newFixedThreadPool(Topology.WORKERS);
             for (int slot = 0; slot < Topology.WORKERS; slot++) {
@@ -55,14 +56,14 @@ public final class Explorer {
             }
             workers.shutdown();
             awaitTermination(workers);
-            ledger.count("generation ms " + (System.nanoTime() - started) / 1_000_000);
+            ledger.generationMillis = (System.nanoTime() - generating) / 1_000_000;
             others.shutdown();
             awaitTermination(others);
             background.stopOperators();
             long quiet = System.nanoTime();
             quiesce(topology);
             background.close();
-            ledger.count("quiescence ms " + (System.nanoTime() - quiet) / 1_000_000);
+            ledger.quiescenceMillis = (System.nanoTime() - quiet) / 1_000_000;
             Checks checks = new Checks();
             checks.run(topology, ledger);
             return Report.of(seed, topology, ledger, crashes, checks, (System.nanoTime() - started) / 1_000_000);

@@ -57,6 +57,7 @@ final class Initiator {
         Ledger.Tx tx = ledger.tx(plan.index());
         t.clock.step(plan.clockStepMs());
         List<Integer> rules = armWire(plan, slot);
+        long started = System.nanoTime();
         try {
             t.initiator.execute("explore-" + plan.index(), Duration.ofMillis(plan.timeoutMs()), () -> body(plan, tx, slot));
             tx.answered(null);
@@ -65,6 +66,7 @@ final class Initiator {
         } catch (Throwable failure) {
             tx.answered(failure);
         } finally {
+            tx.millis = (System.nanoTime() - started) / 1_000_000;
             rules.forEach(t.wire::remove);
         }
     }

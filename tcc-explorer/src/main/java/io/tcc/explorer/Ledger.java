@@ -34,6 +34,8 @@ final class Ledger {
         volatile Throwable failure;
         volatile Instant answeredAt;
         volatile CrashPoints.Point crashedAt;
+        /** How long its initiator ran it, to the answer or the crash. */
+        volatile long millis;
 
         Tx(Plan plan) {
             this.plan = plan;
@@ -51,6 +53,10 @@ final class Ledger {
             this.answer = Answer.CRASHED;
         }
     }
+
+    /** Wall-clock time of the run's two parts: the workers generating, then waiting for quiescence. */
+    volatile long generationMillis;
+    volatile long quiescenceMillis;
 
     private final List<Tx> transactions = new ArrayList<>();
     private final Map<String, Tx> byXid = new ConcurrentHashMap<>();

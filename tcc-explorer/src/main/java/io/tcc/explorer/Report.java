@@ -17,7 +17,15 @@ record Report(long seed, Setup setup, int transactions, long millis, String text
         int n = ledger.transactions().size();
         out.append("explorer seed=").append(seed).append(" setup=").append(t.setup)
                 .append(" (every pool read back as ").append(t.setup.serverName()).append(")\n");
-        out.append("transactions: ").append(n).append(" in ").append(String.format("%.1f", millis / 1000.0)).append(" s\n");
+        out.append("transactions: ").append(n).append(String.format(" in %.1f s (generation %.1f s, quiescence %.1f s)%n",
+                millis / 1000.0, ledger.generationMillis / 1000.0, ledger.quiescenceMillis / 1000.0));
+        long[] times = ledger.transactions().stream().mapToLong(tx -> tx.millis).sorted().toArray();
+        if (times.length > 0) {
+            out.append(String.format("per transaction: %.1f tx/s over %d workers; initiator time p50 %d ms, p90 %d ms,"
+                    + " p99 %d ms, max %d ms%n", n * 1000.0 / Math.max(1, ledger.generationMillis), Topology.WORKERS,
+                    times[times.length / 2], times[times.length * 9 / 10], times[times.length * 99 / 100],
+                    times[times.length - 1]));
+        }
         Map<String, Long> branches = ledger.transactions().stream().flatMap(tx -> tx.plan.branches().stream())
                 .collect(Collectors.groupingBy(b -> b.kind().name().toLowerCase(), TreeMap::new, Collectors.counting()));
         out.append("branches: ").append(branches).append("\n");
