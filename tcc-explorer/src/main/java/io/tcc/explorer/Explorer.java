@@ -1,11 +1,5 @@
 package io.tcc.explorer;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,9 +13,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The seeded explorer: generates {@code transactions} planned global transactions from {@code seed}, runs them on
  * {@link Topology#WORKERS} workers against one database setup's real parts, waits for quiescence and checks the
- * databases. Run from the command line with {@code -Dexplorer.seed}, {@code -Dexplorer.transactions},
- * {@code -Dexplorer.setups} (comma-separated {@link Setup} names, all by default) and {@code -Dexplorer.report} (a file
- * to write the reports to); see docs/explorer.md.
+ * databases. ExplorerIT runs it once per setup, with {@code -Dexplorer.seed} and {@code -Dexplorer.transactions};
+ * see docs/explorer.md.
  */
 public final class Explorer {
 
@@ -113,31 +106,9 @@ public final class Explorer {
         return given.isBlank() ? ThreadLocalRandom.current().nextLong(1L << 48) : Long.parseLong(given.trim());
     }
 
+    /** The transactions per setup from {@code -Dexplorer.transactions}, or {@code byDefault}. */
     public static int transactions(int byDefault) {
         String given = System.getProperty("explorer.transactions", "");
         return given.isBlank() ? byDefault : Integer.parseInt(given.trim());
-    }
-
-    public static void main(String[] args) throws IOException {
-        long seed = seed();
-        int transactions = transactions(100_000);
-        String setups = System.getProperty("explorer.setups", "");
-        List<Setup> chosen = setups.isBlank() ? Arrays.asList(Setup.values())
-                : Arrays.stream(setups.split(",")).map(String::trim).map(Setup::valueOf).toList();
-        List<Report> reports = new ArrayList<>();
-        for (Setup setup : chosen) {
-            Report report = run(setup, seed, transactions);
-            System.out.println(report.text());
-            reports.add(report);
-        }
-        String file = System.getProperty("explorer.report", "");
-        if (!file.isBlank()) {
-            StringBuilder md = new StringBuilder("# Explorer run\n\nStarted from `Explorer.main` at ").append(Instant.now())
-                    .append(", seed ").append(seed).append(", ").append(transactions).append(" transactions per setup.\n");
-            for (Report report : reports) {
-                md.append("\n## ").append(report.setup()).append("\n\n```\n").append(report.text()).append("```\n");
-            }
-            Files.writeString(Path.of(file), md);
-        }
     }
 }

@@ -57,8 +57,8 @@ record Report(long seed, Setup setup, int transactions, long millis, String text
         if (checks.violations.size() > LISTED) {
             out.append("  ... ").append(checks.violations.size() - LISTED).append(" more\n");
         }
-        out.append("replay: -Dexplorer.seed=").append(seed).append(" -Dexplorer.transactions=").append(n)
-                .append(" -Dexplorer.setups=").append(t.setup).append("\n");
+        out.append("replay: ExplorerIT's test of ").append(t.setup).append(" with -Dexplorer.seed=").append(seed)
+                .append(" -Dexplorer.transactions=").append(n).append(" (docs/explorer.md)\n");
         return new Report(seed, t.setup, n, millis, out.toString(), checks.violations.size());
     }
 
