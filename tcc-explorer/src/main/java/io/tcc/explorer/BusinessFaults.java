@@ -22,6 +22,8 @@ final class BusinessFaults {
     static final long HOLD_MS = 1300;
 
     private final Set<String> fired = ConcurrentHashMap.newKeySet();
+    /** Business calls whose arguments did not survive the trip through the fence row (or the wire). */
+    final Set<String> garbled = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     /**
@@ -37,6 +39,10 @@ final class BusinessFaults {
         }
         counts.computeIfAbsent(phase + " " + planned, k -> new AtomicLong()).incrementAndGet();
         return planned;
+    }
+
+    void garbled(String what) {
+        garbled.add(what);
     }
 
     /** Fired faults by "phase KIND", sorted. */

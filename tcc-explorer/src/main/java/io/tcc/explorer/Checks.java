@@ -81,6 +81,7 @@ final class Checks {
         for (Ledger.Tx tx : ledger.transactions()) {
             check(tx, log.get(tx.xid), ledger, effects);
         }
+        t.faults.garbled.forEach(what -> violations.add(new Violation("-", "arguments", what, null)));
     }
 
     private void check(Ledger.Tx tx, Row row, Ledger ledger, Map<String, int[]> effects) {

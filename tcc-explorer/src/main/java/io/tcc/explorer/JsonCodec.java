@@ -4,16 +4,41 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 
 import io.tcc.participant.ArgumentCodec;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.io.CharacterEscapes;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Records try arguments as readable JSON text, as an application with Jackson would: what a try carries (NUL
- * characters, non-ASCII text) then reaches the fence's text column unchanged.
+ * Records try arguments as readable JSON text, as an application with Jackson would, except that NUL is written raw
+ * (Jackson escapes it by default): what a try carries (NUL characters, non-ASCII text) then reaches the fence's text
+ * column unchanged, where PostgreSQL must refuse it and MariaDB must give it back to confirm and cancel intact.
  */
 final class JsonCodec implements ArgumentCodec {
 
-    private final JsonMapper json = JsonMapper.builder().build();
+    /** JSON's standard escapes, but NUL left as it is. */
+    private static final class RawNul extends CharacterEscapes {
+        private final int[] codes = standardAsciiEscapesForJSON();
+
+        RawNul() {
+            codes[0] = ESCAPE_NONE;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return codes;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return null;
+        }
+    }
+
+    private final JsonMapper json = JsonMapper.builder(JsonFactory.builder().characterEscapes(new RawNul())
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS).build()).build();
 
     @Override
     public String encode(Method tryMethod, Object[] args) {

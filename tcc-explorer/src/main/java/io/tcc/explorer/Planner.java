@@ -15,6 +15,8 @@ final class Planner {
 
     static final int SKUS = 64;
     static final long MAX_CLOCK_STEP_MS = 200;
+    /** The try's free-text argument: plain, with a NUL inside, or non-ASCII (a character outside the BMP too). */
+    static final List<String> NOTES = List.of("plain", "nul\0inside", "Grüße ☃ 𝄞");
 
     private final SplittableRandom random;
     private final long maxTimeoutMs;
@@ -75,7 +77,7 @@ final class Planner {
             }
         }
         boolean own = kind == Plan.Kind.OWN;
-        String note = chance(r, 0.05) ? "nul\0inside" : chance(r, 0.05) ? "Grüße ☃ 𝄞" : "plain";
+        String note = chance(r, 0.05) ? NOTES.get(1) : chance(r, 0.05) ? NOTES.get(2) : NOTES.get(0);
         return new Plan.Branch(kind, r.nextInt(SKUS), 1 + r.nextInt(3), fault(r), fault(r), fault(r), wire, delay,
                 own && chance(r, 0.15), own && chance(r, 0.10), own && chance(r, 0.05), note);
     }

@@ -33,24 +33,28 @@ public class Shop {
     @Try(ACTION)
     public String reserve(String xid, int branch, String sku, int quantity, String plan, long deadlineMs, String note) {
         run("try", "UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ?", xid, branch, sku,
-                quantity, plan, deadlineMs);
+                quantity, plan, deadlineMs, note);
         return "reserved " + quantity + " " + sku;
     }
 
     @Confirm(ACTION)
     public void sell(String xid, int branch, String sku, int quantity, String plan, long deadlineMs, String note) {
         run("confirm", "UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", xid, branch, sku, quantity,
-                plan, deadlineMs);
+                plan, deadlineMs, note);
     }
 
     @Cancel(ACTION)
     public void release(String xid, int branch, String sku, int quantity, String plan, long deadlineMs, String note) {
         run("cancel", "UPDATE stock SET frozen = frozen - ?, available = available + ? WHERE sku = ?", xid, branch, sku,
-                quantity, plan, deadlineMs);
+                quantity, plan, deadlineMs, note);
     }
 
     private void run(String phase, String update, String xid, int branch, String sku, int quantity, String plan,
-                     long deadlineMs) {
+                     long deadlineMs, String note) {
+        if (!Planner.NOTES.contains(note)) {
+            faults.garbled(phase + " of " + xid + " branch " + branch + " got the note " + note.codePoints()
+                    .mapToObj(Integer::toHexString).toList() + ", which no plan sent");
+        }
         Plan.Fault fault = faults.take(xid, branch, phase, plan);
         if (fault == Plan.Fault.PAST_DEADLINE) {
             sleepUntil(deadlineMs + 50);
