@@ -20,6 +20,8 @@ public final class Explorer {
 
     /** How long recovery gets after the last transaction to finish or flag everything. */
     private static final long QUIESCENCE_MS = 90_000;
+    /** A progress line every so many transactions, so a long run shows its rate while it runs. */
+    private static final int PROGRESS_EVERY = 2500;
 
     private Explorer() {
     }
@@ -44,6 +46,11 @@ public final class Explorer {
                 workers.submit(() -> {
                     for (int i = next.getAndIncrement(); i < transactions; i = next.getAndIncrement()) {
                         initiator.run(plans.get(i), mySlot);
+                        if ((i + 1) % PROGRESS_EVERY == 0) {
+                            long ms = (System.nanoTime() - generating) / 1_000_000;
+                            System.out.printf("explorer: %s %d of %d transactions started in %.0f s (%.1f tx/s)%n", setup,
+                                    i + 1, transactions, ms / 1000.0, (i + 1) * 1000.0 / Math.max(1, ms));
+                        }
                     }
                 });
             }
