@@ -86,6 +86,7 @@ final class Background implements AutoCloseable {
             try {
                 ledger.observe(flagged.xid(), t.operations.resolve(flagged.xid(), resolution,
                         "explorer: an operator resolves what recovery flagged"));
+                ledger.operatorResolved(flagged.xid());
                 ledger.count("operator resolved a flagged transaction");
             } catch (OperatorActionRefusedException refused) {
                 ledger.count("operator resolution refused");

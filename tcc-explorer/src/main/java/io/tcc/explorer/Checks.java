@@ -179,7 +179,9 @@ final class Checks {
                 || (tx.answer == Ledger.Answer.CANCELLED && !tx.failure.getMessage().contains(DECIDED_FIRST))
                 || (tx.answer == Ledger.Answer.CRASHED && tx.crashedAt != null && tx.crashedAt.compareTo(
                         io.tcc.global.CrashPoints.Point.AFTER_DECISION) >= 0);
-        return initiator ? "cancel by initiator" : tx.operatorCancel ? "cancel by operator" : "cancel by recovery";
+        // the log does not record who decided: an operator's resolve also lands on what recovery decided first
+        return initiator ? "cancel by initiator" : tx.operatorResolved ? "cancel by recovery or an operator (resolved)"
+                : "cancel by recovery";
     }
 
     private void add(Ledger.Tx tx, String kind, String detail) {

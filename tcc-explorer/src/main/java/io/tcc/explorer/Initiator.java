@@ -182,6 +182,7 @@ final class Initiator {
                     tx.operatorCancel = true;
                     ledger.observe(xid, t.operations.resolve(xid, Operations.Resolution.CANCEL_ALL,
                             "explorer: an operator cancels it while its initiator may still run it"));
+                    tx.operatorResolved = true;
                 }
                 default -> {
                 }

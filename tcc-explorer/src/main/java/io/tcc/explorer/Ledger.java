@@ -29,7 +29,10 @@ final class Ledger {
         volatile String xid;
         volatile Instant deadline;
         volatile boolean tryFailed;
+        /** The plan sent an operator to cancel it while it ran (set before the operator acts). */
         volatile boolean operatorCancel;
+        /** An operator's resolve went through on it (the race's, or the one resolving what recovery flagged). */
+        volatile boolean operatorResolved;
         volatile Answer answer = Answer.NONE;
         volatile Throwable failure;
         volatile Instant answeredAt;
@@ -79,6 +82,13 @@ final class Ledger {
         tx.xid = xid;
         tx.deadline = deadline;
         byXid.put(xid, tx);
+    }
+
+    void operatorResolved(String xid) {
+        Tx tx = byXid.get(xid);
+        if (tx != null) {
+            tx.operatorResolved = true;
+        }
     }
 
     Tx byXid(String xid) {
