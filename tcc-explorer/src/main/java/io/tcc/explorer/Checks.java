@@ -62,6 +62,15 @@ final class Checks {
                     log.put(r.getString(1), new Row(state, r.getBoolean(3), r.getString(4)));
                     ledger.observe(r.getString(1), state);
                 });
+        // the rows cleanup deleted, with their last (finished) state, recorded by a trigger (Topology)
+        new JdbcTemplate(t.logDb.dataSource()).query("SELECT xid, state FROM deleted_global", r -> {
+            GlobalState state = GlobalState.valueOf(r.getString(2));
+            log.putIfAbsent(r.getString(1), new Row(state, false, null));
+            if (ledger.directions(r.getString(1)).isEmpty()) {
+                ledger.count("decision seen only in deleted_global (cleanup outran the ledger's reads)");
+            }
+            ledger.observe(r.getString(1), state);
+        });
         Map<String, int[]> effects = new HashMap<>();
         for (DataSource db : t.participantDatabases()) {
             new JdbcTemplate(db).query("SELECT xid, branch_id, phase, COUNT(*) FROM effects GROUP BY xid, branch_id, phase",

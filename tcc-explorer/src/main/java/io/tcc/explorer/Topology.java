@@ -83,6 +83,7 @@ final class Topology implements AutoCloseable {
         this.setup = setup;
         logDb = TestDatabase.create(setup.kind(), "explore_log").applySchema("global.sql").applySchema("fence.sql")
                 .run("tcc-test/stock.sql");
+        recordDeletions(logDb);
         ownDb = TestDatabase.create(setup.kind(), "explore_own").applySchema("fence.sql").run("tcc-test/stock.sql");
         remoteDb = TestDatabase.create(setup.kind(), "explore_remote").applySchema("fence.sql").run("tcc-test/stock.sql");
         // a connection for each worker and for recovery, cleanup, operators and races beside them
@@ -142,6 +143,27 @@ final class Topology implements AutoCloseable {
         // the minimum retention the one timing rule allows, for the log and all three fences
         retention = daemon.retentionRule().and(fenceConfig.retentionRule()).minimumRetention();
         cleanup = new Cleanup(daemon, sharedFence, retention, 500);
+    }
+
+    /**
+     * Every log row a cleanup deletes, with its last state, written into {@code deleted_global} by the database itself.
+     * Cleanup deletes batch after batch until none is left, so a pass can outlast the retention on a loaded machine
+     * and delete rows that finished after the ledger's last read of the log: without this, their decisions were lost
+     * to the checks.
+     */
+    private void recordDeletions(TestDatabase db) {
+        JdbcTemplate jdbc = db.jdbc();
+        jdbc.execute("CREATE TABLE deleted_global (xid VARCHAR(128) NOT NULL, state VARCHAR(16) NOT NULL)");
+        if (postgres()) {
+            jdbc.execute("CREATE FUNCTION record_deleted_global() RETURNS trigger AS $$ BEGIN"
+                    + " INSERT INTO deleted_global (xid, state) VALUES (OLD.xid, OLD.state); RETURN OLD; END $$"
+                    + " LANGUAGE plpgsql");
+            jdbc.execute("CREATE TRIGGER deleted_global AFTER DELETE ON tcc_global FOR EACH ROW"
+                    + " EXECUTE FUNCTION record_deleted_global()");
+        } else {
+            jdbc.execute("CREATE TRIGGER deleted_global AFTER DELETE ON tcc_global FOR EACH ROW"
+                    + " INSERT INTO deleted_global (xid, state) VALUES (OLD.xid, OLD.state)");
+        }
     }
 
     private boolean postgres() {
