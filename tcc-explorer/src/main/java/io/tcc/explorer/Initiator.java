@@ -130,14 +130,17 @@ final class Initiator {
         Work send = () -> t.own.tryAction(t.ownAction, key, deadline, args, () -> reserve(t.ownShop, args)).value();
         Work all = () -> {
             if (b.cancelFirst()) {
-                // another thread, another local transaction: the cancel commits before this try starts
-                others.submit(() -> {
+                // another thread, another local transaction: the cancel commits before this try starts. A thread of
+                // its own, so it never queues behind the races, and no timeout of ours ends the wait
+                Thread cancel = new Thread(() -> {
                     try {
                         t.own.cancel(key, Shop.ACTION, deadline);
                     } catch (Throwable e) {
                         ledger.count("cancel before try failed"); // the try then simply runs first
                     }
-                }).get(10, TimeUnit.SECONDS);
+                }, "explorer-cancel-first");
+                cancel.start();
+                cancel.join();
             }
             Object value = send.run();
             if (b.duplicateTry()) {

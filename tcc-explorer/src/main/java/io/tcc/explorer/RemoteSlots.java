@@ -35,20 +35,11 @@ final class RemoteSlots {
     @RemoteParticipant("remote-13") interface Slot13 extends RemoteShop { }
     @RemoteParticipant("remote-14") interface Slot14 extends RemoteShop { }
     @RemoteParticipant("remote-15") interface Slot15 extends RemoteShop { }
-    @RemoteParticipant("remote-16") interface Slot16 extends RemoteShop { }
-    @RemoteParticipant("remote-17") interface Slot17 extends RemoteShop { }
-    @RemoteParticipant("remote-18") interface Slot18 extends RemoteShop { }
-    @RemoteParticipant("remote-19") interface Slot19 extends RemoteShop { }
-    @RemoteParticipant("remote-20") interface Slot20 extends RemoteShop { }
-    @RemoteParticipant("remote-21") interface Slot21 extends RemoteShop { }
-    @RemoteParticipant("remote-22") interface Slot22 extends RemoteShop { }
-    @RemoteParticipant("remote-23") interface Slot23 extends RemoteShop { }
 
     /** One per worker; the run has as many workers as slots. */
     static final List<Class<? extends RemoteShop>> SLOTS = List.of(Slot0.class, Slot1.class, Slot2.class, Slot3.class,
             Slot4.class, Slot5.class, Slot6.class, Slot7.class, Slot8.class, Slot9.class, Slot10.class, Slot11.class,
-            Slot12.class, Slot13.class, Slot14.class, Slot15.class, Slot16.class, Slot17.class, Slot18.class,
-            Slot19.class, Slot20.class, Slot21.class, Slot22.class, Slot23.class);
+            Slot12.class, Slot13.class, Slot14.class, Slot15.class);
 
     static String name(int slot) {
         return "remote-" + slot;

@@ -86,10 +86,11 @@ final class Topology implements AutoCloseable {
         recordDeletions(logDb);
         ownDb = TestDatabase.create(setup.kind(), "explore_own").applySchema("fence.sql").run("tcc-test/stock.sql");
         remoteDb = TestDatabase.create(setup.kind(), "explore_remote").applySchema("fence.sql").run("tcc-test/stock.sql");
-        // a connection for each worker and for recovery, cleanup, operators and races beside them
-        HikariDataSource logPool = pool(logDb, WORKERS + 8);
-        ownPool = pool(ownDb, WORKERS + 4);
-        HikariDataSource remotePool = pool(remoteDb, WORKERS + 4);
+        // a connection for each worker, and for recovery, cleanup, operators, races and a cancel sent before its try
+        // beside them; no more, as PostgreSQL's 100 connections are shared (with the test databases' own 3 x 8)
+        HikariDataSource logPool = pool(logDb, WORKERS + 6);
+        ownPool = pool(ownDb, WORKERS + 2);
+        HikariDataSource remotePool = pool(remoteDb, WORKERS);
         for (TestDatabase db : List.of(logDb, ownDb, remoteDb)) {
             for (int sku = 0; sku < Planner.SKUS; sku++) {
                 db.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, ?, 0, 0)", "sku-" + sku,
@@ -102,20 +103,20 @@ final class Topology implements AutoCloseable {
 
         DataSourceTransactionManager logTm = new DataSourceTransactionManager(logPool);
         Fence sharedFence = new Fence(logPool, logTm, fenceConfig, FenceListener.NONE);
-        sharedShop = new Shop(logPool, pool(logDb, 4), faults, postgres());
+        sharedShop = new Shop(logPool, pool(logDb, 3), faults, postgres());
         ActionRegistry sharedRegistry = new ActionRegistry(ActionRegistry.Interception.PROXY);
         sharedAction = sharedRegistry.register(sharedShop, Shop.class).get(0);
         shared = new LocalParticipant(sharedFence, sharedRegistry, new JsonCodec());
 
         DataSourceTransactionManager ownTm = new DataSourceTransactionManager(ownPool);
         ownFence = new Fence(ownPool, ownTm, fenceConfig, FenceListener.NONE);
-        ownShop = new Shop(ownPool, pool(ownDb, 4), faults, postgres());
+        ownShop = new Shop(ownPool, pool(ownDb, 3), faults, postgres());
         ActionRegistry ownRegistry = new ActionRegistry(ActionRegistry.Interception.PROXY);
         ownAction = ownRegistry.register(ownShop, Shop.class).get(0);
         own = new LocalParticipant(ownFence, ownRegistry, new JsonCodec());
         ownCallerTx = new TransactionTemplate(ownTm);
 
-        remote = RemoteShopApp.start(remotePool, pool(remoteDb, 4), faults, postgres(), MAX_TIMEOUT.toMillis(), CLOCK_SKEW.toMillis());
+        remote = RemoteShopApp.start(remotePool, pool(remoteDb, 3), faults, postgres(), MAX_TIMEOUT.toMillis(), CLOCK_SKEW.toMillis());
         remoteFence = remote.getBean(Fence.class);
         String remoteUrl = RemoteShopApp.url(remote);
 
