@@ -98,12 +98,21 @@ public final class Coordinator implements AutoCloseable {
      */
     public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
                        LocalParticipant local, CrashPoints crashPoints) {
+        this(dataSource, transactionManager, config, local, crashPoints, Clock.systemUTC());
+    }
+
+    /**
+     * Like the other constructor, reading deadlines from {@code clock}: for QA that steps the initiator's clock within
+     * the clock-skew margin (see {@code docs/explorer.md}).
+     */
+    public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
+                       LocalParticipant local, CrashPoints crashPoints, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
         this.config = Objects.requireNonNull(config, "config");
         this.local = local;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
-        this.clock = Clock.systemUTC();
+        this.clock = Objects.requireNonNull(clock, "clock");
         Dialect dialect = Dialect.detect(dataSource);
         this.globalLog = new GlobalLog(dialect, config.globalTable(), config.branchTable());
         this.logIsolation = logOnlyIsolation(dialect, dataSource);
@@ -317,13 +326,17 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    /** What the caller of a transaction whose every try succeeded is told when another party decided CANCEL first. */
+    /**
+     * What the caller of a transaction whose every try succeeded is told when another party decided CANCEL first. The
+     * log does not say which party: its operator_reason is written by an operator's resolve (even of a transaction
+     * recovery had decided) and by recovery's flag alike, so it is quoted as the log's note, never as the decider.
+     */
     private String cancelledFirst(GlobalTransaction tx, GlobalRecord winner) {
-        String who = winner != null && winner.operatorReason() != null
-                ? "an operator decided CANCEL first (" + winner.operatorReason() + ")"
-                : "recovery or an operator decided CANCEL first (recovery cancels a transaction still TRYING after its"
-                        + " deadline " + tx.deadline() + " plus tcc.recovery-margin " + config.recoveryMargin() + ")";
-        return "every try succeeded, but " + who + ", before this initiator decided CONFIRM, so its branches are being"
+        String note = winner != null && winner.operatorReason() != null
+                ? "; the log's operator note: " + winner.operatorReason() : "";
+        return "every try succeeded, but recovery or an operator decided CANCEL first (recovery cancels a transaction"
+                + " still TRYING after its deadline " + tx.deadline() + " plus tcc.recovery-margin "
+                + config.recoveryMargin() + note + "), before this initiator decided CONFIRM, so its branches are being"
                 + " cancelled. If the body takes this long, give the transaction a longer timeout";
     }
 

@@ -2,6 +2,7 @@ package io.tcc.global;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -521,6 +522,29 @@ abstract class CoordinatorTests {
             assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
             assertEquals(1, w.actions.releases.get());
             assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku));
+        }
+    }
+
+    @Test
+    void aCancelRecoveryDecidedAndFlaggedIsNotPresentedAsAnOperatorsDecision() {
+        for (Wiring w : List.of(sameDatabase, separate)) {
+            AtomicReference<String> xid = new AtomicReference<>();
+            GlobalTransactionCancelledException cancelled = assertThrows(GlobalTransactionCancelledException.class,
+                    () -> w.coordinator.execute("overtaken-and-flagged", Duration.ofSeconds(10), () -> {
+                        xid.set(currentXid());
+                        reserve(w, sku, 1);
+                        // what recovery does past the deadline plus margin (decideCancel itself does not wait for it):
+                        // decides CANCEL, then hands it over, the flag writing recovery's own reason into operator_reason
+                        assertEquals(GlobalState.CANCELLING, w.coordinator.decideCancel(xid.get()));
+                        assertTrue(w.coordinator.flag(xid.get(), GlobalState.CANCELLING, "recovery gave up after 8 attempts"));
+                        return "returned after recovery";
+                    }));
+
+            assertTrue(cancelled.getMessage().contains("every try succeeded, but recovery or an operator decided CANCEL first"),
+                    cancelled.getMessage());
+            assertFalse(cancelled.getMessage().contains("but an operator decided"), cancelled.getMessage());
+            assertTrue(cancelled.getMessage().contains("recovery gave up after 8 attempts"), cancelled.getMessage());
+            assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state().finalState());
         }
     }
 
