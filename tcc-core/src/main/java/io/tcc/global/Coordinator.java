@@ -238,10 +238,10 @@ public final class Coordinator implements AutoCloseable {
             if (localSharesCommits) {
                 // one commit: if it rolls back, the branch was never registered and its try never ran
                 T result = tx.register(() -> {
-                    T value = inSharedTransaction(c -> {
+                    T value = registerSharingTheTry(tx, branch, () -> inSharedTransaction(c -> {
                         register(c, tx, branch);
                         return local.tryAction(action, key, tx.deadline(), args, business).value();
-                    });
+                    }));
                     tx.registered(branch);
                     return value;
                 });
@@ -304,11 +304,49 @@ public final class Coordinator implements AutoCloseable {
                 throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
             }
             globalLog.insertGlobal(c, tx.xid(), tx.name(), tx.deadline(), config.recoveryMargin());
-        } else if (!globalLog.holdForRegistration(c, tx.xid())) {
+        } else if (!holdForRegistration(c, tx.xid())) {
             throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
         }
         globalLog.insertBranch(c, tx.xid(), branch.branchId(), branch.participant(), branch.action(), branch.endpoint());
         log.debug("registered branch {} ({} {}) of {}", branch.branchId(), branch.participant(), branch.action(), tx.xid());
+    }
+
+    private boolean holdForRegistration(Connection c, String xid) throws SQLException {
+        try {
+            return globalLog.holdForRegistration(c, xid);
+        } catch (SQLException e) {
+            if (globalLog.dialect().isConflict(e)) {
+                throw new RegistrationConflict(e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The global row changed after the snapshot of the transaction registering a branch (a decision by recovery or an
+     * operator, met at REPEATABLE READ on PostgreSQL, where a registration sharing its commit with the local try keeps
+     * the pool's level). Nothing ran yet; the registration looks at the row afresh.
+     */
+    private static final class RegistrationConflict extends RuntimeException {
+        RegistrationConflict(SQLException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    /** Runs a registration that shares its commit with the local try, looking again after a {@link RegistrationConflict}. */
+    private <T> T registerSharingTheTry(GlobalTransaction tx, BranchRecord branch, java.util.function.Supplier<T> registration) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return registration.get();
+            } catch (RegistrationConflict conflict) {
+                boolean stillTrying = find(tx.xid()).map(r -> r.state() == GlobalState.TRYING).orElse(false);
+                log.info("registration of branch {} of {} met a concurrent change of the global row ({}); {}",
+                        branch.branchId(), tx.xid(), conflict.getMessage(), stillTrying ? "trying again" : "it is decided");
+                if (!stillTrying || attempt >= 3) {
+                    throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+                }
+            }
+        }
     }
 
     /**

@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -48,6 +50,7 @@ import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.test.Await;
 import io.tcc.test.CountingDataSource;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
@@ -75,6 +78,9 @@ abstract class CoordinatorTests {
     /** Commits shared as in sameDatabase, on a pool whose connections wait at most 1 s for a row lock. */
     private HikariDataSource lockWaitPool;
     private Wiring lockTimeouts;
+    /** Commits shared as in sameDatabase, on a REPEATABLE READ pool. */
+    private HikariDataSource repeatableReadPool;
+    private Wiring repeatableRead;
     /** The log in a database of its own, which {@link #logDown} takes away. */
     private Wiring failingLog;
     private final AtomicBoolean logDown = new AtomicBoolean();
@@ -108,6 +114,8 @@ abstract class CoordinatorTests {
                 : "SET lock_timeout = '1s'");
         lockWaitPool = new HikariDataSource(lockWait);
         lockTimeouts = wire(lockWaitPool, lockWaitPool, crashPoints, Duration.ZERO);
+        repeatableReadPool = shared.newDataSource("TRANSACTION_REPEATABLE_READ", 4);
+        repeatableRead = wire(repeatableReadPool, repeatableReadPool, crashPoints, Duration.ZERO);
         failingLog = wire(new DownableDataSource(logDatabase.dataSource(), logDown, commitAnswersLost),
                 participantDatabase.dataSource(), crashPoints, Duration.ZERO);
     }
@@ -170,6 +178,7 @@ abstract class CoordinatorTests {
     void dropDatabases() {
         lingering.coordinator.close();
         lockWaitPool.close();
+        repeatableReadPool.close();
         shared.close();
         logDatabase.close();
         participantDatabase.close();
@@ -216,6 +225,45 @@ abstract class CoordinatorTests {
         assertTrue(failingLog.fence.find(new BranchKey(xid.get(), "2")).orElseThrow().emptyCancel(),
                 "its try was never sent: an empty cancel");
         assertArrayEquals(new int[] {10, 0, 0}, stock(failingLog, sku));
+    }
+
+    @Test
+    void aSharedRegistrationThatMeetsACancelDecidedMeanwhileIsRefusedEvenAtRepeatableRead() throws Throwable {
+        AtomicReference<CompletableFuture<Void>> operator = new AtomicReference<>();
+        assertThrows(BranchRegistrationRefusedException.class, () -> repeatableRead.coordinator.execute("raced-by-cancel",
+                Duration.ofSeconds(30), () -> {
+                    reserve(repeatableRead, sku, 1);
+                    // an operator's CANCEL holds the global row while the next registration (sharing the local try's
+                    // commit, so at the pool's REPEATABLE READ) waits for it; it commits once the registration waits
+                    Connection decision = repeatableReadPool.getConnection();
+                    decision.setAutoCommit(false);
+                    try (PreparedStatement cancel = decision.prepareStatement(
+                            "UPDATE tcc_global SET state = 'CANCELLING' WHERE xid = ? AND state = 'TRYING'")) {
+                        cancel.setString(1, currentXid());
+                        assertEquals(1, cancel.executeUpdate());
+                    }
+                    operator.set(CompletableFuture.runAsync(() -> {
+                        Await.until("the registration to wait for the global row's lock", Duration.ofSeconds(30),
+                                () -> lockWaits() > 0);
+                        try (decision) {
+                            decision.commit();
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                    return reserve(repeatableRead, sku, 2);
+                }));
+        operator.get().get(30, TimeUnit.SECONDS);
+        // the refused branch's try never ran: only the first one froze stock, and its cancel released it
+        assertArrayEquals(new int[] {10, 0, 0}, stock(repeatableRead, sku));
+    }
+
+    /** Sessions of this server waiting for a lock now. */
+    private int lockWaits() {
+        String sql = kind() == DatabaseKind.MYSQL
+                ? "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'"
+                : "SELECT COUNT(*) FROM pg_locks WHERE NOT granted";
+        return shared.jdbc().queryForObject(sql, Integer.class);
     }
 
     /** What the {@code @Try} aspect does: hand the call to the coordinator with the business method as callback. */
