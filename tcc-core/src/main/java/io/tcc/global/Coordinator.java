@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -334,7 +335,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /** Runs a registration that shares its commit with the local try, looking again after a {@link RegistrationConflict}. */
-    private <T> T registerSharingTheTry(GlobalTransaction tx, BranchRecord branch, java.util.function.Supplier<T> registration) {
+    private <T> T registerSharingTheTry(GlobalTransaction tx, BranchRecord branch, Supplier<T> registration) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return registration.get();
