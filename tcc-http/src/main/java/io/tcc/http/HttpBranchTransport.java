@@ -137,7 +137,7 @@ final class HttpBranchTransport {
         headers.put(TccHeaders.DEADLINE, Long.toString(call.deadline().toEpochMilli()));
         if (signer != null) {
             headers.put(TccHeaders.TIMESTAMP, Long.toString(signer.now()));
-            headers.put(TccHeaders.SIGNATURE, signer.sign("POST", uri.getRawPath(), headers::get, body));
+            signer.sign("POST", uri.getRawPath(), headers, body);
         }
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                 // a second guard behind the time limiter, so no request outlives its caller for long

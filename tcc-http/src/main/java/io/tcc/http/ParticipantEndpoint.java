@@ -1,7 +1,5 @@
 package io.tcc.http;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Type;
 import java.util.Objects;
@@ -40,8 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The participant's side of the wire: {@code POST /tcc/<action>/<try|confirm|cancel>} on the service's own server,
- * run through the fence, answered with a typed {@link BranchResponse}. Nothing is recorded for a request that is too
- * large (413), unsigned or wrongly signed (401), or malformed (400). Register {@link #routes()} as a bean.
+ * run through the fence, answered with a typed {@link BranchResponse}. Nothing is recorded for a malformed request
+ * (400); {@link BranchCallGate}, in front, has already refused the unauthenticated (401), too large (413) and too slow
+ * (400) ones. Register {@link #routes()} as a bean.
  */
 public final class ParticipantEndpoint {
 
@@ -58,18 +57,13 @@ public final class ParticipantEndpoint {
     private final JsonMapper json;
     /** Reads try arguments exactly as declared: no fraction to integer, no string to number, no unknown fields. */
     private final JsonMapper arguments;
-    private final RequestSigner signer;
-    private final int maxBodyBytes;
+    private final RepeatedFailures failures = new RepeatedFailures(10_000);
 
-    /**
-     * @param signer checks every request's signature; null turns signing off (only for a trusted network)
-     */
-    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, RequestSigner signer, int maxBodyBytes) {
+    /** Serves calls that {@link BranchCallGate} let through: it must stand in front as a servlet filter. */
+    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json) {
         this.participant = Objects.requireNonNull(participant, "participant");
         this.json = Objects.requireNonNull(json, "json");
         this.arguments = strict(json);
-        this.signer = signer;
-        this.maxBodyBytes = maxBodyBytes;
     }
 
     public RouterFunction<ServerResponse> routes() {
@@ -78,27 +72,14 @@ public final class ParticipantEndpoint {
     }
 
     private ServerResponse handle(ServerRequest request) {
-        byte[] body;
-        try {
-            body = readBody(request);
-        } catch (IOException e) {
-            log.debug("could not read the body of a branch call to {}: {}", request.path(), e.toString());
-            return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", "the body could not be read");
-        }
-        if (body == null) {
-            return answer(BranchResponse.Status.TOO_LARGE, null, "TOO_LARGE", "the body exceeds " + maxBodyBytes + " bytes");
+        // the gate authenticated the call and read its body within bounds, before anything else could
+        if (!(request.servletRequest().getAttribute(BranchCallGate.BODY) instanceof byte[] body)) {
+            log.error("a branch call to {} reached the participant endpoint without passing BranchCallGate: register"
+                    + " the gate as a servlet filter in front of it (Boot does, unless a bean replaced it)", request.path());
+            return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant is misconfigured; nothing"
+                    + " was recorded");
         }
         UnaryOperator<String> header = name -> request.headers().firstHeader(name);
-        if (signer != null) {
-            try {
-                signer.verify(request.method().name(), request.path(), header, body);
-            } catch (RequestSigner.SignatureRejectedException e) {
-                // the details help an operator, and would help an attacker: they go to the log only
-                log.warn("refused an unauthenticated branch call to {}: {}", request.path(), e.getMessage());
-                return answer(BranchResponse.Status.UNAUTHORIZED, null, "UNAUTHENTICATED",
-                        "the request is not authenticated; the participant's log says why");
-            }
-        }
         BranchCall call;
         try {
             call = BranchCall.parse(request.pathVariable("action"), request.pathVariable("phase"), header);
@@ -146,8 +127,13 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.BUSY, null, "CONFLICT", "the participant lost lock conflicts; nothing was"
                     + " recorded, call again");
         } catch (Throwable e) {
-            // SQL, stack traces and class names stay in this log, with the xid: never in an answer
-            log.error("{} of {} failed: {}; the initiator will retry it", call.phase(), call.key(), e.toString(), e);
+            // SQL, stack traces and class names stay in this log, with the xid: never in an answer. Every retry of a
+            // failing confirm repeats it: the stack trace once, then its cause in a line
+            if (failures.isFirst(call.key() + " " + call.phase())) {
+                log.error("{} of {} failed: {}; the initiator will retry it", call.phase(), call.key(), e.toString(), e);
+            } else {
+                log.warn("{} of {} failed again: {}; the initiator will retry it", call.phase(), call.key(), e.toString());
+            }
             return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant could not run the " + phase(call)
                     + "; nothing was recorded, and the call may be repeated");
         }
@@ -218,18 +204,6 @@ public final class ParticipantEndpoint {
             }
         }
         return args;
-    }
-
-    /** The body, or null when it is larger than allowed (never read past the limit). */
-    private byte[] readBody(ServerRequest request) throws IOException {
-        long declared = request.servletRequest().getContentLengthLong();
-        if (declared > maxBodyBytes) {
-            return null;
-        }
-        try (InputStream in = request.servletRequest().getInputStream()) {
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            return body.length > maxBodyBytes ? null : body;
-        }
     }
 
     private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message) {

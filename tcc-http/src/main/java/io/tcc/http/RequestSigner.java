@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -16,19 +17,22 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs and checks branch calls with HMAC-SHA256 over the method, the path, the transaction headers, the timestamp and
- * a SHA-256 of the body, with a secret both sides share. A request outside the timestamp window is refused, which
- * bounds replays; the fence makes a replay inside it harmless (a duplicate).
+ * the body's SHA-256 as its header {@link TccHeaders#CONTENT_SHA256} carries it, with a secret both sides share. The
+ * signature covers headers only, so a participant authenticates a call before reading its body
+ * ({@link #verify}), then checks the body against the signed digest ({@link #verifyBody}). A request outside the
+ * timestamp window is refused, which bounds replays; the fence makes a replay inside it harmless (a duplicate).
  */
 public final class RequestSigner {
 
-    /** A request that is unsigned, wrongly signed or outside the time window. */
+    /** A request that is unsigned, wrongly signed, outside the time window, or whose body is not the one signed. */
     public static final class SignatureRejectedException extends Exception {
         public SignatureRejectedException(String message) {
             super(message);
         }
     }
 
-    private static final String[] SIGNED_HEADERS = {TccHeaders.XID, TccHeaders.BRANCH, TccHeaders.ACTION, TccHeaders.DEADLINE};
+    private static final String[] SIGNED_HEADERS = {TccHeaders.XID, TccHeaders.BRANCH, TccHeaders.ACTION,
+            TccHeaders.DEADLINE, TccHeaders.TIMESTAMP, TccHeaders.CONTENT_SHA256};
 
     private final SecretKeySpec key;
     private final Duration window;
@@ -47,22 +51,46 @@ public final class RequestSigner {
         this(secret, Duration.ofSeconds(60), Clock.systemUTC());
     }
 
-    /** The signature for a request whose headers {@code header} returns (the timestamp header included). */
-    public String sign(String method, String path, UnaryOperator<String> header, byte[] body) {
-        return Base64.getEncoder().encodeToString(mac(canonical(method, path, header, body)));
+    /** The value of {@link TccHeaders#CONTENT_SHA256} for {@code body}. */
+    public static String digest(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * The signature for a request whose headers {@code header} returns: the timestamp and the body's digest included.
+     */
+    public String sign(String method, String path, UnaryOperator<String> header) {
+        return Base64.getEncoder().encodeToString(mac(canonical(method, path, header)));
+    }
+
+    /**
+     * Adds the body's digest and the signature to {@code headers}, which already hold the transaction headers and the
+     * timestamp.
+     */
+    public void sign(String method, String path, Map<String, String> headers, byte[] body) {
+        headers.put(TccHeaders.CONTENT_SHA256, digest(body));
+        headers.put(TccHeaders.SIGNATURE, sign(method, path, headers::get));
     }
 
     public long now() {
         return clock.millis();
     }
 
-    /** @throws SignatureRejectedException saying what is wrong, without echoing the secret or the expected value */
-    public void verify(String method, String path, UnaryOperator<String> header, byte[] body) throws SignatureRejectedException {
+    /**
+     * Checks a request from its method, path and headers alone, before its body is read.
+     *
+     * @throws SignatureRejectedException saying what is wrong, without echoing the secret or the expected value
+     */
+    public void verify(String method, String path, UnaryOperator<String> header) throws SignatureRejectedException {
         String signature = header.apply(TccHeaders.SIGNATURE);
         String timestamp = header.apply(TccHeaders.TIMESTAMP);
-        if (signature == null || timestamp == null) {
-            throw new SignatureRejectedException("the request is not signed (" + TccHeaders.SIGNATURE + " and "
-                    + TccHeaders.TIMESTAMP + " are required)");
+        if (signature == null || timestamp == null || header.apply(TccHeaders.CONTENT_SHA256) == null) {
+            throw new SignatureRejectedException("the request is not signed (" + TccHeaders.SIGNATURE + ", "
+                    + TccHeaders.TIMESTAMP + " and " + TccHeaders.CONTENT_SHA256 + " are required)");
         }
         if (!timestamp.matches("[0-9]{1,15}")) {
             throw new SignatureRejectedException(TccHeaders.TIMESTAMP + " must be epoch milliseconds");
@@ -78,22 +106,26 @@ public final class RequestSigner {
         } catch (IllegalArgumentException e) {
             throw new SignatureRejectedException(TccHeaders.SIGNATURE + " is not Base64");
         }
-        if (!MessageDigest.isEqual(given, mac(canonical(method, path, header, body)))) {
+        if (!MessageDigest.isEqual(given, mac(canonical(method, path, header)))) {
             throw new SignatureRejectedException("the signature does not match: wrong secret, or the request was altered");
         }
     }
 
-    private static String canonical(String method, String path, UnaryOperator<String> header, byte[] body) {
-        StringBuilder text = new StringBuilder(method).append('\n').append(path).append('\n');
+    /** Checks a body, once read, against the digest that {@link #verify} authenticated. */
+    public static void verifyBody(UnaryOperator<String> header, byte[] body) throws SignatureRejectedException {
+        String signed = header.apply(TccHeaders.CONTENT_SHA256);
+        if (signed == null || !MessageDigest.isEqual(signed.getBytes(StandardCharsets.US_ASCII),
+                digest(body).getBytes(StandardCharsets.US_ASCII))) {
+            throw new SignatureRejectedException("the body is not the one signed (" + TccHeaders.CONTENT_SHA256
+                    + " differs): the request was altered or truncated");
+        }
+    }
+
+    private static String canonical(String method, String path, UnaryOperator<String> header) {
+        StringBuilder text = new StringBuilder(method).append('\n').append(path);
         for (String name : SIGNED_HEADERS) {
             String value = header.apply(name);
-            text.append(value == null ? "" : value).append('\n');
-        }
-        text.append(header.apply(TccHeaders.TIMESTAMP)).append('\n');
-        try {
-            text.append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+            text.append('\n').append(value == null ? "" : value);
         }
         return text.toString();
     }

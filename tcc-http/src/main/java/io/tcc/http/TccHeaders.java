@@ -15,6 +15,11 @@ public final class TccHeaders {
     public static final String DEADLINE = "Tcc-Deadline";
     /** When the initiator signed the request, epoch milliseconds. */
     public static final String TIMESTAMP = "Tcc-Timestamp";
+    /**
+     * Hex SHA-256 of the body. It is signed with the headers, so a participant authenticates a call before reading its
+     * body, then checks the body against it.
+     */
+    public static final String CONTENT_SHA256 = "Tcc-Content-Sha256";
     /** Base64 HMAC-SHA256 of the canonical request; see {@link RequestSigner}. */
     public static final String SIGNATURE = "Tcc-Signature";
 

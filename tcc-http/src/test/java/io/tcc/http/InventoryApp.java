@@ -15,6 +15,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.RouterFunctions;
+import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
@@ -51,6 +54,9 @@ public class InventoryApp {
 
         @Confirm
         public void sell(String sku, int quantity) {
+            if (sku.startsWith("unsellable-")) {
+                throw new IllegalStateException("the business confirm cannot sell " + sku); // fails on every retry
+            }
             jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
         }
 
@@ -97,6 +103,13 @@ public class InventoryApp {
         public int overlaps() {
             return overlaps.get();
         }
+    }
+
+    /** A plain endpoint of the service, beside the participant's: it must stay responsive whatever they are sent. */
+    @Bean
+    RouterFunction<ServerResponse> stockLevels(JdbcTemplate jdbc) {
+        return RouterFunctions.route().GET("/stock/{sku}", request -> ServerResponse.ok().body(jdbc.queryForObject(
+                "SELECT available FROM stock WHERE sku = ?", Integer.class, request.pathVariable("sku")))).build();
     }
 
     @Bean

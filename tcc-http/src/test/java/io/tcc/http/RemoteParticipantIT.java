@@ -171,7 +171,7 @@ class RemoteParticipantIT extends TwoServices {
                 TccHeaders.ACTION, "reserve-stock",
                 TccHeaders.DEADLINE, Long.toString(Instant.now().plusSeconds(60).toEpochMilli()),
                 TccHeaders.TIMESTAMP, Long.toString(System.currentTimeMillis())));
-        headers.put(TccHeaders.SIGNATURE, signer.sign("POST", path, headers::get, body));
+        signer.sign("POST", path, headers, body);
         return headers;
     }
 
@@ -202,7 +202,7 @@ class RemoteParticipantIT extends TwoServices {
 
         Map<String, String> noXid = signed("/tcc/reserve-stock/try", "x-1", args);
         noXid.remove(TccHeaders.XID);
-        noXid.put(TccHeaders.SIGNATURE, signer.sign("POST", "/tcc/reserve-stock/try", noXid::get, args));
+        signer.sign("POST", "/tcc/reserve-stock/try", noXid, args);
         HttpResponse<String> missing = post("/tcc/reserve-stock/try", noXid, args);
         assertEquals(400, missing.statusCode());
         assertTrue(read(missing).message().contains(TccHeaders.XID), missing.body());
@@ -249,7 +249,7 @@ class RemoteParticipantIT extends TwoServices {
 
         Map<String, String> forged = new HashMap<>(unsigned);
         RequestSigner attacker = new RequestSigner("not-the-shared-secret-at-all");
-        forged.put(TccHeaders.SIGNATURE, attacker.sign("POST", "/tcc/reserve-stock/try", forged::get, args));
+        attacker.sign("POST", "/tcc/reserve-stock/try", forged, args);
         assertEquals(401, post("/tcc/reserve-stock/try", forged, args).statusCode());
 
         Map<String, String> tampered = signed("/tcc/reserve-stock/try", "f-2", args);
@@ -258,7 +258,7 @@ class RemoteParticipantIT extends TwoServices {
 
         Map<String, String> stale = signed("/tcc/reserve-stock/try", "f-3", args);
         stale.put(TccHeaders.TIMESTAMP, Long.toString(System.currentTimeMillis() - 600_000));
-        stale.put(TccHeaders.SIGNATURE, signer.sign("POST", "/tcc/reserve-stock/try", stale::get, args));
+        signer.sign("POST", "/tcc/reserve-stock/try", stale, args);
         HttpResponse<String> replayed = post("/tcc/reserve-stock/try", stale, args);
         assertEquals(401, replayed.statusCode());
         // why it was refused (the clock window, a mismatch) is for the participant's log, not for the caller

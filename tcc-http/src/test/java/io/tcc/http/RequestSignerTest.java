@@ -25,26 +25,35 @@ class RequestSignerTest {
         Map<String, String> headers = new HashMap<>(Map.of(TccHeaders.XID, "x-1", TccHeaders.BRANCH, "2",
                 TccHeaders.ACTION, "reserve-stock", TccHeaders.DEADLINE, "1790000000000",
                 TccHeaders.TIMESTAMP, Long.toString(clock.millis())));
-        headers.put(TccHeaders.SIGNATURE, signer.sign("POST", "/tcc/reserve-stock/try", headers::get, body));
+        signer.sign("POST", "/tcc/reserve-stock/try", headers, body);
         return headers;
     }
 
     @Test
-    void aSignedRequestVerifies() {
+    void aSignedRequestVerifiesFromItsHeadersAndThenItsBody() {
         Map<String, String> headers = signedHeaders();
-        assertDoesNotThrow(() -> signer.verify("POST", "/tcc/reserve-stock/try", headers::get, body));
+        assertDoesNotThrow(() -> signer.verify("POST", "/tcc/reserve-stock/try", headers::get));
+        assertDoesNotThrow(() -> RequestSigner.verifyBody(headers::get, body));
     }
 
     @Test
     void anyAlteredPartIsRefused() {
         Map<String, String> headers = signedHeaders();
         assertThrows(RequestSigner.SignatureRejectedException.class,
-                () -> signer.verify("POST", "/tcc/reserve-stock/cancel", headers::get, body));
+                () -> signer.verify("POST", "/tcc/reserve-stock/cancel", headers::get));
         assertThrows(RequestSigner.SignatureRejectedException.class,
-                () -> signer.verify("POST", "/tcc/reserve-stock/try", headers::get, "[\"sku-1\",20]".getBytes()));
+                () -> RequestSigner.verifyBody(headers::get, "[\"sku-1\",20]".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(RequestSigner.SignatureRejectedException.class,
+                () -> RequestSigner.verifyBody(headers::get, "[\"sku-1\"".getBytes(StandardCharsets.UTF_8)));
+
+        Map<String, String> otherDigest = signedHeaders();
+        otherDigest.put(TccHeaders.CONTENT_SHA256, RequestSigner.digest("[\"sku-1\",20]".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(RequestSigner.SignatureRejectedException.class,
+                () -> signer.verify("POST", "/tcc/reserve-stock/try", otherDigest::get), "the digest is signed");
+
         headers.put(TccHeaders.BRANCH, "3");
         assertThrows(RequestSigner.SignatureRejectedException.class,
-                () -> signer.verify("POST", "/tcc/reserve-stock/try", headers::get, body));
+                () -> signer.verify("POST", "/tcc/reserve-stock/try", headers::get));
     }
 
     @Test
@@ -52,16 +61,16 @@ class RequestSignerTest {
         Map<String, String> unsigned = signedHeaders();
         unsigned.remove(TccHeaders.SIGNATURE);
         assertTrue(assertThrows(RequestSigner.SignatureRejectedException.class,
-                () -> signer.verify("POST", "/tcc/reserve-stock/try", unsigned::get, body)).getMessage().contains("not signed"));
+                () -> signer.verify("POST", "/tcc/reserve-stock/try", unsigned::get)).getMessage().contains("not signed"));
 
         Map<String, String> headers = signedHeaders();
         RequestSigner otherSecret = new RequestSigner("another-secret-of-some-length", Duration.ofSeconds(60), clock);
         assertThrows(RequestSigner.SignatureRejectedException.class,
-                () -> otherSecret.verify("POST", "/tcc/reserve-stock/try", headers::get, body));
+                () -> otherSecret.verify("POST", "/tcc/reserve-stock/try", headers::get));
 
         RequestSigner later = new RequestSigner(SECRET, Duration.ofSeconds(60), Clock.offset(clock, Duration.ofMinutes(5)));
         assertTrue(assertThrows(RequestSigner.SignatureRejectedException.class,
-                () -> later.verify("POST", "/tcc/reserve-stock/try", headers::get, body)).getMessage().contains("window"));
+                () -> later.verify("POST", "/tcc/reserve-stock/try", headers::get)).getMessage().contains("window"));
     }
 
     @Test

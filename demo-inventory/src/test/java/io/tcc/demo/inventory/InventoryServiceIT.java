@@ -203,7 +203,7 @@ class InventoryServiceIT {
         headers.put(TccHeaders.ACTION, "reserve-stock");
         headers.put(TccHeaders.DEADLINE, Long.toString(Instant.now().plusSeconds(30).toEpochMilli()));
         headers.put(TccHeaders.TIMESTAMP, Long.toString(signer.now()));
-        headers.put(TccHeaders.SIGNATURE, signer.sign("POST", path, headers::get, bytes));
+        signer.sign("POST", path, headers, bytes);
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).header("Content-Type", "application/json");
         headers.forEach(request::header);

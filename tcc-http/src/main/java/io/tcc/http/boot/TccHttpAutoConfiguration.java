@@ -5,21 +5,30 @@ import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.tcc.global.Coordinator;
+import io.tcc.http.BranchCallGate;
 import io.tcc.http.FaultAdminEndpoint;
 import io.tcc.http.FaultInjector;
 import io.tcc.http.ParticipantEndpoint;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.http.RequestSigner;
+import io.tcc.http.TccHeaders;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.LocalParticipant;
 import tools.jackson.databind.json.JsonMapper;
@@ -83,9 +92,48 @@ public class TccHttpAutoConfiguration {
     static class ParticipantEndpoints {
 
         @Bean
-        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, TccHttpProperties properties) {
-            return new ParticipantEndpoint(participant, WIRE_JSON, signer(properties),
-                    properties.getParticipant().getMaxBodyBytes());
+        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant) {
+            return new ParticipantEndpoint(participant, WIRE_JSON);
+        }
+
+        @Bean
+        BranchCallGate tccBranchCallGate(TccHttpProperties properties) {
+            TccHttpProperties.Participant participant = properties.getParticipant();
+            return new BranchCallGate(signer(properties), participant.getMaxBodyBytes(),
+                    participant.getBodyReadTimeout(), participant.getRefusalLogInterval(), WIRE_JSON);
+        }
+
+        /** First of all filters, so that nothing reads a branch call's body before it is authenticated. */
+        @Bean
+        FilterRegistrationBean<BranchCallGate> tccBranchCallGateRegistration(BranchCallGate gate) {
+            FilterRegistrationBean<BranchCallGate> registration = new FilterRegistrationBean<>(gate);
+            registration.addUrlPatterns(TccHeaders.PATH_PREFIX + "*");
+            registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+            return registration;
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = {"org.apache.catalina.valves.ValveBase",
+                "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory"})
+        static class OnTomcat {
+
+            @Bean
+            WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> tccDropUnreadBodies() {
+                return factory -> factory.addEngineValves(new DropUnreadBodies());
+            }
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+        static class GateMetrics {
+
+            @Bean
+            MeterBinder tccBranchCallGateMetrics(BranchCallGate gate) {
+                return registry -> FunctionCounter.builder("tcc.http.unauthenticated.calls", gate,
+                                BranchCallGate::unauthenticatedCalls)
+                        .description("branch calls refused as unsigned, wrongly signed, stale or altered")
+                        .register(registry);
+            }
         }
 
         @Bean

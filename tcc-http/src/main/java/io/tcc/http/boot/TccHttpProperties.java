@@ -79,6 +79,31 @@ public class TccHttpProperties {
         /** The largest request body accepted, in bytes. */
         private int maxBodyBytes = 64 * 1024;
 
+        /**
+         * How long reading one authenticated body may take; a slower one is refused (400 BODY_INCOMPLETE). Checked
+         * between reads, so it may overshoot by one socket read timeout (server.tomcat.connection-timeout).
+         */
+        private Duration bodyReadTimeout = Duration.ofSeconds(5);
+
+        /** The shortest time between two log lines about refused unauthenticated calls; all are counted. */
+        private Duration refusalLogInterval = Duration.ofSeconds(60);
+
+        public Duration getBodyReadTimeout() {
+            return bodyReadTimeout;
+        }
+
+        public void setBodyReadTimeout(Duration bodyReadTimeout) {
+            this.bodyReadTimeout = bodyReadTimeout;
+        }
+
+        public Duration getRefusalLogInterval() {
+            return refusalLogInterval;
+        }
+
+        public void setRefusalLogInterval(Duration refusalLogInterval) {
+            this.refusalLogInterval = refusalLogInterval;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
