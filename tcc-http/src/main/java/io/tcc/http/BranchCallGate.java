@@ -30,11 +30,7 @@ public final class BranchCallGate extends HttpFilter {
     private static final Logger log = LoggerFactory.getLogger(BranchCallGate.class);
     /** The request attribute that carries the checked body to {@link ParticipantEndpoint}. */
     static final String BODY = BranchCallGate.class.getName() + ".body";
-    /**
-     * Set on a call refused before its body was read: the server may drop the connection rather than read the rest
-     * (on Tomcat, the valve Boot installs does).
-     */
-    public static final String UNREAD_BODY = BranchCallGate.class.getName() + ".unread";
+
     private static final Pattern BRANCH_CALL = Pattern.compile(Pattern.quote(TccHeaders.PATH_PREFIX)
             + "[^/]+/(try|confirm|cancel)");
 
@@ -79,11 +75,11 @@ public final class BranchCallGate extends HttpFilter {
         }
         long length = request.getContentLengthLong();
         if (length < 0) {
-            refuse(request, response, BranchResponse.Status.BAD_REQUEST, "LENGTH_REQUIRED", "a branch call needs a Content-Length");
+            refuse(response, BranchResponse.Status.BAD_REQUEST, "LENGTH_REQUIRED", "a branch call needs a Content-Length");
             return;
         }
         if (length > maxBodyBytes) {
-            refuse(request, response, BranchResponse.Status.TOO_LARGE, "TOO_LARGE", "the body exceeds " + maxBodyBytes + " bytes");
+            refuse(response, BranchResponse.Status.TOO_LARGE, "TOO_LARGE", "the body exceeds " + maxBodyBytes + " bytes");
             return;
         }
         UnaryOperator<String> header = request::getHeader;
@@ -93,7 +89,7 @@ public final class BranchCallGate extends HttpFilter {
         byte[] body = readBody(request, (int) length);
         if (body == null) {
             log.debug("the body of a branch call to {} did not arrive whole within its read time", path);
-            refuse(request, response, BranchResponse.Status.BAD_REQUEST, "BODY_INCOMPLETE",
+            refuse(response, BranchResponse.Status.BAD_REQUEST, "BODY_INCOMPLETE",
                     "the body did not arrive whole within the participant's read time");
             return;
         }
@@ -117,7 +113,7 @@ public final class BranchCallGate extends HttpFilter {
             // the details help an operator, and would help an attacker: the log has them, throttled, the answer not
             unauthenticated.record("refused an unauthenticated branch call from {} to {} (xid {}): {}",
                     request.getRemoteAddr(), path, request.getHeader(TccHeaders.XID), e.getMessage());
-            refuse(request, response, BranchResponse.Status.UNAUTHORIZED, "UNAUTHENTICATED",
+            refuse(response, BranchResponse.Status.UNAUTHORIZED, "UNAUTHENTICATED",
                     "the request is not authenticated; the participant's log says why");
             return false;
         }
@@ -143,10 +139,12 @@ public final class BranchCallGate extends HttpFilter {
         return body;
     }
 
-    /** Answers, and closes the connection rather than wait for the rest of a body it did not read. */
-    private void refuse(HttpServletRequest request, HttpServletResponse response, BranchResponse.Status status,
-                        String reason, String message) throws IOException {
-        request.setAttribute(UNREAD_BODY, Boolean.TRUE);
+    /**
+     * Answers, and asks for the connection to be closed rather than the rest of an unread body read (on Tomcat the
+     * valve Boot installs makes sure of it).
+     */
+    private void refuse(HttpServletResponse response, BranchResponse.Status status, String reason, String message)
+            throws IOException {
         response.setStatus(status.httpStatus());
         response.setHeader("Connection", "close");
         response.setContentType("application/json");

@@ -9,12 +9,11 @@ import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
 import org.apache.coyote.ActionCode;
 
-import io.tcc.http.BranchCallGate;
-
 /**
- * Tomcat reads the rest of a body the application left unread before it lets go of a request thread, however slowly
- * the client sends it. For a call {@link BranchCallGate} refused without reading it, this valve tells Tomcat to close
- * the connection instead: a client without the secret cannot hold a thread by trickling its body.
+ * Tomcat reads the rest of a body the application left unread before it lets go of the request thread, however slowly
+ * the client sends it. For a refused request (any 4xx or 5xx answer) this valve tells Tomcat to close the connection
+ * instead: a client refused before its body was read (unsigned, no token, too large) cannot hold a thread by
+ * trickling the body.
  */
 final class DropUnreadBodies extends ValveBase {
 
@@ -25,7 +24,7 @@ final class DropUnreadBodies extends ValveBase {
     @Override
     public void invoke(Request request, Response response) throws IOException, ServletException {
         getNext().invoke(request, response);
-        if (request.getAttribute(BranchCallGate.UNREAD_BODY) != null) {
+        if (response.getStatus() >= 400 && !request.getCoyoteRequest().isFinished()) {
             request.getCoyoteRequest().action(ActionCode.DISABLE_SWALLOW_INPUT, null);
         }
     }

@@ -113,17 +113,6 @@ public class TccHttpAutoConfiguration {
         }
 
         @Configuration(proxyBeanMethods = false)
-        @ConditionalOnClass(name = {"org.apache.catalina.valves.ValveBase",
-                "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory"})
-        static class OnTomcat {
-
-            @Bean
-            WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> tccDropUnreadBodies() {
-                return factory -> factory.addEngineValves(new DropUnreadBodies());
-            }
-        }
-
-        @Configuration(proxyBeanMethods = false)
         @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
         static class GateMetrics {
 
@@ -139,6 +128,19 @@ public class TccHttpAutoConfiguration {
         @Bean
         RouterFunction<ServerResponse> tccParticipantRoutes(ParticipantEndpoint endpoint) {
             return endpoint.routes();
+        }
+    }
+
+    /** Every TCC service on Tomcat: a refused request's unread body is dropped with its connection, not read first. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = {"org.apache.catalina.valves.ValveBase",
+            "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory"})
+    static class OnTomcat {
+
+        @Bean
+        WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> tccDropUnreadBodies() {
+            return factory -> factory.addEngineValves(new DropUnreadBodies());
         }
     }
 
