@@ -6,7 +6,6 @@ import java.util.concurrent.Executor;
 
 import org.slf4j.MDC;
 
-import io.tcc.global.GlobalTransaction;
 
 /**
  * Binds the running global transaction to the current thread, with its xid in the SLF4J MDC under {@code xid} so
@@ -17,13 +16,13 @@ public final class TransactionContext {
 
     public static final String MDC_KEY = "xid";
 
-    private static final ThreadLocal<GlobalTransaction> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<CurrentTransaction> CURRENT = new ThreadLocal<>();
 
     private TransactionContext() {
     }
 
     /** The global transaction running on this thread, or null. */
-    public static GlobalTransaction current() {
+    public static CurrentTransaction current() {
         return CURRENT.get();
     }
 
@@ -34,8 +33,8 @@ public final class TransactionContext {
     }
 
     /** Binds {@code transaction} (or nothing, for null) until the returned scope is closed. */
-    public static Scope bind(GlobalTransaction transaction) {
-        GlobalTransaction previous = CURRENT.get();
+    public static Scope bind(CurrentTransaction transaction) {
+        CurrentTransaction previous = CURRENT.get();
         String previousMdc = MDC.get(MDC_KEY);
         set(transaction);
         return () -> {
@@ -46,7 +45,7 @@ public final class TransactionContext {
         };
     }
 
-    private static void set(GlobalTransaction transaction) {
+    private static void set(CurrentTransaction transaction) {
         if (transaction == null) {
             CURRENT.remove();
             MDC.remove(MDC_KEY);
@@ -59,7 +58,7 @@ public final class TransactionContext {
     /** A runnable that runs inside the transaction current now, on whatever thread runs it. */
     public static Runnable wrap(Runnable task) {
         Objects.requireNonNull(task, "task");
-        GlobalTransaction captured = current();
+        CurrentTransaction captured = current();
         return () -> {
             try (Scope ignored = bind(captured)) {
                 task.run();
@@ -70,7 +69,7 @@ public final class TransactionContext {
     /** A callable that runs inside the transaction current now, on whatever thread runs it. */
     public static <T> Callable<T> wrap(Callable<T> task) {
         Objects.requireNonNull(task, "task");
-        GlobalTransaction captured = current();
+        CurrentTransaction captured = current();
         return () -> {
             try (Scope ignored = bind(captured)) {
                 return task.call();

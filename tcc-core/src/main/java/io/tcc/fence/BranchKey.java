@@ -1,6 +1,6 @@
 package io.tcc.fence;
 
-import io.tcc.context.Identifiers;
+import io.tcc.Identifiers;
 
 /**
  * Identifies one branch of one global transaction: the key of the fence row.

@@ -23,7 +23,7 @@ import org.springframework.transaction.support.DefaultTransactionDefinition;
 
 import io.tcc.BadInputException;
 import io.tcc.RetentionRule;
-import io.tcc.context.Identifiers;
+import io.tcc.Identifiers;
 import io.tcc.jdbc.Dialect;
 
 /**

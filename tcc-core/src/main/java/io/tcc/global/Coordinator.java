@@ -40,6 +40,8 @@ import io.tcc.fence.BranchKey;
 import io.tcc.jdbc.Dialect;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.participant.Participant;
+import io.tcc.participant.PendingBranch;
 
 /**
  * The initiator: starts global transactions, registers each branch in the global log before its try runs, decides
@@ -189,7 +191,7 @@ public final class Coordinator implements AutoCloseable {
             throw new BadInputException("timeout " + timeout + " of " + name + " must be positive and at most maxTimeout "
                     + config.maxTimeout());
         }
-        GlobalTransaction tx = new GlobalTransaction(config.xidPrefix() + "-" + UUID.randomUUID(),
+        ActiveTransaction tx = new ActiveTransaction(config.xidPrefix() + "-" + UUID.randomUUID(),
                 clock.instant().plus(timeout), name);
         try (TransactionContext.Scope ignored = TransactionContext.bind(tx)) {
             T result;
@@ -224,7 +226,7 @@ public final class Coordinator implements AutoCloseable {
      * @throws BranchRegistrationRefusedException the transaction is decided or past its deadline; the try did not run
      */
     public <T> T tryLocal(ActionDescriptor action, Object[] args, BranchCallback<T> business) throws Throwable {
-        GlobalTransaction tx = TransactionContext.current();
+        ActiveTransaction tx = ActiveTransaction.onThisThread();
         if (tx == null) {
             throw new NoGlobalTransactionException(action.action());
         }
@@ -269,7 +271,7 @@ public final class Coordinator implements AutoCloseable {
      * @throws BranchRegistrationRefusedException the transaction is decided or past its deadline; nothing was sent
      */
     public <T> T tryBranch(String participant, String action, String endpoint, BranchTry<T> send) throws Throwable {
-        GlobalTransaction tx = TransactionContext.current();
+        ActiveTransaction tx = ActiveTransaction.onThisThread();
         if (tx == null) {
             throw new NoGlobalTransactionException(action);
         }
@@ -288,7 +290,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /** Commits a branch's registration on its own, before its try is sent. */
-    private void registerAlone(GlobalTransaction tx, BranchRecord branch) throws Exception {
+    private void registerAlone(ActiveTransaction tx, BranchRecord branch) throws Exception {
         tx.register(() -> {
             inLogTransaction(c -> {
                 register(c, tx, branch);
@@ -299,7 +301,7 @@ public final class Coordinator implements AutoCloseable {
         });
     }
 
-    private void register(Connection c, GlobalTransaction tx, BranchRecord branch) throws SQLException {
+    private void register(Connection c, ActiveTransaction tx, BranchRecord branch) throws SQLException {
         if (!tx.logged()) {
             if (!clock.instant().isBefore(tx.deadline())) {
                 throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
@@ -335,7 +337,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /** Runs a registration that shares its commit with the local try, looking again after a {@link RegistrationConflict}. */
-    private <T> T registerSharingTheTry(GlobalTransaction tx, BranchRecord branch, Supplier<T> registration) {
+    private <T> T registerSharingTheTry(ActiveTransaction tx, BranchRecord branch, Supplier<T> registration) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return registration.get();
@@ -354,7 +356,7 @@ public final class Coordinator implements AutoCloseable {
      * Cancels after the body failed; {@code failure} is what the caller gets either way. When cancelling fails, the
      * failure to cancel rides on it as suppressed: the log keeps the transaction as it was, and recovery cancels it.
      */
-    private void cancel(GlobalTransaction tx, String reason, Throwable failure) {
+    private void cancel(ActiveTransaction tx, String reason, Throwable failure) {
         try {
             finish(tx, GlobalState.CANCELLING, reason);
         } catch (RuntimeException cancelFailure) {
@@ -370,7 +372,7 @@ public final class Coordinator implements AutoCloseable {
      * log does not say which party: its operator_reason is written by an operator's resolve (even of a transaction
      * recovery had decided) and by recovery's flag alike, so it is quoted as the log's note, never as the decider.
      */
-    private String cancelledFirst(GlobalTransaction tx, GlobalRecord winner) {
+    private String cancelledFirst(ActiveTransaction tx, GlobalRecord winner) {
         String note = winner != null && winner.operatorReason() != null
                 ? "; the log's operator note: " + winner.operatorReason() : "";
         return "every try succeeded, but recovery or an operator decided CANCEL first (recovery cancels a transaction"
@@ -384,7 +386,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /** Decides (unless another party decided first, which then wins) and drives phase two as far as it goes now. */
-    private Decision finish(GlobalTransaction tx, GlobalState wanted, String reason) {
+    private Decision finish(ActiveTransaction tx, GlobalState wanted, String reason) {
         List<BranchRecord> branches = tx.branches();
         if (branches.isEmpty()) {
             return new Decision(wanted.finalState(), null); // nothing was registered, nothing to log or undo
@@ -414,7 +416,7 @@ public final class Coordinator implements AutoCloseable {
      * branch). False when any step failed (a business exception, a lock-wait timeout) or someone else decided first:
      * then nothing of it committed, and the caller commits the same decision on its own.
      */
-    private boolean decideWithLocalBranches(GlobalTransaction tx, GlobalState wanted, List<BranchRecord> locals,
+    private boolean decideWithLocalBranches(ActiveTransaction tx, GlobalState wanted, List<BranchRecord> locals,
                                             boolean finishToo) {
         try {
             return inSharedTransaction(c -> {
@@ -671,10 +673,11 @@ public final class Coordinator implements AutoCloseable {
 
     private static void runPhaseTwo(Participant participant, BranchRecord branch, GlobalState decided, Instant deadline)
             throws Throwable {
+        PendingBranch pending = new PendingBranch(branch.key(), branch.action(), branch.endpoint(), deadline);
         if (decided.finalState() == GlobalState.CONFIRMED) {
-            participant.confirm(branch, deadline);
+            participant.confirm(pending);
         } else {
-            participant.cancel(branch, deadline);
+            participant.cancel(pending);
         }
     }
 

@@ -3,7 +3,7 @@ package io.tcc.global;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.tcc.context.Identifiers;
+import io.tcc.Identifiers;
 
 /** Immutable settings of a {@link Coordinator}. Start from {@link #ofDefaults()} or {@link #custom()}. */
 public final class CoordinatorConfig {

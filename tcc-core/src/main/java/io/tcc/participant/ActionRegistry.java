@@ -13,7 +13,7 @@ import io.tcc.BadInputException;
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
-import io.tcc.context.Identifiers;
+import io.tcc.Identifiers;
 
 /**
  * Every TCC action of the application, read from {@link Try}, {@link Confirm} and {@link Cancel} once and checked

@@ -8,8 +8,6 @@ import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceResult;
-import io.tcc.global.BranchRecord;
-import io.tcc.global.Participant;
 
 /**
  * The participant inside the initiator's own process: its actions' tries, confirms and cancels run through this
@@ -49,13 +47,13 @@ public final class LocalParticipant implements Participant {
     }
 
     @Override
-    public void confirm(BranchRecord branch, Instant deadline) throws Throwable {
-        confirm(branch.key(), branch.action(), deadline);
+    public void confirm(PendingBranch branch) throws Throwable {
+        confirm(branch.key(), branch.action(), branch.deadline());
     }
 
     @Override
-    public void cancel(BranchRecord branch, Instant deadline) throws Throwable {
-        cancel(branch.key(), branch.action(), deadline);
+    public void cancel(PendingBranch branch) throws Throwable {
+        cancel(branch.key(), branch.action(), branch.deadline());
     }
 
     /** Runs the action's confirm through the fence, replaying the recorded try arguments. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -12,13 +13,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
-import io.tcc.global.GlobalTransaction;
-import io.tcc.global.GlobalTransactions;
-
 class TransactionContextTest {
 
-    private final GlobalTransaction outer = GlobalTransactions.newTransaction("outer-1");
-    private final GlobalTransaction inner = GlobalTransactions.newTransaction("inner-2");
+    /** The context binds whatever the initiator runs; this test needs no initiator. */
+    private record Running(String xid, Instant deadline, String name) implements CurrentTransaction {
+    }
+
+    private final CurrentTransaction outer = new Running("outer-1", Instant.now().plusSeconds(60), "test");
+    private final CurrentTransaction inner = new Running("inner-2", Instant.now().plusSeconds(60), "test");
 
     @Test
     void bindingPutsTheXidInTheMdcAndNestedBindingsRestoreWhatWasThere() {
@@ -39,7 +41,7 @@ class TransactionContextTest {
     void otherThreadsGetTheTransactionOnlyWhenHandedIt() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (TransactionContext.Scope ignored = TransactionContext.bind(outer)) {
-            AtomicReference<GlobalTransaction> plain = new AtomicReference<>(outer);
+            AtomicReference<CurrentTransaction> plain = new AtomicReference<>(outer);
             pool.submit(() -> plain.set(TransactionContext.current())).get(5, TimeUnit.SECONDS);
             assertNull(plain.get(), "no implicit inheritance across threads");
 

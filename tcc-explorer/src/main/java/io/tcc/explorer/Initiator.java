@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tcc.BadInputException;
+import io.tcc.context.CurrentTransaction;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.FencePhase;
 import io.tcc.global.CrashPoints;
-import io.tcc.global.GlobalTransaction;
 import io.tcc.http.FaultInjector;
 import io.tcc.recovery.OperatorActionRefusedException;
 import io.tcc.recovery.Operations;
@@ -90,7 +90,7 @@ final class Initiator {
     }
 
     private String body(Plan plan, Ledger.Tx tx, int slot) throws Throwable {
-        GlobalTransaction global = TransactionContext.current();
+        CurrentTransaction global = TransactionContext.current();
         ledger.started(tx, global.xid(), global.deadline());
         crashes.watch(global.xid(), plan);
         if (plan.race() != Plan.Race.NONE) {
@@ -114,7 +114,7 @@ final class Initiator {
         return "done";
     }
 
-    private void tryBranch(Plan.Branch b, int index, GlobalTransaction global, int slot) throws Throwable {
+    private void tryBranch(Plan.Branch b, int index, CurrentTransaction global, int slot) throws Throwable {
         Object[] args = {global.xid(), index, "sku-" + b.sku(), b.quantity(), b.faults(), global.deadline().toEpochMilli(),
                 b.note()};
         switch (b.kind()) {

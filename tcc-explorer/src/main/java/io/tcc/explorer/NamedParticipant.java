@@ -1,10 +1,8 @@
 package io.tcc.explorer;
 
-import java.time.Instant;
-
-import io.tcc.global.BranchRecord;
-import io.tcc.global.Participant;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.participant.Participant;
+import io.tcc.participant.PendingBranch;
 
 /**
  * A second participant inside the initiator's process, on a DataSource of its own: the real {@link LocalParticipant}
@@ -26,12 +24,12 @@ final class NamedParticipant implements Participant {
     }
 
     @Override
-    public void confirm(BranchRecord branch, Instant deadline) throws Throwable {
-        delegate.confirm(branch, deadline);
+    public void confirm(PendingBranch branch) throws Throwable {
+        delegate.confirm(branch);
     }
 
     @Override
-    public void cancel(BranchRecord branch, Instant deadline) throws Throwable {
-        delegate.cancel(branch, deadline);
+    public void cancel(PendingBranch branch) throws Throwable {
+        delegate.cancel(branch);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 import io.tcc.BadInputException;
-import io.tcc.context.Identifiers;
+import io.tcc.Identifiers;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.FencePhase;
 

@@ -1,11 +1,9 @@
 package io.tcc.http;
 
-import java.time.Instant;
-
 import io.tcc.fence.FencePhase;
-import io.tcc.global.BranchRecord;
-import io.tcc.global.Participant;
 import io.tcc.global.UnreachableBranchException;
+import io.tcc.participant.Participant;
+import io.tcc.participant.PendingBranch;
 
 /**
  * Phase two for a remote participant, from the branch row alone: its endpoint and action. Returns only on a definite
@@ -28,25 +26,27 @@ final class HttpParticipant implements Participant {
     }
 
     @Override
-    public void confirm(BranchRecord branch, Instant deadline) {
-        send(branch, deadline, FencePhase.CONFIRM);
+    public void confirm(PendingBranch branch) {
+        send(branch, FencePhase.CONFIRM);
     }
 
     @Override
-    public void cancel(BranchRecord branch, Instant deadline) {
-        send(branch, deadline, FencePhase.CANCEL);
+    public void cancel(PendingBranch branch) {
+        send(branch, FencePhase.CANCEL);
     }
 
-    private void send(BranchRecord branch, Instant deadline, FencePhase phase) {
+    private void send(PendingBranch branch, FencePhase phase) {
         String endpoint = baseUrl != null ? baseUrl : branch.endpoint();
         if (endpoint == null) {
-            throw new IllegalStateException("branch " + branch.branchId() + " of " + branch.xid() + " (participant "
-                    + name() + ") has no endpoint in the log; configure where '" + name() + "' is reached");
+            throw new UnreachableBranchException("branch " + branch.key().branchId() + " of " + branch.key().xid()
+                    + " (participant " + name() + ") has no endpoint in the log; configure where '" + name()
+                    + "' is reached (tcc.daemon.participants." + name() + "), then retry the transaction");
         }
-        BranchCall call = new BranchCall(branch.xid(), branch.branchId(), branch.action(), deadline, phase);
+        BranchCall call = new BranchCall(branch.key().xid(), branch.key().branchId(), branch.action(), branch.deadline(),
+                phase);
         CallResult result = transport.callRetrying(endpoint, call);
         if (result.noEndpoint()) {
-            throw new UnreachableBranchException(phase.name().toLowerCase() + " of branch " + branch.branchId() + " ("
+            throw new UnreachableBranchException(phase.name().toLowerCase() + " of branch " + branch.key().branchId() + " ("
                     + name() + " " + branch.action() + ") answered HTTP 404 at " + endpoint + ": no TCC participant"
                     + " endpoint is served there, so it cannot finish until that is fixed. Serve them at that address"
                     + " (tcc.http.participant.enabled=true, the default, in the service that owns '" + name() + "'), or"

@@ -16,7 +16,7 @@ import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.BadInputException;
-import io.tcc.context.ParticipantExecution;
+import io.tcc.participant.ParticipantExecution;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.FenceConflictException;
 import io.tcc.fence.FencePhase;

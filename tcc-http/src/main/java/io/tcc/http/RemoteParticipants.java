@@ -8,10 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.tcc.annotation.Try;
-import io.tcc.context.Identifiers;
+import io.tcc.Identifiers;
 import io.tcc.fence.FencePhase;
 import io.tcc.global.Coordinator;
-import io.tcc.global.Participant;
+import io.tcc.participant.Participant;
 import io.tcc.participant.InvalidActionException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -14,7 +14,7 @@ import io.tcc.fence.FenceCounters;
 import io.tcc.fence.FencePhase;
 import io.tcc.fence.FenceState;
 import io.tcc.global.GlobalState;
-import io.tcc.global.TccTemplate;
+import io.tcc.interception.TccTemplate;
 import io.tcc.http.FaultInjector.Kind;
 import io.tcc.http.FaultInjector.Rule;
 import io.tcc.test.Await;

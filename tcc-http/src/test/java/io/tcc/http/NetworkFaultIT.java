@@ -22,7 +22,7 @@ import org.netcrusher.tcp.TcpCrusherBuilder;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.FenceState;
 import io.tcc.global.GlobalState;
-import io.tcc.global.TccTemplate;
+import io.tcc.interception.TccTemplate;
 
 /**
  * The same guarantees under real TCP faults: a NetCrusher proxy sits between the order service and the inventory

@@ -122,7 +122,7 @@ class RemoteParticipantIT extends TwoServices {
         RemoteParticipants participants = order.getBean(RemoteParticipants.class);
         OrderApp.InventoryClient down = participants.create(OrderApp.InventoryClient.class, "http://127.0.0.1:9");
         OrderApp.Orders orders = new OrderApp.Orders(down);
-        io.tcc.global.TccTemplate template = order.getBean(io.tcc.global.TccTemplate.class);
+        io.tcc.interception.TccTemplate template = order.getBean(io.tcc.interception.TccTemplate.class);
         String[] xid = new String[1];
 
         RemoteBranchException e = assertThrows(RemoteBranchException.class, () -> template.execute("down",
@@ -142,7 +142,7 @@ class RemoteParticipantIT extends TwoServices {
     void repeatedRefusalsOpenTheParticipantsCircuitAndItsNextCallIsNotSent() throws Exception {
         OrderApp.LedgerClient ledger = order.getBean(RemoteParticipants.class)
                 .create(OrderApp.LedgerClient.class, "http://127.0.0.1:9");
-        io.tcc.global.TccTemplate template = order.getBean(io.tcc.global.TccTemplate.class);
+        io.tcc.interception.TccTemplate template = order.getBean(io.tcc.interception.TccTemplate.class);
         List<String> details = new java.util.ArrayList<>();
         for (int i = 0; i < 3; i++) {
             RemoteBranchException e = assertThrows(RemoteBranchException.class,

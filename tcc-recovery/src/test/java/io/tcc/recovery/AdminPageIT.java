@@ -58,7 +58,8 @@ import io.tcc.global.Coordinator;
 import io.tcc.global.CrashPoints;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
-import io.tcc.global.Participant;
+import io.tcc.participant.Participant;
+import io.tcc.participant.PendingBranch;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 import tools.jackson.databind.JsonNode;
@@ -438,16 +439,16 @@ class AdminPageIT {
         }
 
         @Override
-        public void confirm(BranchRecord branch, Instant deadline) throws Exception {
+        public void confirm(PendingBranch branch) throws Exception {
             send(branch, "confirm");
         }
 
         @Override
-        public void cancel(BranchRecord branch, Instant deadline) throws Exception {
+        public void cancel(PendingBranch branch) throws Exception {
             send(branch, "cancel");
         }
 
-        private void send(BranchRecord branch, String phase) throws Exception {
+        private void send(PendingBranch branch, String phase) throws Exception {
             HttpRequest request = HttpRequest.newBuilder(URI.create(branch.endpoint() + "/tcc/" + phase))
                     .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.noBody()).build();
             HttpResponse<Void> answer = http.send(request, HttpResponse.BodyHandlers.discarding());
@@ -464,11 +465,11 @@ class AdminPageIT {
         }
 
         @Override
-        public void confirm(BranchRecord branch, Instant deadline) {
+        public void confirm(PendingBranch branch) {
         }
 
         @Override
-        public void cancel(BranchRecord branch, Instant deadline) {
+        public void cancel(PendingBranch branch) {
         }
     }
 

@@ -9,7 +9,7 @@ import org.aspectj.lang.annotation.Around;
 import org.aspectj.lang.annotation.Aspect;
 import org.aspectj.lang.reflect.MethodSignature;
 
-import io.tcc.global.TccInterceptorSupport;
+import io.tcc.interception.TccInterceptorSupport;
 
 /**
  * The aspect woven at compile time into classes built with {@code tcc-spring-aop} on the aspect path. It intercepts the

@@ -5,7 +5,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
-import io.tcc.global.TccInterceptorSupport;
+import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.participant.ActionRegistry;
 
 /** AspectJ mode: hands the woven {@link TccAspect} (a singleton made by AspectJ, not Spring) what it delegates to. */

@@ -14,7 +14,7 @@ import org.springframework.context.annotation.Role;
 
 import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
-import io.tcc.global.TccInterceptorSupport;
+import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.participant.ActionRegistry;
 
 /** Proxy mode: an advisor that Spring's infrastructure auto-proxy creator applies to annotated methods. */

@@ -1,4 +1,4 @@
-package io.tcc.context;
+package io.tcc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,9 +1,11 @@
-package io.tcc.global;
+package io.tcc.interception;
 
 import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+
+import io.tcc.global.Coordinator;
 
 /**
  * Starts global transactions from code that prefers no annotations:

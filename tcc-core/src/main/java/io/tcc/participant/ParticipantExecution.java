@@ -1,4 +1,4 @@
-package io.tcc.context;
+package io.tcc.participant;
 
 import java.util.concurrent.Callable;
 

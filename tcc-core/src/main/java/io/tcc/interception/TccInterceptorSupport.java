@@ -1,4 +1,4 @@
-package io.tcc.global;
+package io.tcc.interception;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
-import io.tcc.context.ParticipantExecution;
+import io.tcc.global.Coordinator;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.ParticipantExecution;
 
 /**
  * What every interception mechanism calls for a method annotated {@link GlobalTransaction} or {@link Try}: the Spring

@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.tcc.context.CurrentTransaction;
+import io.tcc.context.TransactionContext;
+
 /**
  * A global transaction while its initiator runs it: the xid, the deadline and the branches registered so far.
- * Bound to the thread by {@link io.tcc.context.TransactionContext}; safe to hand to other threads.
+ * Bound to the thread by {@link TransactionContext}; safe to hand to other threads.
  */
-public final class GlobalTransaction {
+public final class ActiveTransaction implements CurrentTransaction {
 
     private final String xid;
     private final Instant deadline;
@@ -21,20 +24,28 @@ public final class GlobalTransaction {
     private boolean logged;
     private String tryFailure;
 
-    GlobalTransaction(String xid, Instant deadline, String name) {
+    ActiveTransaction(String xid, Instant deadline, String name) {
         this.xid = xid;
         this.deadline = deadline;
         this.name = name;
     }
 
+    /** The transaction this initiator runs on the current thread, or null. */
+    static ActiveTransaction onThisThread() {
+        return TransactionContext.current() instanceof ActiveTransaction active ? active : null;
+    }
+
+    @Override
     public String xid() {
         return xid;
     }
 
+    @Override
     public Instant deadline() {
         return deadline;
     }
 
+    @Override
     public String name() {
         return name;
     }

@@ -1,8 +1,7 @@
-package io.tcc.context;
+package io.tcc;
 
 import java.util.regex.Pattern;
 
-import io.tcc.BadInputException;
 
 /**
  * The rules for the identifiers that travel with a transaction (in-process and as HTTP headers)
