@@ -2,6 +2,7 @@ package io.tcc.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -424,7 +425,7 @@ abstract class RecoveryTests {
     }
 
     @Test
-    void theClusteredQuartzSchedulerRunsRecoveryFromItsJdbcJobStore() throws Exception {
+    void eachNodeSchedulesRecoveryAndTheClusterSchedulesCleanupOnce() throws Exception {
         String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         Node daemon = node();
         Cleanup cleanup = new Cleanup(daemon.coordinator(), null, Duration.ofHours(1), 100);
@@ -433,12 +434,13 @@ abstract class RecoveryTests {
             for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().state().isFinished(); i++) {
                 Thread.sleep(100);
             }
-            assertTrue(scheduler.scheduler().getMetaData().isJobStoreClustered());
+            assertTrue(scheduler.cleanupScheduler().getMetaData().isJobStoreClustered());
+            assertFalse(scheduler.recoveryScheduler().getMetaData().isJobStoreClustered(), "recovery: each node its own");
             assertEquals(1, logDb.jdbc().queryForObject(
                     "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?", Integer.class,
                     RecoveryScheduler.SCHEDULER_NAME, "node-1"), "the node checked in to the cluster");
-            assertEquals(2, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?",
-                    Integer.class, RecoveryScheduler.SCHEDULER_NAME), "recovery and cleanup, scheduled once for the cluster");
+            assertEquals(1, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?",
+                    Integer.class, RecoveryScheduler.SCHEDULER_NAME), "cleanup, scheduled once for the cluster");
         }
         assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());
