@@ -142,6 +142,10 @@ class RestartIT {
             assertTrue(pending.stream().allMatch(xid -> "CONFIRMING".equals(state(xid))), "the holder finished none");
             holder.destroyForcibly().waitFor(); // SIGKILL while it holds every claim
             long killed = System.currentTimeMillis();
+            Await.until("the lease to end, the claims respected until then", Duration.ofSeconds(30), () -> {
+                assertTrue(pending.stream().allMatch(xid -> "CONFIRMING".equals(state(xid))), "taken before the lease ended");
+                return System.currentTimeMillis() >= leaseEnd - 200;
+            });
 
             Await.until("the taker to confirm all three; see " + takerLog, Duration.ofSeconds(60), () -> pending.stream()
                     .allMatch(xid -> "CONFIRMED".equals(state(xid))));
