@@ -30,7 +30,8 @@ import io.tcc.global.UnreachableBranchException;
 /**
  * One daemon's work: find the transactions that are due, claim each (so no other daemon drives it at the same time),
  * drive it with the initiator's own code, and back off or flag it. A TRYING transaction is due only once its deadline
- * plus the recovery margin passed, and is then decided CANCEL first. Only definite results change state.
+ * plus the recovery margin passed, and is then decided CANCEL first. Only definite results change state. A claim lasts
+ * the lease; a pass starts no drive after half of it, and a node that dies leaves its claims due when the lease ends.
  *
  * <p>The cost of a pass follows what is due, not the size of the log: the scan is an index range with a limit.
  */

@@ -31,8 +31,8 @@ import io.tcc.recovery.TccMetrics;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Recovery inside the initiator service, on by default ({@code tcc.recovery.enabled}): a clustered Quartz scheduler on
- * the service's DataSource that runs recovery and cleanup; and, when {@code tcc.recovery.operator.token} is set, the
+ * Recovery inside the initiator service, on by default ({@code tcc.recovery.enabled}): recovery on this node's own
+ * schedule from the moment the service is up, cleanup from a clustered Quartz scheduler on the service's DataSource; and, when {@code tcc.recovery.operator.token} is set, the
  * operators' endpoints.
  */
 @AutoConfiguration(afterName = "io.tcc.spring.boot.TccAutoConfiguration")
