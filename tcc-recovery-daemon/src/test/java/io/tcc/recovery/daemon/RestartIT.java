@@ -1,7 +1,6 @@
 package io.tcc.recovery.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +10,13 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -36,14 +38,15 @@ import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
 /**
- * Restart and takeover timing, with real processes killed by SIGKILL: a restarted initiator picks up what is due within
- * 3 s of starting, and a daemon finishes what a killed daemon had claimed once the claims' lease ends, not after
+ * Restart and takeover timing, with real processes killed by SIGKILL: a restarted initiator or daemon picks up what is
+ * due within 3 s of starting, and a daemon finishes what a killed daemon had claimed once the claims' lease ends, not after
  * Quartz's failure detection and misfire handling.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestartIT {
 
     private static final Duration UP = Duration.ofSeconds(90); // a JVM's start on a busy 2-core machine
+    private static final String STAMP = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"; // the daemons' log time stamps
 
     private TestDatabase inventoryDb;
     private TestDatabase orderDb;
@@ -93,54 +96,76 @@ class RestartIT {
 
     @Test
     void aRestartedInitiatorFinishesWhatIsDueWithinThreeSecondsOfStarting() throws Exception {
-        Path firstLog = Path.of("target", "restart-it", "initiator-1.log");
-        Process first = startInitiator(firstLog);
-        long firstStarted = awaitStarted(first, firstLog);
-        // it ran: its recovery and cleanup are scheduled, and Quartz has its clustered check-in in the database
+        restartedFinishesWhatIsDue("initiator", n -> startInitiator(Path.of("target", "restart-it", "initiator-" + n + ".log")));
+    }
+
+    @Test
+    void aRestartedDaemonFinishesWhatIsDueWithinThreeSecondsOfStarting() throws Exception {
+        restartedFinishesWhatIsDue("daemon", n -> startDaemon("restarted", "daemon-" + n + ".log", inventoryUrl));
+    }
+
+    /**
+     * A node (recovery at its defaults: a pass every 5 s) runs, three orders die after their decision, and the node is
+     * killed with SIGKILL before their phase twos are due, so it claimed none; once they are due it starts again.
+     */
+    private void restartedFinishesWhatIsDue(String what, NodeStart start) throws Exception {
+        Node first = start.run(1);
+        long firstStarted = first.startedAt();
         List<String> pending = crashAfterDecision(3);
         Map<String, Object> before = dueOf(pending);
-        first.destroyForcibly().waitFor(); // SIGKILL, before the phase twos are due: nothing of theirs was claimed
-        assertEquals(before, dueOf(pending), "the killed initiator claimed none of them: the test is about restarting");
+        first.process().destroyForcibly().waitFor();
+        assertEquals(before, dueOf(pending), "the killed " + what + " claimed none of them: the test is about restarting");
         Await.until("the phase twos to be due", Duration.ofSeconds(10), () -> orderDb.jdbc().queryForObject(
                 "SELECT COUNT(*) FROM tcc_global WHERE next_attempt_ms > ? AND xid IN (?, ?, ?)", Long.class,
                 System.currentTimeMillis(), pending.get(0), pending.get(1), pending.get(2)) == 0);
 
-        Path secondLog = Path.of("target", "restart-it", "initiator-2.log");
-        Process second = startInitiator(secondLog);
-        Await.until("a first transaction confirmed by the restarted initiator; see " + secondLog, UP,
+        Node second = start.run(2);
+        Await.until("a first transaction confirmed by the restarted " + what + "; see " + second.log(), UP,
                 () -> pending.stream().anyMatch(xid -> "CONFIRMED".equals(state(xid))));
         long firstFinished = System.currentTimeMillis();
-        Await.until("all three confirmed; see " + secondLog, UP, () -> pending.stream().allMatch(
+        Await.until("all three confirmed; see " + second.log(), UP, () -> pending.stream().allMatch(
                 xid -> "CONFIRMED".equals(state(xid))));
         long allFinished = System.currentTimeMillis();
-        long started = awaitStarted(second, secondLog);
-        System.out.printf("restart: the first initiator ran %d ms before SIGKILL; the restarted one confirmed the first"
-                + " due transaction %d ms and all three %d ms after it started%n", System.currentTimeMillis() - firstStarted,
+        long started = second.startedAt();
+        System.out.printf("restart: the first %s ran %d ms before SIGKILL; the restarted one confirmed the first due"
+                + " transaction %d ms and all three %d ms after it started%n", what, System.currentTimeMillis() - firstStarted,
                 firstFinished - started, allFinished - started);
         assertTrue(firstFinished - started <= 3000, "the first due transaction was confirmed " + (firstFinished - started)
-                + " ms after the restarted initiator started; see " + secondLog);
+                + " ms after the restarted " + what + " started; see " + second.log());
         assertEquals(3, stockSold(), "each confirm sold once");
+    }
+
+    /** A node's process, its log, and when it started: the epoch millisecond it logged, waited for. */
+    private record Node(Process process, Path log, Callable<Long> started) {
+        long startedAt() throws Exception {
+            return started.call();
+        }
+    }
+
+    private interface NodeStart {
+        Node run(int time) throws IOException;
     }
 
     @Test
     void aDaemonFinishesWhatAKilledDaemonClaimedOnceTheLeaseEnds() throws Exception {
         try (ServerSocket silent = new ServerSocket(0)) { // accepts connections and never answers
-            Path holderLog = startDaemon("holder", "http://127.0.0.1:" + silent.getLocalPort());
-            Process holder = processes.get(processes.size() - 1);
-            awaitStarted(holder, holderLog, "Started RecoveryDaemon");
+            Node holder = startDaemon("holder", "daemon.log", "http://127.0.0.1:" + silent.getLocalPort(),
+                    "tcc.recovery.interval=1s", "tcc.recovery.lease=20s");
+            holder.startedAt();
             List<String> pending = crashAfterDecision(3);
             // the holder claims them and its calls hang on a participant address that never answers
-            Await.until("the holder's claims; see " + holderLog, UP, () -> orderDb.jdbc().queryForObject(
+            Await.until("the holder's claims; see " + holder.log(), UP, () -> orderDb.jdbc().queryForObject(
                     "SELECT COUNT(*) FROM tcc_global WHERE next_attempt_ms > ? AND xid IN (?, ?, ?)", Long.class,
                     System.currentTimeMillis() + 5_000, pending.get(0), pending.get(1), pending.get(2)) == pending.size());
             long leaseEnd = orderDb.jdbc().queryForObject("SELECT MAX(next_attempt_ms) FROM tcc_global WHERE xid IN (?, ?, ?)",
                     Long.class, pending.toArray());
 
-            Path takerLog = startDaemon("taker", inventoryUrl);
-            awaitStarted(processes.get(processes.size() - 1), takerLog, "Started RecoveryDaemon");
+            Node taker = startDaemon("taker", "daemon.log", inventoryUrl, "tcc.recovery.interval=1s", "tcc.recovery.lease=20s");
+            taker.startedAt();
+            Path takerLog = taker.log();
             assertTrue(System.currentTimeMillis() < leaseEnd - 1000, "the taker started before the lease ended");
             assertTrue(pending.stream().allMatch(xid -> "CONFIRMING".equals(state(xid))), "the holder finished none");
-            holder.destroyForcibly().waitFor(); // SIGKILL while it holds every claim
+            holder.process().destroyForcibly().waitFor(); // SIGKILL while it holds every claim
             long killed = System.currentTimeMillis();
             Await.until("the lease to end, the claims respected until then", Duration.ofSeconds(30), () -> {
                 assertTrue(pending.stream().allMatch(xid -> "CONFIRMING".equals(state(xid))), "taken before the lease ended");
@@ -178,29 +203,42 @@ class RestartIT {
     }
 
     /** The order service with its in-app recovery at its defaults, as a process of its own. */
-    private Process startInitiator(Path log) throws IOException {
+    private Node startInitiator(Path log) throws IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return start(log, List.of("-cp", classpath, InitiatorProcess.class.getName(),
+        Process process = start(log, List.of("-cp", classpath, InitiatorProcess.class.getName(),
                 "--spring.datasource.url=" + orderDb.jdbcUrl(), "--inventory.url=" + inventoryUrl,
                 "--tcc.http.signing.secret=" + InventoryApp.SECRET, "--server.port=0", "--server.address=127.0.0.1"));
+        return new Node(process, log, () -> {
+            String line = awaitLine(process, log, InitiatorProcess.STARTED);
+            return Long.parseLong(line.substring(line.indexOf(InitiatorProcess.STARTED) + InitiatorProcess.STARTED.length()).trim());
+        });
     }
 
-    /** The daemon jar; {@code inventoryAt} is where it reaches the inventory. Lease 20 s, a pass every second. */
-    private Path startDaemon(String instanceId, String inventoryAt) throws IOException {
+    /**
+     * The daemon jar, as its operator runs it, in its own directory with its config file; {@code inventoryAt} is where it
+     * reaches the inventory, {@code settings} come on top of the defaults. Its start is the time stamp of Boot's
+     * "Started" line, logged once the context is refreshed.
+     */
+    private Node startDaemon(String instanceId, String logName, String inventoryAt, String... settings) throws IOException {
         Path dir = Files.createDirectories(Path.of("target", "restart-it", instanceId));
-        Files.writeString(dir.resolve("tcc-daemon.properties"), String.join("\n",
+        List<String> config = new ArrayList<>(List.of(
                 "spring.datasource.url=" + orderDb.jdbcUrl(),
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.daemon.participants.local=http://127.0.0.1:1",
                 "tcc.daemon.participants.inventory=" + inventoryAt,
                 "tcc.http.remote.participants.inventory.call-timeout=60s",
                 "tcc.recovery.instance-id=" + instanceId,
-                "tcc.recovery.interval=1s",
-                "tcc.recovery.lease=20s",
-                "server.port=0", ""));
-        Path log = dir.resolve("daemon.log");
-        start(log, List.of("-jar", new File(System.getProperty("daemon.jar")).getAbsolutePath()), dir);
-        return log;
+                "logging.pattern.dateformat=" + STAMP,
+                "server.port=0"));
+        config.addAll(List.of(settings));
+        Files.writeString(dir.resolve("tcc-daemon.properties"), String.join("\n", config) + "\n");
+        Path log = dir.resolve(logName);
+        Process process = start(log, List.of("-jar", new File(System.getProperty("daemon.jar")).getAbsolutePath()), dir);
+        return new Node(process, log, () -> {
+            String line = awaitLine(process, log, "Started RecoveryDaemon");
+            return OffsetDateTime.parse(line.substring(0, line.indexOf(' ')), DateTimeFormatter.ofPattern(STAMP))
+                    .toInstant().toEpochMilli();
+        });
     }
 
     private Process start(Path log, List<String> arguments) throws IOException {
@@ -221,20 +259,13 @@ class RestartIT {
         return process;
     }
 
-    /** Waits for the initiator's start line; returns the epoch millisecond it names. */
-    private static long awaitStarted(Process process, Path log) {
-        String line = awaitStarted(process, log, InitiatorProcess.STARTED);
-        return Long.parseLong(line.substring(line.indexOf(InitiatorProcess.STARTED) + InitiatorProcess.STARTED.length()).trim());
-    }
-
-    private static String awaitStarted(Process process, Path log, String marker) {
+    private static String awaitLine(Process process, Path log, String marker) {
         String[] found = new String[1];
         Await.until(marker + " in " + log, UP, () -> {
             assertTrue(process.isAlive(), "the process exited; see " + log);
             found[0] = Files.readAllLines(log).stream().filter(l -> l.contains(marker)).findFirst().orElse(null);
             return found[0] != null;
         });
-        assertFalse(found[0].isEmpty());
         return found[0];
     }
 
