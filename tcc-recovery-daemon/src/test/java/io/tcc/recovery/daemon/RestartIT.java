@@ -150,7 +150,7 @@ class RestartIT {
     void aDaemonFinishesWhatAKilledDaemonClaimedOnceTheLeaseEnds() throws Exception {
         try (ServerSocket silent = new ServerSocket(0)) { // accepts connections and never answers
             Node holder = startDaemon("holder", "daemon.log", "http://127.0.0.1:" + silent.getLocalPort(),
-                    "tcc.recovery.interval=1s", "tcc.recovery.lease=20s");
+                    "tcc.recovery.interval=1s", "tcc.recovery.lease=30s");
             holder.startedAt();
             List<String> pending = crashAfterDecision(3);
             // the holder claims them and its calls hang on a participant address that never answers
@@ -160,7 +160,7 @@ class RestartIT {
             long leaseEnd = orderDb.jdbc().queryForObject("SELECT MAX(next_attempt_ms) FROM tcc_global WHERE xid IN (?, ?, ?)",
                     Long.class, pending.toArray());
 
-            Node taker = startDaemon("taker", "daemon.log", inventoryUrl, "tcc.recovery.interval=1s", "tcc.recovery.lease=20s");
+            Node taker = startDaemon("taker", "daemon.log", inventoryUrl, "tcc.recovery.interval=1s", "tcc.recovery.lease=30s");
             taker.startedAt();
             Path takerLog = taker.log();
             assertTrue(System.currentTimeMillis() < leaseEnd - 1000, "the taker started before the lease ended");
@@ -175,7 +175,7 @@ class RestartIT {
             Await.until("the taker to confirm all three; see " + takerLog, Duration.ofSeconds(60), () -> pending.stream()
                     .allMatch(xid -> "CONFIRMED".equals(state(xid))));
             long finished = System.currentTimeMillis();
-            System.out.printf("takeover: daemon killed with 3 claims %d ms before their lease (20 s) ended; the other"
+            System.out.printf("takeover: daemon killed with 3 claims %d ms before their lease (30 s) ended; the other"
                     + " daemon confirmed all three %d ms after the lease ended%n", leaseEnd - killed, finished - leaseEnd);
             assertTrue(finished - leaseEnd <= 3000, "confirmed " + (finished - leaseEnd) + " ms after the lease ended");
             String taken = Files.readString(takerLog);
