@@ -19,6 +19,10 @@ public final class Cleanup {
 
     private static final Logger log = LoggerFactory.getLogger(Cleanup.class);
 
+    /** The defaults of {@code tcc.recovery.cleanup.retention} and {@code tcc.recovery.cleanup.batch-size}. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+    public static final int DEFAULT_BATCH_SIZE = 500;
+
     /** What one run deleted. */
     public record Result(int transactions, int fenceRows) {
     }
@@ -36,6 +40,9 @@ public final class Cleanup {
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.fence = fence;
         this.retention = Objects.requireNonNull(retention, "retention");
+        if (batchSize < 1 || batchSize > 10_000) {
+            throw new IllegalArgumentException("tcc.recovery.cleanup.batch-size must be between 1 and 10000, was " + batchSize);
+        }
         this.batchSize = batchSize;
         RetentionRule rule = fence == null ? coordinator.retentionRule()
                 : coordinator.retentionRule().and(fence.config().retentionRule());

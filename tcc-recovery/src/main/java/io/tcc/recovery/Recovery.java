@@ -30,7 +30,8 @@ import io.tcc.global.UnreachableBranchException;
 /**
  * One daemon's work: find the transactions that are due, claim each (so no other daemon drives it at the same time),
  * drive it with the initiator's own code, and back off or flag it. A TRYING transaction is due only once its deadline
- * plus the recovery margin passed, and is then decided CANCEL first. Only definite results change state.
+ * plus the recovery margin passed, and is then decided CANCEL first. Only definite results change state. A claim lasts
+ * the lease; a pass starts no drive after half of it, and a node that dies leaves its claims due when the lease ends.
  *
  * <p>The cost of a pass follows what is due, not the size of the log: the scan is an index range with a limit.
  */
@@ -71,19 +72,27 @@ public final class Recovery {
             log.warn("recovery could not claim due transactions this pass ({}); the next pass tries again", e.toString());
             return new Pass(0, 0, 0, 0, 0);
         }
-        Map<Result, Long> results = driveAll(due.stream().map(GlobalLog.Due::xid).toList());
-        return new Pass(due.size(), due.size(), count(results, Result.FINISHED), count(results, Result.POSTPONED),
+        // a claim hides a transaction only for the lease: start no drive after half of it, so none outlives its claim
+        long startBy = System.nanoTime() + config.lease().toNanos() / 2;
+        Map<Result, Long> results = driveAll(due.stream().map(GlobalLog.Due::xid).toList(), startBy);
+        int left = count(results, Result.LEFT);
+        if (left > 0) {
+            log.warn("{} claimed transactions were not started within half the lease ({}); they are due again when it"
+                    + " ends. Lower tcc.recovery.batch-size or raise tcc.recovery.workers or tcc.recovery.lease", left,
+                    config.lease());
+        }
+        return new Pass(due.size(), due.size(), count(results, Result.FINISHED), count(results, Result.POSTPONED) + left,
                 count(results, Result.FLAGGED));
     }
 
     /** Drives the claimed transactions, {@code workers} at a time: each waits mostly on its participants' answers. */
-    private Map<Result, Long> driveAll(List<String> xids) {
+    private Map<Result, Long> driveAll(List<String> xids, long startBy) {
         if (config.workers() == 1 || xids.size() < 2) {
-            return xids.stream().collect(Collectors.groupingBy(this::driveLogged, Collectors.counting()));
+            return xids.stream().collect(Collectors.groupingBy(xid -> driveLogged(xid, startBy), Collectors.counting()));
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(config.workers(), xids.size()));
         try {
-            List<Future<Result>> running = xids.stream().map(xid -> pool.submit(() -> driveLogged(xid))).toList();
+            List<Future<Result>> running = xids.stream().map(xid -> pool.submit(() -> driveLogged(xid, startBy))).toList();
             Map<Result, Long> results = new EnumMap<>(Result.class);
             for (Future<Result> result : running) {
                 results.merge(awaitResult(result), 1L, Long::sum);
@@ -110,13 +119,17 @@ public final class Recovery {
         return results.getOrDefault(result, 0L).intValue();
     }
 
-    private Result driveLogged(String xid) {
+    private Result driveLogged(String xid, long startBy) {
+        if (System.nanoTime() - startBy > 0) {
+            return Result.LEFT;
+        }
         try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, xid)) {
             return drive(xid);
         }
     }
 
-    private enum Result { FINISHED, POSTPONED, FLAGGED }
+    /** LEFT: claimed but not started in time; due again when the claim's lease ends. */
+    private enum Result { FINISHED, POSTPONED, FLAGGED, LEFT }
 
     private Result drive(String xid) {
         GlobalState state;

@@ -7,9 +7,8 @@ import org.quartz.SchedulerException;
 
 /**
  * The Quartz job: passes of {@link Recovery} until what is due is drained (bounded, so one run cannot starve the
- * scheduler). Each firing runs on one node of the cluster, and while it drains the next firings go to other nodes, one
- * run per node at a time (one thread each): the daemons share a backlog, and the claims keep them apart. Disallowing
- * concurrent execution would leave every daemon but one idle.
+ * scheduler). Every node fires it on its own schedule, one run at a time (one thread): the nodes share a backlog, and
+ * the claims keep them apart.
  */
 public final class RecoveryJob implements Job {
 

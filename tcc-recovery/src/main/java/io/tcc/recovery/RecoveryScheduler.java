@@ -24,43 +24,73 @@ import org.quartz.utils.DBConnectionManager;
 import io.tcc.jdbc.Dialect;
 
 /**
- * Runs {@link RecoveryJob} every {@code interval} from Quartz's clustered JDBC job store (JobStoreTX) in the given
- * database, which must hold the tables of {@code schema/<database>/quartz.sql}. Every daemon of a cluster uses the same
- * scheduler name and database; Quartz's row locks let one node fire each run, and a node that dies is taken over.
+ * Runs {@link RecoveryJob} on this node every {@code interval}, the first time as soon as it starts, and {@link CleanupJob}
+ * every {@code cleanupInterval} from Quartz's clustered JDBC job store (JobStoreTX) in the given database, which must
+ * hold the tables of {@code schema/<database>/quartz.sql}.
+ *
+ * <p>Recovery is scheduled per node, in memory, not as one trigger of the cluster: a clustered trigger that a killed node
+ * had acquired stays blocked until Quartz declares that node dead (its check-in interval plus 7.5 s) and then handles
+ * the misfire, which kept a restarted initiator idle for about 23 s. A pass is safe on any node at any time, since the
+ * claims in the log (and their lease) keep nodes from driving one transaction at once; a dead node's claims are due again
+ * when their lease ends. Cleanup, hourly, stays one run at a time for the cluster.
  */
 public final class RecoveryScheduler implements AutoCloseable {
 
     public static final String SCHEDULER_NAME = "tcc-recovery";
+    /** The defaults of {@code tcc.recovery.interval} and {@code tcc.recovery.cleanup.interval}. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofHours(1);
     private static final JobKey JOB = JobKey.jobKey("recovery", "tcc");
     private static final JobKey CLEANUP_JOB = JobKey.jobKey("cleanup", "tcc");
 
-    private final Scheduler scheduler;
+    private final Scheduler recovery;
+    private final Scheduler cluster;
 
-    private RecoveryScheduler(Scheduler scheduler) {
-        this.scheduler = scheduler;
+    private RecoveryScheduler(Scheduler recovery, Scheduler cluster) {
+        this.recovery = recovery;
+        this.cluster = cluster;
     }
 
-    /** Recovery only, without cleanup. */
+    /** Recovery only, without cleanup: no Quartz tables needed. */
     public static RecoveryScheduler start(DataSource dataSource, Recovery recovery, Duration interval, String instanceId)
             throws SchedulerException {
         return start(dataSource, recovery, interval, null, null, instanceId);
     }
 
+    /** {@link #create} and {@link #start()} at once. */
+    public static RecoveryScheduler start(DataSource dataSource, Recovery recovery, Duration interval, Cleanup cleanup,
+                                          Duration cleanupInterval, String instanceId) throws SchedulerException {
+        RecoveryScheduler scheduler = create(dataSource, recovery, interval, cleanup, cleanupInterval, instanceId);
+        scheduler.start();
+        return scheduler;
+    }
+
     /**
+     * Schedules the jobs without starting them: a service starts them once it is up (see {@link #start()}).
+     *
+     * @param interval        how often this node runs recovery ({@code tcc.recovery.interval})
      * @param cleanup         run every {@code cleanupInterval}, or null for none
      * @param instanceId      this node's id in the cluster, unique among the daemons sharing the database
      */
-    public static RecoveryScheduler start(DataSource dataSource, Recovery recovery, Duration interval, Cleanup cleanup,
-                                          Duration cleanupInterval, String instanceId) throws SchedulerException {
+    public static RecoveryScheduler create(DataSource dataSource, Recovery recovery, Duration interval, Cleanup cleanup,
+                                           Duration cleanupInterval, String instanceId) throws SchedulerException {
         Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(recovery, "recovery");
+        requireInterval("tcc.recovery.interval", interval);
+        Properties local = properties(SCHEDULER_NAME + "-" + instanceId, instanceId);
+        local.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        // a run that outlasts the interval is followed by one more at once, not by the firings it missed
+        local.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
+        Scheduler recoveryScheduler = new StdSchedulerFactory(local).getScheduler();
+        recoveryScheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
+        schedule(recoveryScheduler, RecoveryJob.class, JOB, interval);
+        if (cleanup == null) {
+            return new RecoveryScheduler(recoveryScheduler, null);
+        }
+        requireInterval("tcc.recovery.cleanup.interval", cleanupInterval);
         String connections = "tcc-recovery-" + instanceId;
         DBConnectionManager.getInstance().addConnectionProvider(connections, new DataSourceConnections(dataSource));
-        Properties p = new Properties();
-        p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
-        p.setProperty("org.quartz.scheduler.instanceId", instanceId);
-        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        // one job run per node at a time; the parallelism inside a run is Recovery's workers
-        p.setProperty("org.quartz.threadPool.threadCount", "1");
+        Properties p = properties(SCHEDULER_NAME, instanceId);
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", Dialect.detect(dataSource) == Dialect.POSTGRESQL
                 ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
@@ -69,15 +99,28 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.isClustered", "true");
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
-        Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
-        scheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
-        schedule(scheduler, RecoveryJob.class, JOB, interval);
-        if (cleanup != null) {
-            scheduler.getContext().put(CleanupJob.CLEANUP, cleanup);
-            schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+        Scheduler cluster = new StdSchedulerFactory(p).getScheduler();
+        // earlier versions scheduled recovery here, once for the cluster: that trigger would now fire with no Recovery
+        cluster.deleteJob(JOB);
+        cluster.getContext().put(CleanupJob.CLEANUP, cleanup);
+        schedule(cluster, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+        return new RecoveryScheduler(recoveryScheduler, cluster);
+    }
+
+    private static Properties properties(String name, String instanceId) {
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", name);
+        p.setProperty("org.quartz.scheduler.instanceId", instanceId);
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        // one job run per node at a time; the parallelism inside a run is Recovery's workers
+        p.setProperty("org.quartz.threadPool.threadCount", "1");
+        return p;
+    }
+
+    private static void requireInterval(String key, Duration interval) {
+        if (interval == null || interval.compareTo(Duration.ofMillis(100)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException(key + " must be between 100ms and 1d, was " + interval);
         }
-        scheduler.start();
-        return new RecoveryScheduler(scheduler);
     }
 
     private static void schedule(Scheduler scheduler, Class<? extends org.quartz.Job> type, JobKey key, Duration every)
@@ -85,22 +128,40 @@ public final class RecoveryScheduler implements AutoCloseable {
         JobDetail job = JobBuilder.newJob(type).withIdentity(key).storeDurably().build();
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key.getName() + "-every", key.getGroup()).forJob(key)
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(every.toMillis())
-                        .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
+                        .repeatForever().withMisfireHandlingInstructionNowWithExistingCount())
                 .startNow().build();
         try {
             scheduler.scheduleJob(job, trigger);
         } catch (ObjectAlreadyExistsException alreadyScheduled) {
-            // another node of the cluster (or an earlier run of this one) scheduled it: one schedule for all
+            // another node of the cluster (or an earlier run of this one) scheduled cleanup: one schedule for all
         }
     }
 
-    public Scheduler scheduler() {
-        return scheduler;
+    /** Starts both: this node's first recovery pass runs at once, on the recovery thread. */
+    public void start() throws SchedulerException {
+        recovery.start();
+        if (cluster != null) {
+            cluster.start();
+        }
     }
 
+    /** This node's recovery scheduler (in memory). */
+    public Scheduler recoveryScheduler() {
+        return recovery;
+    }
+
+    /** The clustered scheduler that runs cleanup, or null without cleanup. */
+    public Scheduler cleanupScheduler() {
+        return cluster;
+    }
+
+    /** Waits for a running pass to end: what it claimed is finished, postponed, or due again when its lease ends. */
     @Override
     public void close() throws SchedulerException {
-        scheduler.shutdown(true);
+        recovery.shutdown(true);
+        if (cluster != null) {
+            cluster.shutdown(true);
+        }
     }
 
     /** Lends the application's pool to Quartz instead of Quartz opening its own. */

@@ -2,6 +2,7 @@ package io.tcc.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +46,7 @@ import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.test.Await;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 import tools.jackson.databind.json.JsonMapper;
@@ -218,6 +220,40 @@ abstract class RecoveryTests {
         assertArrayEquals(new int[] {4000, 0, 1000}, stock());
         System.out.printf("recovery | %s | 2 daemons, 1000 pending transactions | finished by each %s | %d ms%n",
                 kind(), claimedBy, millis);
+    }
+
+    @Test
+    void aPassStartsNoDriveAfterHalfTheLeaseAndWhatItLeftIsDueWhenTheLeaseEnds() throws Exception {
+        Node initiator = node();
+        List<String> decided = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            decided.add(crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1));
+        }
+        Node daemon = node();
+        Await.until("the three phase twos due", Duration.ofSeconds(10), () -> decided.stream().allMatch(
+                xid -> daemon.coordinator().findDue(1000).stream().anyMatch(d -> d.xid().equals(xid))));
+        daemon.stock().confirmMillis.set(1200); // one drive takes more than half the 2 s lease
+        Recovery recovery = new Recovery(daemon.coordinator(), new RecoveryConfig(100, Duration.ofSeconds(2), 10,
+                Duration.ofMillis(20), Duration.ofMillis(200), 1), RecoveryListener.NONE);
+
+        Recovery.Pass pass = recovery.runOnce();
+
+        List<String> left = decided.stream().filter(xid -> !daemon.coordinator().find(xid).orElseThrow().state()
+                .isFinished()).toList();
+        assertTrue(left.size() >= 2, "at most one drive started within half the lease: " + pass);
+        assertTrue(pass.postponed() >= 2, pass.toString());
+        for (String xid : left) {
+            GlobalRecord tx = daemon.coordinator().find(xid).orElseThrow();
+            assertEquals(0, tx.attempts(), "left unstarted: no attempt counted");
+            assertTrue(daemon.coordinator().findDue(1000).stream().noneMatch(d -> d.xid().equals(xid)),
+                    "still hidden by the claim's lease");
+        }
+        daemon.stock().confirmMillis.set(0);
+        Await.until("the lease to end", Duration.ofSeconds(10), () -> left.stream().allMatch(
+                xid -> daemon.coordinator().findDue(1000).stream().anyMatch(d -> d.xid().equals(xid))));
+        recovery.runOnce();
+        left.forEach(xid -> assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state()));
+        assertEquals(0, daemon.stock().overlaps.get());
     }
 
     @Test
@@ -424,7 +460,7 @@ abstract class RecoveryTests {
     }
 
     @Test
-    void theClusteredQuartzSchedulerRunsRecoveryFromItsJdbcJobStore() throws Exception {
+    void eachNodeSchedulesRecoveryAndTheClusterSchedulesCleanupOnce() throws Exception {
         String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         Node daemon = node();
         Cleanup cleanup = new Cleanup(daemon.coordinator(), null, Duration.ofHours(1), 100);
@@ -433,12 +469,13 @@ abstract class RecoveryTests {
             for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().state().isFinished(); i++) {
                 Thread.sleep(100);
             }
-            assertTrue(scheduler.scheduler().getMetaData().isJobStoreClustered());
+            assertTrue(scheduler.cleanupScheduler().getMetaData().isJobStoreClustered());
+            assertFalse(scheduler.recoveryScheduler().getMetaData().isJobStoreClustered(), "recovery: each node its own");
             assertEquals(1, logDb.jdbc().queryForObject(
                     "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?", Integer.class,
                     RecoveryScheduler.SCHEDULER_NAME, "node-1"), "the node checked in to the cluster");
-            assertEquals(2, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?",
-                    Integer.class, RecoveryScheduler.SCHEDULER_NAME), "recovery and cleanup, scheduled once for the cluster");
+            assertEquals(1, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?",
+                    Integer.class, RecoveryScheduler.SCHEDULER_NAME), "cleanup, scheduled once for the cluster");
         }
         assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());

@@ -19,7 +19,10 @@ import io.tcc.spring.boot.TccAutoConfiguration;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
-/** Recovery comes with the service: on by default, off by one property, and refused with a dangerous retention. */
+/**
+ * Recovery comes with the service: on by default, off by one property, and refused with a dangerous retention or a
+ * wrong timing.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TccRecoveryAutoConfigurationIT {
 
@@ -46,9 +49,22 @@ class TccRecoveryAutoConfigurationIT {
     void recoveryRunsInsideTheServiceByDefault() {
         runner.withPropertyValues("tcc.recovery.instance-id=in-app-1").run(context -> {
             assertThat(context).hasSingleBean(Recovery.class).hasSingleBean(Operations.class);
-            assertThat(context.getBean(RecoveryScheduler.class).scheduler().isStarted()).isTrue();
-            assertThat(context.getBean(RecoveryScheduler.class).scheduler().getMetaData().isJobStoreClustered()).isTrue();
+            RecoveryScheduler scheduler = context.getBean(RecoveryScheduler.class);
+            assertThat(scheduler.recoveryScheduler().isStarted()).isTrue();
+            assertThat(scheduler.recoveryScheduler().getMetaData().isJobStoreClustered()).isFalse(); // each node's own
+            assertThat(scheduler.cleanupScheduler().isStarted()).isTrue();
+            assertThat(scheduler.cleanupScheduler().getMetaData().isJobStoreClustered()).isTrue();
         });
+    }
+
+    @Test
+    void aWrongTimingStopsStartUpNamingItsProperty() {
+        runner.withPropertyValues("tcc.recovery.lease=0s").run(context ->
+                assertThat(context).getFailure().rootCause().hasMessageContaining("tcc.recovery.lease must be at least"));
+        runner.withPropertyValues("tcc.recovery.interval=10ms").run(context ->
+                assertThat(context).getFailure().rootCause().hasMessageContaining("tcc.recovery.interval must be between"));
+        runner.withPropertyValues("tcc.recovery.max-backoff=10ms").run(context ->
+                assertThat(context).getFailure().rootCause().hasMessageContaining("tcc.recovery.max-backoff must be at least"));
     }
 
     @Test

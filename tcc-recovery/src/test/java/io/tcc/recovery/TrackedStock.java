@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -18,6 +19,8 @@ public class TrackedStock {
     final Map<String, AtomicInteger> confirms = new ConcurrentHashMap<>();
     final AtomicInteger overlaps = new AtomicInteger();
     final AtomicBoolean failConfirms = new AtomicBoolean();
+    /** How long each confirm takes: a slow participant. */
+    final AtomicLong confirmMillis = new AtomicLong();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final JdbcTemplate jdbc;
 
@@ -37,6 +40,7 @@ public class TrackedStock {
             overlaps.incrementAndGet();
         }
         try {
+            slowly();
             if (failConfirms.get()) {
                 throw new IllegalStateException("confirm refused (simulated outage)");
             }
@@ -44,6 +48,14 @@ public class TrackedStock {
             jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
         } finally {
             inFlight.get(key).decrementAndGet();
+        }
+    }
+
+    private void slowly() {
+        try {
+            Thread.sleep(confirmMillis.get()); // the participant's own work, not a wait for a state
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RouterFunction;
@@ -24,15 +25,14 @@ import io.tcc.recovery.Cleanup;
 import io.tcc.recovery.OperatorEndpoint;
 import io.tcc.recovery.Operations;
 import io.tcc.recovery.Recovery;
-import io.tcc.recovery.RecoveryConfig;
 import io.tcc.recovery.RecoveryListener;
 import io.tcc.recovery.RecoveryScheduler;
 import io.tcc.recovery.TccMetrics;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Recovery inside the initiator service, on by default ({@code tcc.recovery.enabled}): a clustered Quartz scheduler on
- * the service's DataSource that runs recovery and cleanup; and, when {@code tcc.recovery.operator.token} is set, the
+ * Recovery inside the initiator service, on by default ({@code tcc.recovery.enabled}): recovery on this node's own
+ * schedule from the moment the service is up, cleanup from a clustered Quartz scheduler on the service's DataSource; and, when {@code tcc.recovery.operator.token} is set, the
  * operators' endpoints.
  */
 @AutoConfiguration(afterName = "io.tcc.spring.boot.TccAutoConfiguration")
@@ -43,8 +43,7 @@ public class TccRecoveryAutoConfiguration {
 
     @Bean
     public Recovery tccRecovery(Coordinator coordinator, TccRecoveryProperties p, ObjectProvider<RecoveryListener> listener) {
-        return new Recovery(coordinator, new RecoveryConfig(p.getBatchSize(), p.getLease(), p.getMaxAttempts(),
-                p.getInitialBackoff(), p.getMaxBackoff(), p.getWorkers()), RecoveryListener.all(listener.orderedStream().toList()));
+        return new Recovery(coordinator, p.recoveryConfig(), RecoveryListener.all(listener.orderedStream().toList()));
     }
 
     @Bean
@@ -60,7 +59,48 @@ public class TccRecoveryAutoConfiguration {
         Cleanup cleanup = c.isEnabled() ? new Cleanup(coordinator, fence.getIfAvailable(), c.getRetention(), c.getBatchSize())
                 : null;
         String instanceId = p.getInstanceId() != null ? p.getInstanceId() : "node-" + UUID.randomUUID();
-        return RecoveryScheduler.start(dataSource, recovery, p.getInterval(), cleanup, c.getInterval(), instanceId);
+        return RecoveryScheduler.create(dataSource, recovery, p.getInterval(), cleanup, c.getInterval(), instanceId);
+    }
+
+    /**
+     * Starts recovery once every other bean is ready (the last phase, after the web server), so the first pass runs as
+     * the service comes up, and stops it first.
+     */
+    @Bean
+    SmartLifecycle tccRecoveryLifecycle(RecoveryScheduler scheduler) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                try {
+                    scheduler.start();
+                } catch (SchedulerException e) {
+                    throw new IllegalStateException("recovery's Quartz scheduler did not start: " + e.getMessage(), e);
+                }
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+                try {
+                    scheduler.close();
+                } catch (SchedulerException e) {
+                    throw new IllegalStateException("recovery's Quartz scheduler did not stop: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MAX_VALUE;
+            }
+        };
     }
 
     /** Meters for applications with Micrometer; also recovery's listener, unless the application has its own. */

@@ -4,9 +4,18 @@ import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Settings of the recovery daemon running inside the service, under {@code tcc.recovery.*}. */
+import io.tcc.recovery.RecoveryConfig;
+import io.tcc.recovery.RecoveryScheduler;
+
+/**
+ * Settings of the recovery daemon running inside the service, under {@code tcc.recovery.*}. The defaults are those of
+ * {@link RecoveryConfig#ofDefaults()}, {@link RecoveryScheduler} and {@link io.tcc.recovery.Cleanup}, and each value is
+ * checked there, with a message that names its key.
+ */
 @ConfigurationProperties("tcc.recovery")
 public class TccRecoveryProperties {
+
+    private static final RecoveryConfig DEFAULTS = RecoveryConfig.ofDefaults();
 
     /** Run recovery in this service; the Quartz tables of schema/<database>/quartz.sql must exist. */
     private boolean enabled = true;
@@ -14,26 +23,32 @@ public class TccRecoveryProperties {
     /** This node's id in the Quartz cluster; a unique one is made up when empty. */
     private String instanceId;
 
-    /** How often recovery looks for due transactions. */
-    private Duration interval = Duration.ofSeconds(5);
+    /**
+     * How often each node looks for due transactions (between 100ms and 1d); it also looks once as it starts. A dead
+     * node's claims are finished within the lease plus this interval.
+     */
+    private Duration interval = RecoveryScheduler.DEFAULT_INTERVAL;
 
-    /** Transactions claimed per pass. */
-    private int batchSize = 100;
+    /** Transactions claimed per pass (1 to 10000). */
+    private int batchSize = DEFAULTS.batchSize();
 
-    /** How long a claim hides a transaction from other daemons. */
-    private Duration lease = Duration.ofSeconds(60);
+    /**
+     * How long a claim hides a transaction from other nodes (at least 1s): a killed node's claims are due again when it
+     * ends. A pass starts no drive after half of it, so it must be at least twice the longest drive.
+     */
+    private Duration lease = DEFAULTS.lease();
 
     /** Attempts after which a transaction is flagged for an operator. */
-    private int maxAttempts = 12;
+    private int maxAttempts = DEFAULTS.maxAttempts();
 
     /** The wait after the first failed attempt; it doubles, with jitter. */
-    private Duration initialBackoff = Duration.ofSeconds(1);
+    private Duration initialBackoff = DEFAULTS.initialBackoff();
 
     /** The longest wait between two attempts. */
-    private Duration maxBackoff = Duration.ofMinutes(10);
+    private Duration maxBackoff = DEFAULTS.maxBackoff();
 
     /** Transactions of a batch driven at once, each with a database connection while it writes the log. */
-    private int workers = 4;
+    private int workers = DEFAULTS.workers();
 
     private final Cleanup cleanup = new Cleanup();
 
@@ -46,13 +61,13 @@ public class TccRecoveryProperties {
         private boolean enabled = true;
 
         /** How long finished rows are kept; at least the longest transaction plus the margins. */
-        private Duration retention = Duration.ofDays(7);
+        private Duration retention = io.tcc.recovery.Cleanup.DEFAULT_RETENTION;
 
         /** How often cleanup runs. */
-        private Duration interval = Duration.ofHours(1);
+        private Duration interval = RecoveryScheduler.DEFAULT_CLEANUP_INTERVAL;
 
         /** Rows deleted per local transaction. */
-        private int batchSize = 500;
+        private int batchSize = io.tcc.recovery.Cleanup.DEFAULT_BATCH_SIZE;
 
         public boolean isEnabled() {
             return enabled;
@@ -100,6 +115,11 @@ public class TccRecoveryProperties {
         public void setToken(String token) {
             this.token = token;
         }
+    }
+
+    /** Recovery's settings; a wrong value fails here, naming its key. */
+    public RecoveryConfig recoveryConfig() {
+        return new RecoveryConfig(batchSize, lease, maxAttempts, initialBackoff, maxBackoff, workers);
     }
 
     public boolean isEnabled() {
