@@ -7,8 +7,8 @@ import org.quartz.SchedulerException;
 
 /**
  * The Quartz job: passes of {@link Recovery} until what is due is drained (bounded, so one run cannot starve the
- * scheduler). Every node fires it on its own schedule, one run at a time (one thread): the nodes share a backlog, and
- * the claims keep them apart.
+ * scheduler). The cluster fires it every interval, and each node once as it starts; one run at a time per node (one
+ * thread): the nodes share a backlog, and the claims keep them apart.
  */
 public final class RecoveryJob implements Job {
 

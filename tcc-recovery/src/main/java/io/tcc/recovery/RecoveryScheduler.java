@@ -24,15 +24,16 @@ import org.quartz.utils.DBConnectionManager;
 import io.tcc.jdbc.Dialect;
 
 /**
- * Runs {@link RecoveryJob} on this node every {@code interval}, the first time as soon as it starts, and {@link CleanupJob}
- * every {@code cleanupInterval} from Quartz's clustered JDBC job store (JobStoreTX) in the given database, which must
- * hold the tables of {@code schema/<database>/quartz.sql}.
+ * Runs {@link RecoveryJob} every {@code interval}, and {@link CleanupJob} every {@code cleanupInterval}, from Quartz's
+ * clustered JDBC job store (JobStoreTX) in the given database, which must hold the tables of
+ * {@code schema/<database>/quartz.sql}. Every node of a cluster uses the same scheduler name and database; Quartz's row
+ * locks give each firing to one node, and the claims in the log (with their lease) keep two nodes from driving one
+ * transaction at once, whoever fires.
  *
- * <p>Recovery is scheduled per node, in memory, not as one trigger of the cluster: a clustered trigger that a killed node
- * had acquired stays blocked until Quartz declares that node dead (its check-in interval plus 7.5 s) and then handles
- * the misfire, which kept a restarted initiator idle for about 23 s. A pass is safe on any node at any time, since the
- * claims in the log (and their lease) keep nodes from driving one transaction at once; a dead node's claims are due again
- * when their lease ends. Cleanup, hourly, stays one run at a time for the cluster.
+ * <p>A node that starts also fires one recovery pass at once ({@link #start()}). Without it, a restarted initiator
+ * waited about 23 s: the periodic trigger its killed predecessor had acquired stays blocked until Quartz declares that
+ * node dead (its check-in interval plus 7.5 s) and handles the misfire. A dead node's claims are due again when their
+ * lease ends, and any node's next firing takes them.
  */
 public final class RecoveryScheduler implements AutoCloseable {
 
@@ -43,15 +44,13 @@ public final class RecoveryScheduler implements AutoCloseable {
     private static final JobKey JOB = JobKey.jobKey("recovery", "tcc");
     private static final JobKey CLEANUP_JOB = JobKey.jobKey("cleanup", "tcc");
 
-    private final Scheduler recovery;
-    private final Scheduler cluster;
+    private final Scheduler scheduler;
 
-    private RecoveryScheduler(Scheduler recovery, Scheduler cluster) {
-        this.recovery = recovery;
-        this.cluster = cluster;
+    private RecoveryScheduler(Scheduler scheduler) {
+        this.scheduler = scheduler;
     }
 
-    /** Recovery only, without cleanup: no Quartz tables needed. */
+    /** Recovery only, without cleanup. */
     public static RecoveryScheduler start(DataSource dataSource, Recovery recovery, Duration interval, String instanceId)
             throws SchedulerException {
         return start(dataSource, recovery, interval, null, null, instanceId);
@@ -68,29 +67,26 @@ public final class RecoveryScheduler implements AutoCloseable {
     /**
      * Schedules the jobs without starting them: a service starts them once it is up (see {@link #start()}).
      *
-     * @param interval        how often this node runs recovery ({@code tcc.recovery.interval})
+     * @param interval        how often the cluster runs recovery ({@code tcc.recovery.interval})
      * @param cleanup         run every {@code cleanupInterval}, or null for none
-     * @param instanceId      this node's id in the cluster, unique among the daemons sharing the database
+     * @param instanceId      this node's id in the cluster, unique among the nodes sharing the database
      */
     public static RecoveryScheduler create(DataSource dataSource, Recovery recovery, Duration interval, Cleanup cleanup,
                                            Duration cleanupInterval, String instanceId) throws SchedulerException {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(recovery, "recovery");
         requireInterval("tcc.recovery.interval", interval);
-        Properties local = properties(SCHEDULER_NAME + "-" + instanceId, instanceId);
-        local.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
-        // a run that outlasts the interval is followed by one more at once, not by the firings it missed
-        local.setProperty("org.quartz.jobStore.misfireThreshold", "1000");
-        Scheduler recoveryScheduler = new StdSchedulerFactory(local).getScheduler();
-        recoveryScheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
-        schedule(recoveryScheduler, RecoveryJob.class, JOB, interval);
-        if (cleanup == null) {
-            return new RecoveryScheduler(recoveryScheduler, null);
+        if (cleanup != null) {
+            requireInterval("tcc.recovery.cleanup.interval", cleanupInterval);
         }
-        requireInterval("tcc.recovery.cleanup.interval", cleanupInterval);
         String connections = "tcc-recovery-" + instanceId;
         DBConnectionManager.getInstance().addConnectionProvider(connections, new DataSourceConnections(dataSource));
-        Properties p = properties(SCHEDULER_NAME, instanceId);
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
+        p.setProperty("org.quartz.scheduler.instanceId", instanceId);
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        // one job run per node at a time; the parallelism inside a run is Recovery's workers
+        p.setProperty("org.quartz.threadPool.threadCount", "1");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", Dialect.detect(dataSource) == Dialect.POSTGRESQL
                 ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
@@ -99,22 +95,14 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.isClustered", "true");
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
-        Scheduler cluster = new StdSchedulerFactory(p).getScheduler();
-        // earlier versions scheduled recovery here, once for the cluster: that trigger would now fire with no Recovery
-        cluster.deleteJob(JOB);
-        cluster.getContext().put(CleanupJob.CLEANUP, cleanup);
-        schedule(cluster, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
-        return new RecoveryScheduler(recoveryScheduler, cluster);
-    }
-
-    private static Properties properties(String name, String instanceId) {
-        Properties p = new Properties();
-        p.setProperty("org.quartz.scheduler.instanceName", name);
-        p.setProperty("org.quartz.scheduler.instanceId", instanceId);
-        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-        // one job run per node at a time; the parallelism inside a run is Recovery's workers
-        p.setProperty("org.quartz.threadPool.threadCount", "1");
-        return p;
+        Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+        scheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
+        schedule(scheduler, RecoveryJob.class, JOB, interval);
+        if (cleanup != null) {
+            scheduler.getContext().put(CleanupJob.CLEANUP, cleanup);
+            schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+        }
+        return new RecoveryScheduler(scheduler);
     }
 
     private static void requireInterval(String key, Duration interval) {
@@ -128,40 +116,32 @@ public final class RecoveryScheduler implements AutoCloseable {
         JobDetail job = JobBuilder.newJob(type).withIdentity(key).storeDurably().build();
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key.getName() + "-every", key.getGroup()).forJob(key)
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(every.toMillis())
-                        .repeatForever().withMisfireHandlingInstructionNowWithExistingCount())
+                        .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
                 .startNow().build();
         try {
             scheduler.scheduleJob(job, trigger);
         } catch (ObjectAlreadyExistsException alreadyScheduled) {
-            // another node of the cluster (or an earlier run of this one) scheduled cleanup: one schedule for all
+            // another node of the cluster (or an earlier run of this one) scheduled it: one schedule for all
         }
     }
 
-    /** Starts both: this node's first recovery pass runs at once, on the recovery thread. */
+    /**
+     * Starts the scheduler and fires one recovery pass at once (a trigger of its own, which no dead node can hold), so a
+     * restarted node picks up due work as it comes up.
+     */
     public void start() throws SchedulerException {
-        recovery.start();
-        if (cluster != null) {
-            cluster.start();
-        }
+        scheduler.start();
+        scheduler.triggerJob(JOB);
     }
 
-    /** This node's recovery scheduler (in memory). */
-    public Scheduler recoveryScheduler() {
-        return recovery;
-    }
-
-    /** The clustered scheduler that runs cleanup, or null without cleanup. */
-    public Scheduler cleanupScheduler() {
-        return cluster;
+    public Scheduler scheduler() {
+        return scheduler;
     }
 
     /** Waits for a running pass to end: what it claimed is finished, postponed, or due again when its lease ends. */
     @Override
     public void close() throws SchedulerException {
-        recovery.shutdown(true);
-        if (cluster != null) {
-            cluster.shutdown(true);
-        }
+        scheduler.shutdown(true);
     }
 
     /** Lends the application's pool to Quartz instead of Quartz opening its own. */

@@ -460,22 +460,21 @@ abstract class RecoveryTests {
     }
 
     @Test
-    void eachNodeSchedulesRecoveryAndTheClusterSchedulesCleanupOnce() throws Exception {
+    void theClusteredQuartzSchedulerRunsRecoveryFromItsJdbcJobStore() throws Exception {
         String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         Node daemon = node();
         Cleanup cleanup = new Cleanup(daemon.coordinator(), null, Duration.ofHours(1), 100);
         try (RecoveryScheduler scheduler = RecoveryScheduler.start(logDb.dataSource(), recovery(daemon, 10, RecoveryListener.NONE),
                 Duration.ofMillis(200), cleanup, Duration.ofMillis(500), "node-1")) {
-            for (int i = 0; i < 100 && !daemon.coordinator().find(xid).orElseThrow().state().isFinished(); i++) {
-                Thread.sleep(100);
-            }
-            assertTrue(scheduler.cleanupScheduler().getMetaData().isJobStoreClustered());
-            assertFalse(scheduler.recoveryScheduler().getMetaData().isJobStoreClustered(), "recovery: each node its own");
+            Await.until(xid + " recovered by the scheduled job", Duration.ofSeconds(10),
+                    () -> daemon.coordinator().find(xid).orElseThrow().state().isFinished());
+            assertTrue(scheduler.scheduler().getMetaData().isJobStoreClustered());
             assertEquals(1, logDb.jdbc().queryForObject(
                     "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?", Integer.class,
                     RecoveryScheduler.SCHEDULER_NAME, "node-1"), "the node checked in to the cluster");
-            assertEquals(1, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?",
-                    Integer.class, RecoveryScheduler.SCHEDULER_NAME), "cleanup, scheduled once for the cluster");
+            assertEquals(2, logDb.jdbc().queryForObject("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE SCHED_NAME = ?"
+                    + " AND TRIGGER_NAME LIKE '%-every'", Integer.class, RecoveryScheduler.SCHEDULER_NAME),
+                    "recovery and cleanup, scheduled once for the cluster");
         }
         assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());

@@ -50,10 +50,8 @@ class TccRecoveryAutoConfigurationIT {
         runner.withPropertyValues("tcc.recovery.instance-id=in-app-1").run(context -> {
             assertThat(context).hasSingleBean(Recovery.class).hasSingleBean(Operations.class);
             RecoveryScheduler scheduler = context.getBean(RecoveryScheduler.class);
-            assertThat(scheduler.recoveryScheduler().isStarted()).isTrue();
-            assertThat(scheduler.recoveryScheduler().getMetaData().isJobStoreClustered()).isFalse(); // each node's own
-            assertThat(scheduler.cleanupScheduler().isStarted()).isTrue();
-            assertThat(scheduler.cleanupScheduler().getMetaData().isJobStoreClustered()).isTrue();
+            assertThat(scheduler.scheduler().isStarted()).isTrue();
+            assertThat(scheduler.scheduler().getMetaData().isJobStoreClustered()).isTrue();
         });
     }
 

@@ -24,8 +24,8 @@ public class TccRecoveryProperties {
     private String instanceId;
 
     /**
-     * How often each node looks for due transactions (between 100ms and 1d); it also looks once as it starts. A dead
-     * node's claims are finished within the lease plus this interval.
+     * How often the cluster looks for due transactions (between 100ms and 1d); each node also looks once as it starts.
+     * A dead node's claims are finished within the lease plus this interval.
      */
     private Duration interval = RecoveryScheduler.DEFAULT_INTERVAL;
 
