@@ -16,19 +16,19 @@ import io.tcc.jdbc.Dialect;
 
 /**
  * The initiator's global log: SQL only. Every method takes the connection first, so the caller owns the transaction
- * (and can share it with a local participant's fence on the same database).
+ * (and can share it with a local participant's fence on the same database). Wiring: {@link LogStore} runs it.
  */
-public final class GlobalLog {
+final class GlobalLog {
 
     private final Dialect dialect;
     private final Map<String, String> sql;
 
-    public GlobalLog(Dialect dialect, String globalTable, String branchTable) {
+    GlobalLog(Dialect dialect, String globalTable, String branchTable) {
         this.dialect = dialect;
         this.sql = dialect.statements("global.sql", Map.of("global", globalTable, "branch", branchTable));
     }
 
-    public Dialect dialect() {
+    Dialect dialect() {
         return dialect;
     }
 
@@ -46,7 +46,7 @@ public final class GlobalLog {
     }
 
     /** Records a new transaction as TRYING; recovery looks at it once its deadline plus {@code recoveryMargin} passed. */
-    public void insertGlobal(Connection c, String xid, String name, Instant deadline, Duration recoveryMargin)
+    void insertGlobal(Connection c, String xid, String name, Instant deadline, Duration recoveryMargin)
             throws SQLException {
         try (PreparedStatement ps = prepare(c, "insert-global")) {
             ps.setString(1, xid);
@@ -61,14 +61,14 @@ public final class GlobalLog {
      * Locks the transaction's row for a branch registration; false when it is no longer TRYING or its deadline passed
      * by the database's clock. The lock is held until the caller's transaction ends.
      */
-    public boolean holdForRegistration(Connection c, String xid) throws SQLException {
+    boolean holdForRegistration(Connection c, String xid) throws SQLException {
         try (PreparedStatement ps = prepare(c, "hold-for-registration")) {
             ps.setString(1, xid);
             return ps.executeUpdate() == 1;
         }
     }
 
-    public void insertBranch(Connection c, String xid, String branchId, String participant, String action,
+    void insertBranch(Connection c, String xid, String branchId, String participant, String action,
                              String endpoint) throws SQLException {
         try (PreparedStatement ps = prepare(c, "insert-branch")) {
             ps.setString(1, xid);
@@ -85,7 +85,7 @@ public final class GlobalLog {
      * Phase two's next attempt is due after {@code retryDelay}, so recovery takes over if this process dies before
      * finishing it.
      */
-    public boolean decide(Connection c, String xid, GlobalState decision, Duration retryDelay) throws SQLException {
+    boolean decide(Connection c, String xid, GlobalState decision, Duration retryDelay) throws SQLException {
         GlobalState.TRYING.requireMoveTo(decision);
         try (PreparedStatement ps = prepare(c, decision == GlobalState.CONFIRMING ? "decide-confirm" : "decide-cancel")) {
             ps.setLong(1, retryDelay.toMillis());
@@ -95,7 +95,7 @@ public final class GlobalLog {
     }
 
     /** Moves a decided transaction to its final state; false when it was not in {@code from}. */
-    public boolean finish(Connection c, String xid, GlobalState from) throws SQLException {
+    boolean finish(Connection c, String xid, GlobalState from) throws SQLException {
         GlobalState to = from.requireMoveTo(from.finalState());
         try (PreparedStatement ps = prepare(c, "finish")) {
             ps.setString(1, to.name());
@@ -107,7 +107,7 @@ public final class GlobalLog {
     }
 
     /** Counts a failed attempt and schedules the next one after {@code delay}. */
-    public boolean postpone(Connection c, String xid, GlobalState state, Duration delay) throws SQLException {
+    boolean postpone(Connection c, String xid, GlobalState state, Duration delay) throws SQLException {
         try (PreparedStatement ps = prepare(c, "postpone")) {
             ps.setLong(1, delay.toMillis());
             ps.setString(2, xid);
@@ -116,7 +116,7 @@ public final class GlobalLog {
         }
     }
 
-    public boolean moveBranch(Connection c, String xid, String branchId, BranchState from, BranchState to,
+    boolean moveBranch(Connection c, String xid, String branchId, BranchState from, BranchState to,
                               String outcome) throws SQLException {
         from.requireMoveTo(to);
         try (PreparedStatement ps = prepare(c, "transition-branch")) {
@@ -129,7 +129,7 @@ public final class GlobalLog {
         }
     }
 
-    public void recordBranchOutcome(Connection c, String xid, String branchId, String outcome) throws SQLException {
+    void recordBranchOutcome(Connection c, String xid, String branchId, String outcome) throws SQLException {
         try (PreparedStatement ps = prepare(c, "record-branch-outcome")) {
             ps.setString(1, truncate(outcome));
             ps.setString(2, xid);
@@ -138,18 +138,14 @@ public final class GlobalLog {
         }
     }
 
-    /** A transaction recovery should look at. */
-    public record Due(String xid) {
-    }
-
     /** Up to {@code limit} transactions whose next attempt is due by the database's clock, oldest first. */
-    public List<Due> findDue(Connection c, int limit) throws SQLException {
-        List<Due> due = new ArrayList<>(limit);
+    List<String> findDue(Connection c, int limit) throws SQLException {
+        List<String> due = new ArrayList<>(limit);
         try (PreparedStatement ps = prepare(c, "find-due")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    due.add(new Due(rs.getString(1)));
+                    due.add(rs.getString(1));
                 }
             }
         }
@@ -160,13 +156,13 @@ public final class GlobalLog {
      * Claims up to {@code limit} due transactions for {@code lease} in one go; rows another daemon holds are skipped.
      * Call it in its own transaction: the claim is durable at its commit.
      */
-    public List<Due> claimDue(Connection c, int limit, Duration lease) throws SQLException {
-        List<Due> locked = new ArrayList<>(limit);
+    List<String> claimDue(Connection c, int limit, Duration lease) throws SQLException {
+        List<String> locked = new ArrayList<>(limit);
         try (PreparedStatement ps = prepare(c, "lock-due")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    locked.add(new Due(rs.getString(1)));
+                    locked.add(rs.getString(1));
                 }
             }
         }
@@ -174,7 +170,7 @@ public final class GlobalLog {
             try (PreparedStatement ps = prepareForKeys(c, "lease", locked.size())) {
                 ps.setLong(1, lease.toMillis());
                 for (int i = 0; i < locked.size(); i++) {
-                    ps.setString(i + 2, locked.get(i).xid());
+                    ps.setString(i + 2, locked.get(i));
                 }
                 ps.executeUpdate();
             }
@@ -183,7 +179,7 @@ public final class GlobalLog {
     }
 
     /** Flags a transaction for an operator; it keeps its state and is no longer due. */
-    public boolean flag(Connection c, String xid, GlobalState state, String reason) throws SQLException {
+    boolean flag(Connection c, String xid, GlobalState state, String reason) throws SQLException {
         try (PreparedStatement ps = prepare(c, "flag")) {
             ps.setString(1, truncate(reason));
             ps.setString(2, xid);
@@ -192,7 +188,7 @@ public final class GlobalLog {
         }
     }
 
-    public Optional<GlobalRecord> findGlobal(Connection c, String xid) throws SQLException {
+    Optional<GlobalRecord> findGlobal(Connection c, String xid) throws SQLException {
         try (PreparedStatement ps = prepare(c, "find-global")) {
             ps.setString(1, xid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -205,7 +201,7 @@ public final class GlobalLog {
      * For operators: transactions in {@code state} (null for any), only flagged ones if asked, created at least
      * {@code olderThan} ago, oldest first.
      */
-    public List<GlobalRecord> list(Connection c, GlobalState state, boolean flaggedOnly, Duration olderThan, int limit)
+    List<GlobalRecord> list(Connection c, GlobalState state, boolean flaggedOnly, Duration olderThan, int limit)
             throws SQLException {
         List<GlobalRecord> found = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, "list")) {
@@ -224,7 +220,7 @@ public final class GlobalLog {
     }
 
     /** Clears the flag and makes an unfinished transaction due now; false when it is finished or absent. */
-    public boolean retryNow(Connection c, String xid) throws SQLException {
+    boolean retryNow(Connection c, String xid) throws SQLException {
         try (PreparedStatement ps = prepare(c, "retry-now")) {
             ps.setString(1, xid);
             return ps.executeUpdate() == 1;
@@ -232,7 +228,7 @@ public final class GlobalLog {
     }
 
     /** Records an operator's reason, clears the flag and makes the transaction due now, if it is still in {@code state}. */
-    public boolean resolve(Connection c, String xid, GlobalState state, String reason) throws SQLException {
+    boolean resolve(Connection c, String xid, GlobalState state, String reason) throws SQLException {
         try (PreparedStatement ps = prepare(c, "resolve")) {
             ps.setString(1, truncate(reason));
             ps.setString(2, xid);
@@ -246,7 +242,7 @@ public final class GlobalLog {
      *
      * @return how many transactions were deleted; fewer than {@code limit} means none are left
      */
-    public int deleteFinished(Connection c, Duration retention, int limit) throws SQLException {
+    int deleteFinished(Connection c, Duration retention, int limit) throws SQLException {
         List<String> xids = new ArrayList<>(limit);
         try (PreparedStatement ps = prepare(c, "find-finished")) {
             ps.setLong(1, retention.toSeconds());
@@ -276,11 +272,7 @@ public final class GlobalLog {
         return deleted;
     }
 
-    /** Unfinished transactions in one state: how many, how many flagged, and when the oldest was created. */
-    public record PendingStats(GlobalState state, long count, long flagged, Instant oldestCreatedAt) {
-    }
-
-    public List<PendingStats> pendingStats(Connection c) throws SQLException {
+    List<PendingStats> pendingStats(Connection c) throws SQLException {
         List<PendingStats> stats = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, "stats"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
@@ -301,7 +293,7 @@ public final class GlobalLog {
                 dialect.timestamp(rs, "updated_at"));
     }
 
-    public List<BranchRecord> findBranches(Connection c, String xid) throws SQLException {
+    List<BranchRecord> findBranches(Connection c, String xid) throws SQLException {
         List<BranchRecord> branches = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, "find-branches")) {
             ps.setString(1, xid);

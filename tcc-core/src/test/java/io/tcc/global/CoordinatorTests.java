@@ -218,10 +218,10 @@ abstract class CoordinatorTests {
         // the initiator cancelled the branch it knew; the one only the log knows keeps the transaction open
         assertEquals(GlobalState.CANCELLING, global(failingLog, xid.get()).state());
         assertEquals(List.of(BranchState.CANCELLED, BranchState.REGISTERED),
-                failingLog.coordinator.branches(xid.get()).stream().map(BranchRecord::state).toList());
+                failingLog.coordinator.log().branches(xid.get()).stream().map(BranchRecord::state).toList());
 
-        assertEquals(GlobalState.CANCELLED, failingLog.coordinator.redrive(xid.get()).orElseThrow(), "what recovery does");
-        assertTrue(failingLog.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CANCELLED));
+        assertEquals(GlobalState.CANCELLED, failingLog.coordinator.phaseTwo().resume(xid.get()).orElseThrow(), "what recovery does");
+        assertTrue(failingLog.coordinator.log().branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CANCELLED));
         assertTrue(failingLog.fence.find(new BranchKey(xid.get(), "2")).orElseThrow().emptyCancel(),
                 "its try was never sent: an empty cancel");
         assertArrayEquals(new int[] {10, 0, 0}, stock(failingLog, sku));
@@ -288,7 +288,7 @@ abstract class CoordinatorTests {
     }
 
     private static GlobalRecord global(Wiring w, String xid) {
-        return w.coordinator.find(xid).orElseThrow();
+        return w.coordinator.log().find(xid).orElseThrow();
     }
 
     private static String currentXid() {
@@ -314,7 +314,7 @@ abstract class CoordinatorTests {
         GlobalRecord tx = global(sameDatabase, xid.get());
         assertEquals(GlobalState.CONFIRMED, tx.state());
         assertNull(tx.nextAttempt(), "a finished transaction is no longer due");
-        assertEquals(BranchState.CONFIRMED, sameDatabase.coordinator.branches(xid.get()).get(0).state());
+        assertEquals(BranchState.CONFIRMED, sameDatabase.coordinator.log().branches(xid.get()).get(0).state());
         assertEquals(FenceState.CONFIRMED, sameDatabase.fence.find(new BranchKey(xid.get(), "1")).orElseThrow().state());
     }
 
@@ -329,7 +329,7 @@ abstract class CoordinatorTests {
 
         assertArrayEquals(new int[] {7, 0, 3}, stock(separate, sku));
         assertEquals(GlobalState.CONFIRMED, global(separate, xid.get()).state());
-        assertTrue(separate.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CONFIRMED));
+        assertTrue(separate.coordinator.log().branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CONFIRMED));
     }
 
     @Test
@@ -383,7 +383,7 @@ abstract class CoordinatorTests {
             assertEquals("out of stock: " + sku, thrown.getMessage());
             assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku), "the first branch was cancelled");
             assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
-            assertTrue(w.coordinator.branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CANCELLED));
+            assertTrue(w.coordinator.log().branches(xid.get()).stream().allMatch(b -> b.state() == BranchState.CANCELLED));
         }
     }
 
@@ -437,7 +437,7 @@ abstract class CoordinatorTests {
         });
 
         assertEquals(outer.get(), inner.get());
-        assertEquals(2, sameDatabase.coordinator.branches(outer.get()).size());
+        assertEquals(2, sameDatabase.coordinator.log().branches(outer.get()).size());
         assertNull(TransactionContext.current(), "the binding is restored after the outermost call");
         assertArrayEquals(new int[] {8, 0, 2}, stock(sameDatabase, sku));
     }
@@ -466,7 +466,7 @@ abstract class CoordinatorTests {
                     }
                     return null;
                 });
-                assertEquals(4, w.coordinator.branches(xid.get()).size());
+                assertEquals(4, w.coordinator.log().branches(xid.get()).size());
                 assertEquals(GlobalState.CONFIRMED, global(w, xid.get()).state());
             } finally {
                 pool.shutdownNow();
@@ -506,7 +506,7 @@ abstract class CoordinatorTests {
                         return reserve(w, sku, 1); // the registration is refused against the global row
                     }));
 
-            assertEquals(1, w.coordinator.branches(xid.get()).size(), "the late try was not registered");
+            assertEquals(1, w.coordinator.log().branches(xid.get()).size(), "the late try was not registered");
             assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
             assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku));
         }
@@ -544,12 +544,12 @@ abstract class CoordinatorTests {
         assertEquals(GlobalState.CONFIRMING, pending.state());
         assertEquals(1, pending.attempts());
         assertNotNull(pending.nextAttempt());
-        BranchRecord branch = separate.coordinator.branches(xid.get()).get(0);
+        BranchRecord branch = separate.coordinator.log().branches(xid.get()).get(0);
         assertEquals(BranchState.REGISTERED, branch.state());
         assertTrue(branch.lastOutcome().contains("simulated"), branch.lastOutcome());
         assertArrayEquals(new int[] {8, 2, 0}, stock(separate, sku));
 
-        assertEquals(GlobalState.CONFIRMED, separate.coordinator.redrive(xid.get()).orElseThrow());
+        assertEquals(GlobalState.CONFIRMED, separate.coordinator.phaseTwo().resume(xid.get()).orElseThrow());
         assertArrayEquals(new int[] {8, 0, 2}, stock(separate, sku));
     }
 
@@ -563,7 +563,7 @@ abstract class CoordinatorTests {
                         reserve(w, sku, 1);
                         Thread.sleep(400);
                         // recovery finds it TRYING past its deadline plus margin and cancels it before the initiator decides
-                        assertEquals(GlobalState.CANCELLED, w.coordinator.redrive(xid.get()).orElseThrow());
+                        assertEquals(GlobalState.CANCELLED, w.coordinator.phaseTwo().resume(xid.get()).orElseThrow());
                         return "returned after recovery";
                     }));
 
@@ -587,8 +587,8 @@ abstract class CoordinatorTests {
                         reserve(w, sku, 1);
                         // what recovery does past the deadline plus margin (decideCancel itself does not wait for it):
                         // decides CANCEL, then hands it over, the flag writing recovery's own reason into operator_reason
-                        assertEquals(GlobalState.CANCELLING, w.coordinator.decideCancel(xid.get()));
-                        assertTrue(w.coordinator.flag(xid.get(), GlobalState.CANCELLING, "recovery gave up after 8 attempts"));
+                        assertEquals(GlobalState.CANCELLING, w.coordinator.phaseTwo().decideCancel(xid.get()));
+                        assertTrue(w.coordinator.log().flag(xid.get(), GlobalState.CANCELLING, "recovery gave up after 8 attempts"));
                         return "returned after recovery";
                     }));
 
@@ -616,7 +616,7 @@ abstract class CoordinatorTests {
         assertEquals("reserved 2 " + sku, result, "decided CONFIRM: the caller gets its result");
         // the decision was committed again on its own and the confirm retried in phase two
         assertEquals(GlobalState.CONFIRMED, global(sameDatabase, xid.get()).state());
-        assertEquals(BranchState.CONFIRMED, sameDatabase.coordinator.branches(xid.get()).get(0).state());
+        assertEquals(BranchState.CONFIRMED, sameDatabase.coordinator.log().branches(xid.get()).get(0).state());
         assertEquals(FenceState.CONFIRMED, fenceState(sameDatabase, xid.get(), "1"));
         assertEquals(0, sameDatabase.actions.releases.get(), "the business cancel never ran");
         assertArrayEquals(new int[] {8, 0, 2}, stock(sameDatabase, sku));
@@ -643,14 +643,14 @@ abstract class CoordinatorTests {
             GlobalRecord pending = global(lockTimeouts, xid.get());
             assertEquals(GlobalState.CONFIRMING, pending.state(), "decided CONFIRM past the deadline, never CANCEL");
             assertEquals(1, pending.attempts());
-            BranchRecord branch = lockTimeouts.coordinator.branches(xid.get()).get(0);
+            BranchRecord branch = lockTimeouts.coordinator.log().branches(xid.get()).get(0);
             assertEquals(BranchState.REGISTERED, branch.state());
             assertTrue(branch.lastOutcome().startsWith("confirm failed"), branch.lastOutcome());
             assertEquals(FenceState.TRIED, fenceState(lockTimeouts, xid.get(), "1"));
             holder.rollback(); // the lock is released
         }
 
-        assertEquals(GlobalState.CONFIRMED, lockTimeouts.coordinator.redrive(xid.get()).orElseThrow());
+        assertEquals(GlobalState.CONFIRMED, lockTimeouts.coordinator.phaseTwo().resume(xid.get()).orElseThrow());
         assertEquals(FenceState.CONFIRMED, fenceState(lockTimeouts, xid.get(), "1"));
         assertEquals(0, lockTimeouts.actions.releases.get(), "the business cancel never ran");
         assertArrayEquals(new int[] {8, 0, 2}, stock(lockTimeouts, sku));
@@ -704,7 +704,7 @@ abstract class CoordinatorTests {
     private void assertRecoveryCancelsItAfterItsDeadline(String xid) throws InterruptedException {
         assertEquals(GlobalState.TRYING, global(failingLog, xid).state());
         assertArrayEquals(new int[] {8, 2, 0}, stock(failingLog, sku), "still reserved");
-        GlobalState state = await(() -> failingLog.coordinator.redrive(xid).orElseThrow(), GlobalState::isDecided);
+        GlobalState state = await(() -> failingLog.coordinator.phaseTwo().resume(xid).orElseThrow(), GlobalState::isDecided);
         assertEquals(GlobalState.CANCELLED, state);
         assertArrayEquals(new int[] {10, 0, 0}, stock(failingLog, sku));
     }
@@ -737,7 +737,7 @@ abstract class CoordinatorTests {
     }
 
     private void assertRegisteredBranches(Wiring w, String xid, int count) {
-        List<BranchRecord> branches = w.coordinator.branches(xid);
+        List<BranchRecord> branches = w.coordinator.log().branches(xid);
         assertEquals(count, branches.size());
         for (BranchRecord b : branches) {
             assertEquals(LocalParticipant.NAME, b.participant());
@@ -757,11 +757,11 @@ abstract class CoordinatorTests {
         assertEquals(GlobalState.TRYING, tx.state());
         assertNotNull(tx.nextAttempt(), "due for recovery after its deadline");
         assertRegisteredBranches(separate, xid, 1);
-        assertEquals(BranchState.REGISTERED, separate.coordinator.branches(xid).get(0).state());
+        assertEquals(BranchState.REGISTERED, separate.coordinator.log().branches(xid).get(0).state());
         assertNull(fenceState(separate, xid, "1"), "the try was never sent");
 
         Thread.sleep(300);
-        assertEquals(GlobalState.CANCELLED, separate.coordinator.redrive(xid).orElseThrow());
+        assertEquals(GlobalState.CANCELLED, separate.coordinator.phaseTwo().resume(xid).orElseThrow());
         assertEquals(FenceState.CANCELLED, fenceState(separate, xid, "1"));
         assertTrue(separate.fence.find(new BranchKey(xid, "1")).orElseThrow().emptyCancel(), "an empty rollback");
         assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
@@ -775,10 +775,10 @@ abstract class CoordinatorTests {
         assertRegisteredBranches(separate, xid, 2);
         assertEquals(FenceState.TRIED, fenceState(separate, xid, "1"));
         assertArrayEquals(new int[] {8, 2, 0}, stock(separate, sku));
-        assertEquals(GlobalState.TRYING, separate.coordinator.redrive(xid).orElseThrow(), "its initiator may still be running");
+        assertEquals(GlobalState.TRYING, separate.coordinator.phaseTwo().resume(xid).orElseThrow(), "its initiator may still be running");
 
         Thread.sleep(500);
-        assertEquals(GlobalState.CANCELLED, separate.coordinator.redrive(xid).orElseThrow());
+        assertEquals(GlobalState.CANCELLED, separate.coordinator.phaseTwo().resume(xid).orElseThrow());
         assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
     }
 
@@ -790,7 +790,7 @@ abstract class CoordinatorTests {
         assertEquals(GlobalState.CONFIRMING, tx.state());
         assertNotNull(tx.nextAttempt());
         assertEquals(FenceState.TRIED, fenceState(separate, xid, "1"));
-        assertEquals(GlobalState.CONFIRMED, separate.coordinator.redrive(xid).orElseThrow());
+        assertEquals(GlobalState.CONFIRMED, separate.coordinator.phaseTwo().resume(xid).orElseThrow());
         assertEquals(FenceState.CONFIRMED, fenceState(separate, xid, "1"));
         assertArrayEquals(new int[] {9, 0, 1}, stock(separate, sku));
     }
@@ -801,9 +801,9 @@ abstract class CoordinatorTests {
 
         assertEquals(GlobalState.CONFIRMING, global(separate, xid).state());
         Map<String, BranchState> states = new java.util.HashMap<>();
-        separate.coordinator.branches(xid).forEach(b -> states.put(b.branchId(), b.state()));
+        separate.coordinator.log().branches(xid).forEach(b -> states.put(b.branchId(), b.state()));
         assertEquals(Map.of("1", BranchState.CONFIRMED, "2", BranchState.REGISTERED), states);
-        assertEquals(GlobalState.CONFIRMED, separate.coordinator.redrive(xid).orElseThrow());
+        assertEquals(GlobalState.CONFIRMED, separate.coordinator.phaseTwo().resume(xid).orElseThrow());
         assertArrayEquals(new int[] {8, 0, 2}, stock(separate, sku));
     }
 

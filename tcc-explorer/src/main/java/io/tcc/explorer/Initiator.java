@@ -179,7 +179,7 @@ final class Initiator {
         String xid = tx.xid;
         try {
             switch (race) {
-                case RECOVERY_REDRIVE -> t.daemon.redrive(xid).ifPresent(state -> ledger.observe(xid, state));
+                case RECOVERY_REDRIVE -> t.daemon.phaseTwo().resume(xid).ifPresent(state -> ledger.observe(xid, state));
                 case OPERATOR_RETRY_NOW -> ledger.observe(xid, t.operations.retryNow(xid));
                 case OPERATOR_CANCEL -> {
                     tx.operatorCancel = true;

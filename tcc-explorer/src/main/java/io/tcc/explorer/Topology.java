@@ -126,23 +126,23 @@ final class Topology implements AutoCloseable {
                 Duration.ofMillis(200), 2, Duration.ofMillis(50));
         wire = new FaultInjector(true, seed);
         initiator = new Coordinator(logPool, logTm, coordinatorConfig, shared, crashes, clock);
-        initiator.addParticipant(new NamedParticipant(OWN, own));
+        initiator.participants().add(new NamedParticipant(OWN, own));
         RemoteParticipants initiatorRemotes = new RemoteParticipants(initiator, json, signer, name -> calls, wire);
         RemoteSlots.SLOTS.forEach(slot -> slots.add(initiatorRemotes.create(slot, remoteUrl)));
 
         // the daemon: another process's view, so its own clock and no injected network faults
         daemon = new Coordinator(logPool, logTm, coordinatorConfig, shared, CrashPoints.NONE);
-        daemon.addParticipant(new NamedParticipant(OWN, own));
+        daemon.participants().add(new NamedParticipant(OWN, own));
         RemoteParticipants daemonRemotes = new RemoteParticipants(daemon, json, signer, name -> calls,
                 FaultInjector.disabled());
         for (int slot = 0; slot < WORKERS; slot++) {
-            daemon.addParticipant(daemonRemotes.participant(RemoteSlots.name(slot), null));
+            daemon.participants().add(daemonRemotes.participant(RemoteSlots.name(slot), null));
         }
         recovery = new Recovery(daemon, new RecoveryConfig(64, Duration.ofSeconds(5), 8, Duration.ofMillis(100),
                 Duration.ofSeconds(1), 4), recoveryListener);
         operations = new Operations(daemon);
         // the minimum retention the one timing rule allows, for the log and all three fences
-        retention = daemon.retentionRule().and(fenceConfig.retentionRule()).minimumRetention();
+        retention = daemon.log().retentionRule().and(fenceConfig.retentionRule()).minimumRetention();
         cleanup = new Cleanup(daemon, sharedFence, retention, 500);
     }
 

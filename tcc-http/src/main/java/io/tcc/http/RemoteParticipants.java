@@ -63,7 +63,7 @@ public final class RemoteParticipants {
             }
         }
         HttpBranchTransport transport = transport(name);
-        coordinator.addParticipant(new HttpParticipant(transport, null));
+        coordinator.participants().add(new HttpParticipant(transport, null));
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (self, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
                 return switch (method.getName()) {

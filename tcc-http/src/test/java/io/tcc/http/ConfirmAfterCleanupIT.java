@@ -57,7 +57,7 @@ class ConfirmAfterCleanupIT extends TwoServices {
             return inventoryClient.reserve(sku, 1);
         });
 
-        assertEquals(GlobalState.CONFIRMING, coordinator().find(xid[0]).orElseThrow().state(), "its confirm's answer was lost");
+        assertEquals(GlobalState.CONFIRMING, coordinator().log().find(xid[0]).orElseThrow().state(), "its confirm's answer was lost");
         assertEquals(FenceState.CONFIRMED, participantFence(xid[0]).state(), "yet the confirm took effect");
         Fence fence = inventory.getBean(Fence.class);
         Await.until("the participant's cleanup to remove the confirmed row", Duration.ofSeconds(30), () -> {
@@ -66,7 +66,7 @@ class ConfirmAfterCleanupIT extends TwoServices {
         });
         long repeatsBefore = inventory.getBean(FenceCounters.class).cleanedUpRepeats();
 
-        assertEquals(GlobalState.CONFIRMED, coordinator().redrive(xid[0]).orElseThrow(), "what recovery does");
+        assertEquals(GlobalState.CONFIRMED, coordinator().phaseTwo().resume(xid[0]).orElseThrow(), "what recovery does");
 
         assertEquals(repeatsBefore + 1, inventory.getBean(FenceCounters.class).cleanedUpRepeats());
         assertNull(participantFence(xid[0]), "the repeat recorded nothing");

@@ -109,7 +109,7 @@ class FaultMatrixIT extends TwoServices {
             thrown = e;
         }
         String xid = orders().lastXid();
-        GlobalState afterCall = coordinator().find(xid).orElseThrow().state();
+        GlobalState afterCall = coordinator().log().find(xid).orElseThrow().state();
 
         switch (phase) {
             case TRY -> {
@@ -130,7 +130,7 @@ class FaultMatrixIT extends TwoServices {
         if (kind == Kind.DELAYED) {
             Thread.sleep(DELAY_MILLIS + 700); // let the late requests land
         }
-        GlobalState finished = coordinator().redrive(xid).orElseThrow(); // what recovery will do
+        GlobalState finished = coordinator().phaseTwo().resume(xid).orElseThrow(); // what recovery will do
         boolean confirmed = phase == FencePhase.CONFIRM;
         assertEquals(confirmed ? GlobalState.CONFIRMED : GlobalState.CANCELLED, finished);
         assertArrayEquals(confirmed ? new int[] {8, 0, 2} : new int[] {10, 0, 0}, stock(sku), "nothing frozen");

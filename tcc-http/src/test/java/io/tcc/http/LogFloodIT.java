@@ -67,7 +67,7 @@ class LogFloodIT extends TwoServices {
 
         orders().place(unsellable, 1);
         String xid = orders().lastXid();
-        assertEquals(GlobalState.CONFIRMING, coordinator().find(xid).orElseThrow().state(), "the confirm keeps failing");
+        assertEquals(GlobalState.CONFIRMING, coordinator().log().find(xid).orElseThrow().state(), "the confirm keeps failing");
 
         List<ILoggingEvent> failures = logged.list.stream()
                 .filter(e -> e.getLoggerName().equals(ParticipantEndpoint.class.getName()))

@@ -61,10 +61,10 @@ class NetworkFaultIT extends TwoServices {
     }
 
     private GlobalState finish(String xid) throws InterruptedException {
-        GlobalState state = coordinator().find(xid).orElseThrow().state();
+        GlobalState state = coordinator().log().find(xid).orElseThrow().state();
         for (int i = 0; i < 20 && !state.isFinished(); i++) {
             Thread.sleep(250);
-            state = coordinator().redrive(xid).orElseThrow(); // what recovery does
+            state = coordinator().phaseTwo().resume(xid).orElseThrow(); // what recovery does
         }
         return state;
     }

@@ -33,7 +33,7 @@ class ParticipantOutageIT extends TwoServices {
         order.getBean(FaultInjector.class).add(Rule.times("inventory", "reserve-stock", FencePhase.CONFIRM, Kind.REQUEST_LOST, 3));
         orders().place(sku, 2);
         String xid = orders().lastXid();
-        assertEquals(GlobalState.CONFIRMING, coordinator().find(xid).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMING, coordinator().log().find(xid).orElseThrow().state());
 
         inventory.close(); // the participant's server stops
         Recovery recovery = new Recovery(coordinator(), new RecoveryConfig(10, Duration.ofSeconds(30), 50,
@@ -42,27 +42,27 @@ class ParticipantOutageIT extends TwoServices {
         for (int pass = 0; pass < 4; pass++) {
             awaitDue(xid);
             recovery.runOnce();
-            GlobalRecord tx = coordinator().find(xid).orElseThrow();
+            GlobalRecord tx = coordinator().log().find(xid).orElseThrow();
             assertEquals(GlobalState.CONFIRMING, tx.state(), "nothing definite changes while the participant is down");
-            assertEquals(BranchState.REGISTERED, coordinator().branches(xid).get(0).state());
+            assertEquals(BranchState.REGISTERED, coordinator().log().branches(xid).get(0).state());
             waits.add(tx.nextAttempt().toEpochMilli() - tx.updatedAt().toEpochMilli());
         }
-        assertTrue(coordinator().branches(xid).get(0).lastOutcome().contains("never sent"),
-                coordinator().branches(xid).get(0).lastOutcome());
+        assertTrue(coordinator().log().branches(xid).get(0).lastOutcome().contains("never sent"),
+                coordinator().log().branches(xid).get(0).lastOutcome());
         assertTrue(waits.get(3) > waits.get(0), "the waits between attempts grow: " + waits);
 
         restartInventory(); // back, on the same port and database
-        for (int i = 0; i < 50 && !coordinator().find(xid).orElseThrow().state().isFinished(); i++) {
+        for (int i = 0; i < 50 && !coordinator().log().find(xid).orElseThrow().state().isFinished(); i++) {
             awaitDue(xid);
             recovery.runOnce();
         }
 
-        assertEquals(GlobalState.CONFIRMED, coordinator().find(xid).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMED, coordinator().log().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {8, 0, 2}, stock(sku), "sold once, nothing frozen");
     }
 
     private void awaitDue(String xid) throws InterruptedException {
-        Instant next = coordinator().find(xid).orElseThrow().nextAttempt();
+        Instant next = coordinator().log().find(xid).orElseThrow().nextAttempt();
         if (next != null) {
             Thread.sleep(Math.max(0, next.toEpochMilli() - System.currentTimeMillis() + 20));
         }

@@ -53,8 +53,8 @@ class RemoteParticipantIT extends TwoServices {
         assertEquals("reserved 2", orders().place(sku, 2), "the try's result travels back as JSON");
 
         String xid = orders().lastXid();
-        assertEquals(GlobalState.CONFIRMED, coordinator().find(xid).orElseThrow().state());
-        BranchRecord branch = coordinator().branches(xid).get(0);
+        assertEquals(GlobalState.CONFIRMED, coordinator().log().find(xid).orElseThrow().state());
+        BranchRecord branch = coordinator().log().branches(xid).get(0);
         assertEquals("inventory", branch.participant());
         assertEquals(inventoryUrl, branch.endpoint());
         assertEquals(FenceState.CONFIRMED, participantFence(xid).state());
@@ -77,7 +77,7 @@ class RemoteParticipantIT extends TwoServices {
         assertEquals(4, orderCommits);
         // inventory: the remote try | the remote confirm
         assertEquals(2, inventoryCommits);
-        assertEquals(GlobalState.CONFIRMED, coordinator().find(orders().lastXid()).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMED, coordinator().log().find(orders().lastXid()).orElseThrow().state());
         assertArrayEquals(new int[] {9, 0, 1}, stock(sku));
         assertArrayEquals(new int[] {9, 0, 1}, orderDb.jdbc().queryForObject(
                 "SELECT available, frozen, sold FROM stock WHERE sku = ?", (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku));
@@ -91,7 +91,7 @@ class RemoteParticipantIT extends TwoServices {
         assertEquals(BranchResponse.Status.REJECTED, e.result().response().status());
         assertEquals("BUSINESS", e.result().response().reason());
         String xid = orders().lastXid();
-        assertEquals(GlobalState.CANCELLED, coordinator().find(xid).orElseThrow().state());
+        assertEquals(GlobalState.CANCELLED, coordinator().log().find(xid).orElseThrow().state());
         assertTrue(participantFence(xid).emptyCancel(), "the try rolled back, so its cancel was an empty one");
         assertArrayEquals(new int[] {10, 0, 0}, stock(sku));
     }
@@ -105,11 +105,11 @@ class RemoteParticipantIT extends TwoServices {
 
         assertEquals(Outcome.UNKNOWN, e.result().outcome(), e.getMessage());
         String xid = orders().lastXid();
-        GlobalState state = coordinator().find(xid).orElseThrow().state();
+        GlobalState state = coordinator().log().find(xid).orElseThrow().state();
         if (state != GlobalState.CANCELLED) {
             // the cancel's retries ran out while the try still held its row: recovery's re-drive finishes it
             assertEquals(GlobalState.CANCELLING, state);
-            assertEquals(GlobalState.CANCELLED, coordinator().redrive(xid).orElseThrow());
+            assertEquals(GlobalState.CANCELLED, coordinator().phaseTwo().resume(xid).orElseThrow());
         }
         FenceRecord fence = participantFence(xid);
         assertEquals(FenceState.CANCELLED, fence.state());
@@ -133,9 +133,9 @@ class RemoteParticipantIT extends TwoServices {
 
         assertEquals(Outcome.DEFINITE_FAILURE, e.result().outcome());
         assertTrue(e.result().detail().contains("never sent"), e.result().detail());
-        assertEquals(GlobalState.CANCELLING, coordinator().find(xid[0]).orElseThrow().state(),
+        assertEquals(GlobalState.CANCELLING, coordinator().log().find(xid[0]).orElseThrow().state(),
                 "its cancel could not be delivered either: it stays pending for recovery, nothing is guessed");
-        assertTrue(coordinator().branches(xid[0]).get(0).lastOutcome().contains("never sent"));
+        assertTrue(coordinator().log().branches(xid[0]).get(0).lastOutcome().contains("never sent"));
     }
 
     @Test

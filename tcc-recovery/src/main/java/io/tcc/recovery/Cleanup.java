@@ -44,13 +44,13 @@ public final class Cleanup {
             throw new IllegalArgumentException("tcc.recovery.cleanup.batch-size must be between 1 and 10000, was " + batchSize);
         }
         this.batchSize = batchSize;
-        RetentionRule rule = fence == null ? coordinator.retentionRule()
-                : coordinator.retentionRule().and(fence.config().retentionRule());
+        RetentionRule rule = fence == null ? coordinator.log().retentionRule()
+                : coordinator.log().retentionRule().and(fence.config().retentionRule());
         rule.requireRetention(retention);
     }
 
     public Result runOnce() {
-        int transactions = coordinator.deleteFinished(retention, batchSize);
+        int transactions = coordinator.log().deleteFinished(retention, batchSize);
         int fenceRows = fence == null ? 0 : fence.deleteFinished(retention, batchSize);
         if (transactions + fenceRows > 0) {
             log.info("cleanup deleted {} finished transactions and {} finished fence rows older than {}", transactions,

@@ -50,20 +50,20 @@ public final class Operations {
         if (olderThan == null || olderThan.isNegative()) {
             throw new BadInputException("olderThan must be zero or positive");
         }
-        return coordinator.list(state, flaggedOnly, olderThan, limit);
+        return coordinator.log().list(state, flaggedOnly, olderThan, limit);
     }
 
     public Optional<TransactionView> show(String xid) {
-        return coordinator.find(xid).map(tx -> new TransactionView(tx, coordinator.branches(xid)));
+        return coordinator.log().find(xid).map(tx -> new TransactionView(tx, coordinator.log().branches(xid)));
     }
 
     /** Clears the flag and drives the transaction once now; recovery keeps going with it if it still cannot finish. */
     public GlobalState retryNow(String xid) {
-        if (!coordinator.retryNow(xid)) {
+        if (!coordinator.log().retryNow(xid)) {
             throw new OperatorActionRefusedException(describe(xid) + ": only an unfinished transaction can be retried");
         }
         log.warn("operator retries {} now", xid);
-        return coordinator.redrive(xid).orElseThrow();
+        return coordinator.phaseTwo().resume(xid).orElseThrow();
     }
 
     /**
@@ -80,10 +80,10 @@ public final class Operations {
         if (reason.length() > MAX_REASON_LENGTH) {
             throw new BadInputException("the reason has " + reason.length() + " characters; at most " + MAX_REASON_LENGTH);
         }
-        GlobalRecord tx = coordinator.find(xid).orElseThrow(() -> new BadInputException("no transaction " + xid + " in the log"));
+        GlobalRecord tx = coordinator.log().find(xid).orElseThrow(() -> new BadInputException("no transaction " + xid + " in the log"));
         GlobalState state = tx.state();
         if (resolution == Resolution.CANCEL_ALL && state == GlobalState.TRYING) {
-            state = coordinator.decideCancel(xid);
+            state = coordinator.phaseTwo().decideCancel(xid);
         }
         GlobalState allowed = resolution == Resolution.CONFIRM_ALL ? GlobalState.CONFIRMING : GlobalState.CANCELLING;
         if (state != allowed) {
@@ -92,14 +92,14 @@ public final class Operations {
                             ? "; only a transaction decided CONFIRM (every try succeeded) can be confirmed"
                             : "; a transaction decided CONFIRM is never cancelled"));
         }
-        if (!coordinator.resolve(xid, state, "operator " + resolution + ": " + reason)) {
+        if (!coordinator.log().resolve(xid, state, "operator " + resolution + ": " + reason)) {
             throw new OperatorActionRefusedException(xid + " changed while it was being resolved; look at it again");
         }
         log.warn("operator resolves {} as {}: {}", xid, resolution, reason);
-        return coordinator.redrive(xid).orElseThrow();
+        return coordinator.phaseTwo().resume(xid).orElseThrow();
     }
 
     private String describe(String xid) {
-        return coordinator.find(xid).map(tx -> xid + " is " + tx.state()).orElse("no transaction " + xid);
+        return coordinator.log().find(xid).map(tx -> xid + " is " + tx.state()).orElse("no transaction " + xid);
     }
 }

@@ -22,7 +22,6 @@ import io.tcc.context.TransactionContext;
 import io.tcc.global.BranchRecord;
 import io.tcc.global.BranchState;
 import io.tcc.global.Coordinator;
-import io.tcc.global.GlobalLog;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
 import io.tcc.global.UnreachableBranchException;
@@ -64,9 +63,9 @@ public final class Recovery {
     /** Claims and drives up to one batch of due transactions. */
     public Pass runOnce() {
         // one commit claims the batch; rows another daemon holds are skipped, not waited for
-        List<GlobalLog.Due> due;
+        List<String> due;
         try {
-            due = coordinator.claimDue(config.batchSize(), config.lease());
+            due = coordinator.log().claimDue(config.batchSize(), config.lease());
         } catch (RuntimeException e) {
             // a lost lock conflict or an unreachable log: nothing was claimed, everything stays due for the next pass
             log.warn("recovery could not claim due transactions this pass ({}); the next pass tries again", e.toString());
@@ -74,7 +73,7 @@ public final class Recovery {
         }
         // a claim hides a transaction only for the lease: start no drive after half of it, so none outlives its claim
         long startBy = System.nanoTime() + config.lease().toNanos() / 2;
-        Map<Result, Long> results = driveAll(due.stream().map(GlobalLog.Due::xid).toList(), startBy);
+        Map<Result, Long> results = driveAll(due, startBy);
         int left = count(results, Result.LEFT);
         if (left > 0) {
             log.warn("{} claimed transactions were not started within half the lease ({}); they are due again when it"
@@ -134,7 +133,7 @@ public final class Recovery {
     private Result drive(String xid) {
         GlobalState state;
         try {
-            state = coordinator.redrive(xid, backoff).orElse(GlobalState.CANCELLED);
+            state = coordinator.phaseTwo().resume(xid, backoff).orElse(GlobalState.CANCELLED);
         } catch (RuntimeException e) {
             // the log itself failed: the claim's lease runs out and the transaction is due again
             log.warn("recovery of {} failed ({}); it is due again when its lease ends", xid, e.toString());
@@ -144,9 +143,9 @@ public final class Recovery {
             listener.onFinished(xid, state);
             return Result.FINISHED;
         }
-        Optional<GlobalRecord> record = coordinator.find(xid);
+        Optional<GlobalRecord> record = coordinator.log().find(xid);
         int attempts = record.map(GlobalRecord::attempts).orElse(0);
-        List<BranchRecord> pending = coordinator.branches(xid).stream()
+        List<BranchRecord> pending = coordinator.log().branches(xid).stream()
                 .filter(b -> b.state() == BranchState.REGISTERED).toList();
         // a branch no endpoint serves stays unreachable until a setting changes: backing off would only hide it
         boolean unreachable = pending.stream().anyMatch(b -> UnreachableBranchException.isRecordedIn(b.lastOutcome()));
@@ -155,7 +154,7 @@ public final class Recovery {
             return Result.POSTPONED;
         }
         String reason = lastOutcomes(pending);
-        if (coordinator.flag(xid, state, reason)) {
+        if (coordinator.log().flag(xid, state, reason)) {
             log.error("{} is flagged for an operator after {} attempts, still {}: {}. {}", xid, attempts, state, reason,
                     unreachable ? "A branch cannot be reached as configured: fix the setting named here, then retry it"
                             : "Check the participants named here, then retry it or resolve it by hand");

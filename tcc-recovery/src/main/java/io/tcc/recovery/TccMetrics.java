@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.tcc.fence.FenceCounters;
 import io.tcc.global.Coordinator;
-import io.tcc.global.GlobalLog;
+import io.tcc.global.PendingStats;
 import io.tcc.global.GlobalState;
 
 /**
@@ -35,7 +35,7 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
     private final Coordinator coordinator;
     private final FenceCounters fence;
     private final Clock clock = Clock.systemUTC();
-    private Map<GlobalState, GlobalLog.PendingStats> snapshot = Map.of();
+    private Map<GlobalState, PendingStats> snapshot = Map.of();
     private Instant snapshotAt = Instant.EPOCH;
     private MeterRegistry registry;
 
@@ -55,7 +55,7 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
                     .tag("state", state.name()).description("unfinished global transactions, by state").register(registry);
         }
         Gauge.builder("tcc.transactions.flagged", this,
-                        m -> m.stats().values().stream().mapToLong(GlobalLog.PendingStats::flagged).sum())
+                        m -> m.stats().values().stream().mapToLong(PendingStats::flagged).sum())
                 .description("transactions waiting for an operator").register(registry);
         Gauge.builder("tcc.transactions.oldest.pending.age", this, TccMetrics::oldestPendingAgeSeconds)
                 .baseUnit("seconds").description("age of the oldest unfinished transaction").register(registry);
@@ -72,20 +72,20 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
         }
     }
 
-    private static GlobalLog.PendingStats empty(GlobalState state) {
-        return new GlobalLog.PendingStats(state, 0, 0, null);
+    private static PendingStats empty(GlobalState state) {
+        return new PendingStats(state, 0, 0, null);
     }
 
     private double oldestPendingAgeSeconds() {
-        return stats().values().stream().map(GlobalLog.PendingStats::oldestCreatedAt).filter(Objects::nonNull)
+        return stats().values().stream().map(PendingStats::oldestCreatedAt).filter(Objects::nonNull)
                 .min(Instant::compareTo).map(oldest -> Duration.between(oldest, clock.instant()).toMillis() / 1000.0)
                 .orElse(0.0);
     }
 
-    private synchronized Map<GlobalState, GlobalLog.PendingStats> stats() {
+    private synchronized Map<GlobalState, PendingStats> stats() {
         if (Duration.between(snapshotAt, clock.instant()).compareTo(CACHE) > 0) {
-            List<GlobalLog.PendingStats> fresh = coordinator.pendingStats();
-            Map<GlobalState, GlobalLog.PendingStats> byState = new EnumMap<>(GlobalState.class);
+            List<PendingStats> fresh = coordinator.log().pendingStats();
+            Map<GlobalState, PendingStats> byState = new EnumMap<>(GlobalState.class);
             fresh.forEach(s -> byState.put(s.state(), s));
             snapshot = byState;
             snapshotAt = clock.instant();

@@ -151,8 +151,8 @@ class AdminPageIT {
     /** The log an operator would find after an inventory outage and two initiators that died mid-transaction. */
     private void seed() throws Throwable {
         inventoryUrl = "http://127.0.0.1:" + closedPort();
-        coordinator.addParticipant(new UnreachableParticipant(http));
-        coordinator.addParticipant(new AnsweringParticipant());
+        coordinator.participants().add(new UnreachableParticipant(http));
+        coordinator.participants().add(new AnsweringParticipant());
 
         stuck = diedBeforeDeciding(HOSTILE_NAME);
         stuckToCancel = diedBeforeDeciding("place-order");
@@ -267,7 +267,7 @@ class AdminPageIT {
         assertThat(db.jdbc().queryForObject("SELECT operator_reason FROM tcc_global WHERE xid = ?", String.class,
                 stuckToCancel)).isEqualTo("operator CANCEL_ALL: " + reason);
         assertThat(resolved.needsOperator()).isFalse();
-        assertThat(coordinator.branches(stuckToCancel).get(0).lastOutcome()).startsWith("cancel failed:");
+        assertThat(coordinator.log().branches(stuckToCancel).get(0).lastOutcome()).startsWith("cancel failed:");
         awaitTrue("recovery finds it due", () -> isDue(stuckToCancel));
     }
 
@@ -405,7 +405,7 @@ class AdminPageIT {
     }
 
     private boolean isDue(String xid) {
-        return coordinator.findDue(1000).stream().anyMatch(due -> due.xid().equals(xid));
+        return coordinator.log().findDue(1000).contains(xid);
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {

@@ -70,7 +70,7 @@ public final class RecoveryBenchmark {
                             Duration.ofSeconds(1), Duration.ofMinutes(1), workers), RecoveryListener.NONE);
                     runs.add(pool.submit(() -> {
                         // drain: a pass that claimed nothing is not the end while anything is still due
-                        while (recovery.runOnce().due() > 0 || !coordinator.findDue(1).isEmpty()) {
+                        while (recovery.runOnce().due() > 0 || !coordinator.log().findDue(1).isEmpty()) {
                             Thread.onSpinWait();
                         }
                         return null;
@@ -180,16 +180,16 @@ public final class RecoveryBenchmark {
     /** Median times of the due scan (batch of 100) on each log, 500 interleaved rounds after 100 warm-up ones, in us. */
     private static double[] scanMicros(Coordinator empty, Coordinator full) {
         for (int i = 0; i < 100; i++) {
-            empty.findDue(100);
-            full.findDue(100);
+            empty.log().findDue(100);
+            full.log().findDue(100);
         }
         long[][] times = new long[2][500];
         for (int i = 0; i < 500; i++) {
             long t = System.nanoTime();
-            empty.findDue(100);
+            empty.log().findDue(100);
             times[0][i] = System.nanoTime() - t;
             t = System.nanoTime();
-            full.findDue(100);
+            full.log().findDue(100);
             times[1][i] = System.nanoTime() - t;
         }
         java.util.Arrays.sort(times[0]);

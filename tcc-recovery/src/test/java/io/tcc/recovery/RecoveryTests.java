@@ -138,14 +138,14 @@ abstract class RecoveryTests {
     }
 
     private static void driveUntilFlagged(Recovery recovery, Coordinator coordinator, String xid) throws InterruptedException {
-        for (int i = 0; i < 100 && !coordinator.find(xid).orElseThrow().needsOperator(); i++) {
+        for (int i = 0; i < 100 && !coordinator.log().find(xid).orElseThrow().needsOperator(); i++) {
             recovery.runOnce();
             Thread.sleep(30);
         }
     }
 
     private static void drain(Recovery recovery, Coordinator coordinator, List<String> xids) throws InterruptedException {
-        for (int i = 0; i < 100 && !xids.stream().allMatch(x -> coordinator.find(x).orElseThrow().state().isFinished()); i++) {
+        for (int i = 0; i < 100 && !xids.stream().allMatch(x -> coordinator.log().find(x).orElseThrow().state().isFinished()); i++) {
             recovery.runOnce();
             Thread.sleep(50);
         }
@@ -166,7 +166,7 @@ abstract class RecoveryTests {
 
         Map<String, GlobalState> expected = Map.of(registered, GlobalState.CANCELLED, tried, GlobalState.CANCELLED,
                 decided, GlobalState.CONFIRMED, halfway, GlobalState.CONFIRMED);
-        expected.forEach((xid, state) -> assertEquals(state, daemon.coordinator().find(xid).orElseThrow().state(), xid));
+        expected.forEach((xid, state) -> assertEquals(state, daemon.coordinator().log().find(xid).orElseThrow().state(), xid));
         assertArrayEquals(new int[] {4997, 0, 3}, stock(), "the tried one released, the decided ones sold, nothing frozen");
     }
 
@@ -210,7 +210,7 @@ abstract class RecoveryTests {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
         for (String xid : pending) {
-            assertEquals(GlobalState.CONFIRMED, first.coordinator().find(xid).orElseThrow().state(), xid);
+            assertEquals(GlobalState.CONFIRMED, first.coordinator().log().find(xid).orElseThrow().state(), xid);
         }
         Map<String, java.util.concurrent.atomic.AtomicInteger> calls = new ConcurrentHashMap<>(first.stock().confirms);
         second.stock().confirms.forEach((k, v) -> calls.merge(k, v, (a, b) -> new java.util.concurrent.atomic.AtomicInteger(a.get() + b.get())));
@@ -231,28 +231,28 @@ abstract class RecoveryTests {
         }
         Node daemon = node();
         Await.until("the three phase twos due", Duration.ofSeconds(10), () -> decided.stream().allMatch(
-                xid -> daemon.coordinator().findDue(1000).stream().anyMatch(d -> d.xid().equals(xid))));
+                xid -> daemon.coordinator().log().findDue(1000).contains(xid)));
         daemon.stock().confirmMillis.set(1200); // one drive takes more than half the 2 s lease
         Recovery recovery = new Recovery(daemon.coordinator(), new RecoveryConfig(100, Duration.ofSeconds(2), 10,
                 Duration.ofMillis(20), Duration.ofMillis(200), 1), RecoveryListener.NONE);
 
         Recovery.Pass pass = recovery.runOnce();
 
-        List<String> left = decided.stream().filter(xid -> !daemon.coordinator().find(xid).orElseThrow().state()
+        List<String> left = decided.stream().filter(xid -> !daemon.coordinator().log().find(xid).orElseThrow().state()
                 .isFinished()).toList();
         assertTrue(left.size() >= 2, "at most one drive started within half the lease: " + pass);
         assertTrue(pass.postponed() >= 2, pass.toString());
         for (String xid : left) {
-            GlobalRecord tx = daemon.coordinator().find(xid).orElseThrow();
+            GlobalRecord tx = daemon.coordinator().log().find(xid).orElseThrow();
             assertEquals(0, tx.attempts(), "left unstarted: no attempt counted");
-            assertTrue(daemon.coordinator().findDue(1000).stream().noneMatch(d -> d.xid().equals(xid)),
+            assertFalse(daemon.coordinator().log().findDue(1000).contains(xid),
                     "still hidden by the claim's lease");
         }
         daemon.stock().confirmMillis.set(0);
         Await.until("the lease to end", Duration.ofSeconds(10), () -> left.stream().allMatch(
-                xid -> daemon.coordinator().findDue(1000).stream().anyMatch(d -> d.xid().equals(xid))));
+                xid -> daemon.coordinator().log().findDue(1000).contains(xid)));
         recovery.runOnce();
-        left.forEach(xid -> assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state()));
+        left.forEach(xid -> assertEquals(GlobalState.CONFIRMED, daemon.coordinator().log().find(xid).orElseThrow().state()));
         assertEquals(0, daemon.stock().overlaps.get());
     }
 
@@ -276,12 +276,12 @@ abstract class RecoveryTests {
         }
 
         assertEquals(1, flagged.size(), flagged.toString());
-        GlobalRecord tx = daemon.coordinator().find(xid).orElseThrow();
+        GlobalRecord tx = daemon.coordinator().log().find(xid).orElseThrow();
         assertEquals(GlobalState.CONFIRMING, tx.state(), "nothing is guessed: it stays a confirm");
         assertTrue(tx.needsOperator());
         assertTrue(tx.operatorReason().contains("simulated outage"), tx.operatorReason());
         assertNull(tx.nextAttempt(), "no longer due: an operator takes over");
-        assertTrue(daemon.coordinator().findDue(1000).stream().noneMatch(d -> d.xid().equals(xid)));
+        assertFalse(daemon.coordinator().log().findDue(1000).contains(xid));
         assertArrayEquals(new int[] {4999, 1, 0}, stock());
     }
 
@@ -311,7 +311,7 @@ abstract class RecoveryTests {
         daemon.stock().failConfirms.set(false); // the participant was repaired
         assertEquals(GlobalState.CONFIRMED,
                 operations.resolve(xid, Operations.Resolution.CONFIRM_ALL, "inventory DB restored from replica, ticket OPS-42"));
-        GlobalRecord resolved = daemon.coordinator().find(xid).orElseThrow();
+        GlobalRecord resolved = daemon.coordinator().log().find(xid).orElseThrow();
         assertEquals("operator CONFIRM_ALL: inventory DB restored from replica, ticket OPS-42", resolved.operatorReason());
         assertTrue(!resolved.needsOperator());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());
@@ -366,7 +366,7 @@ abstract class RecoveryTests {
         String decided = crashed(initiator, CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         String stuck = crashed(initiator, CrashPoints.Point.BEFORE_DECISION, Duration.ofSeconds(30), 1);
         drain(recovery(initiator, 10, RecoveryListener.NONE), initiator.coordinator(), List.of(decided));
-        assertEquals(GlobalState.CONFIRMED, initiator.coordinator().find(decided).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMED, initiator.coordinator().log().find(decided).orElseThrow().state());
         String backdate = kind() == DatabaseKind.MYSQL
                 ? "UPDATE tcc_global SET updated_at = updated_at - INTERVAL 1 DAY WHERE xid IN (?, ?)"
                 : "UPDATE tcc_global SET updated_at = updated_at - INTERVAL '1 day' WHERE xid IN (?, ?)";
@@ -379,11 +379,11 @@ abstract class RecoveryTests {
         Cleanup.Result result = new Cleanup(initiator.coordinator(), null, Duration.ofHours(1), 1).runOnce();
 
         assertTrue(result.transactions() >= 1);
-        assertTrue(initiator.coordinator().find(decided).isEmpty(), "the finished one is gone");
-        assertTrue(initiator.coordinator().branches(decided).isEmpty(), "with its branches");
-        assertEquals(GlobalState.TRYING, initiator.coordinator().find(stuck).orElseThrow().state(),
+        assertTrue(initiator.coordinator().log().find(decided).isEmpty(), "the finished one is gone");
+        assertTrue(initiator.coordinator().log().branches(decided).isEmpty(), "with its branches");
+        assertEquals(GlobalState.TRYING, initiator.coordinator().log().find(stuck).orElseThrow().state(),
                 "an unfinished transaction is never deleted, however old");
-        assertEquals(1, initiator.coordinator().branches(stuck).size());
+        assertEquals(1, initiator.coordinator().log().branches(stuck).size());
     }
 
     @Test
@@ -467,7 +467,7 @@ abstract class RecoveryTests {
         try (RecoveryScheduler scheduler = RecoveryScheduler.start(logDb.dataSource(), recovery(daemon, 10, RecoveryListener.NONE),
                 Duration.ofMillis(200), cleanup, Duration.ofMillis(500), "node-1")) {
             Await.until(xid + " recovered by the scheduled job", Duration.ofSeconds(10),
-                    () -> daemon.coordinator().find(xid).orElseThrow().state().isFinished());
+                    () -> daemon.coordinator().log().find(xid).orElseThrow().state().isFinished());
             assertTrue(scheduler.scheduler().getMetaData().isJobStoreClustered());
             assertEquals(1, logDb.jdbc().queryForObject(
                     "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?", Integer.class,
@@ -476,7 +476,7 @@ abstract class RecoveryTests {
                     + " AND TRIGGER_NAME LIKE '%-every'", Integer.class, RecoveryScheduler.SCHEDULER_NAME),
                     "recovery and cleanup, scheduled once for the cluster");
         }
-        assertEquals(GlobalState.CONFIRMED, daemon.coordinator().find(xid).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMED, daemon.coordinator().log().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());
     }
 }

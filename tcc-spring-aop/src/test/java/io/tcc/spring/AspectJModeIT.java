@@ -62,7 +62,7 @@ class AspectJModeIT extends TccContractTests {
         String xid = context.getBean(OrderService.class).placeWithPlainObject(sku());
 
         Coordinator coordinator = context.getBean(Coordinator.class);
-        assertEquals(1, coordinator.branches(xid).size());
-        assertEquals(GlobalState.CONFIRMED, coordinator.find(xid).orElseThrow().state());
+        assertEquals(1, coordinator.log().branches(xid).size());
+        assertEquals(GlobalState.CONFIRMED, coordinator.log().find(xid).orElseThrow().state());
     }
 }

@@ -100,10 +100,10 @@ abstract class TccContractTests {
     void returningNormallyConfirmsTheBranchRegisteredOnce() throws Exception {
         String xid = orders.place(sku, 2);
 
-        List<BranchRecord> branches = coordinator.branches(xid);
+        List<BranchRecord> branches = coordinator.log().branches(xid);
         assertEquals(1, branches.size(), "intercepted once, whatever the mechanism");
         assertEquals(BranchState.CONFIRMED, branches.get(0).state());
-        assertEquals(GlobalState.CONFIRMED, coordinator.find(xid).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMED, coordinator.log().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {8, 0, 2}, stock());
     }
 
@@ -133,12 +133,12 @@ abstract class TccContractTests {
         String xid = orders.placeViaSelfInvocation(sku, 1);
 
         if (interceptsSelfInvocation()) {
-            assertEquals(1, coordinator.branches(xid).size());
+            assertEquals(1, coordinator.log().branches(xid).size());
             assertArrayEquals(new int[] {9, 0, 1}, stock());
         } else {
             // the documented proxy limitation: the call never reached the proxy, so it ran as a plain local call,
             // outside the fence, and nothing will ever confirm or cancel it
-            assertTrue(coordinator.find(xid).isEmpty(), "no branch was registered, so nothing was logged");
+            assertTrue(coordinator.log().find(xid).isEmpty(), "no branch was registered, so nothing was logged");
             assertArrayEquals(new int[] {9, 1, 0}, stock());
         }
     }

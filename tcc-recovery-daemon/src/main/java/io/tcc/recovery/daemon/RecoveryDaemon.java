@@ -46,7 +46,7 @@ public class RecoveryDaemon {
                                RecoveryDaemonProperties daemon, ObjectProvider<RemoteParticipants> http) {
         Coordinator coordinator = new Coordinator(dataSource, transactionManager, tcc.coordinatorConfig(), null,
                 CrashPoints.NONE);
-        coordinator.reachOthersWith(name -> http.getObject().participant(name, daemon.getParticipants().get(name)));
+        coordinator.participants().reachOthersWith(name -> http.getObject().participant(name, daemon.getParticipants().get(name)));
         return coordinator;
     }
 }

@@ -63,7 +63,7 @@ class TccAutoConfigurationIT {
             assertThat(context).hasSingleBean(Coordinator.class).hasSingleBean(Fence.class).hasSingleBean(Advisor.class);
             String sku = newSku();
             String xid = context.getBean(ShopBeans.Shop.class).buy(sku);
-            assertThat(context.getBean(Coordinator.class).find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
+            assertThat(context.getBean(Coordinator.class).log().find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
             assertThat(db.jdbc().queryForObject("SELECT sold FROM stock WHERE sku = ?", Integer.class, sku)).isEqualTo(1);
         });
     }
@@ -87,8 +87,8 @@ class TccAutoConfigurationIT {
             String sku = newSku();
             String xid = context.getBean(ShopBeans.Shop.class).buyTwice(sku);
             Coordinator coordinator = context.getBean(Coordinator.class);
-            assertThat(coordinator.branches(xid)).hasSize(2);
-            assertThat(coordinator.find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
+            assertThat(coordinator.log().branches(xid)).hasSize(2);
+            assertThat(coordinator.log().find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
             assertThat(db.jdbc().queryForObject("SELECT sold FROM stock WHERE sku = ?", Integer.class, sku)).isEqualTo(2);
         });
     }

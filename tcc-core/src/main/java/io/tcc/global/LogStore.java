@@ -1,0 +1,275 @@
+package io.tcc.global;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.DefaultTransactionDefinition;
+
+import io.tcc.RetentionRule;
+import io.tcc.jdbc.Dialect;
+
+/**
+ * The initiator's global log, with the transactions it is written in: the one path by which every part of the
+ * initiator opens, commits and rolls back a log transaction. Recovery, operators, metrics and cleanup read and change
+ * the log through its public methods; each runs in a local transaction of its own and is durable when it returns.
+ */
+public final class LogStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LogStore.class);
+
+    /** Work on the log inside one local transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws Throwable;
+    }
+
+    /** Where a transaction stands after a decision: its state, and the log's row when another party decided first. */
+    record Decision(GlobalState state, GlobalRecord decidedFirst) {
+    }
+
+    private final DataSource dataSource;
+    private final PlatformTransactionManager transactionManager;
+    private final GlobalLog sql;
+    private final CoordinatorConfig config;
+    /** The isolation of transactions that write only the log; see logOnlyIsolation. */
+    private final int logIsolation;
+    /** Finished phase twos that ride on the next commit; null when they are written at once. */
+    private final CompletionBatcher completions;
+
+    LogStore(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
+        this.config = Objects.requireNonNull(config, "config");
+        Dialect dialect = Dialect.detect(dataSource);
+        this.sql = new GlobalLog(dialect, config.globalTable(), config.branchTable());
+        this.logIsolation = logOnlyIsolation(dialect, dataSource);
+        this.completions = config.completionLinger().isZero() ? null : new CompletionBatcher(this, config.completionLinger());
+    }
+
+    // --- what recovery, operators, metrics and cleanup use
+
+    public Optional<GlobalRecord> find(String xid) {
+        return inLog(c -> sql.findGlobal(c, xid));
+    }
+
+    public List<BranchRecord> branches(String xid) {
+        return inLog(c -> sql.findBranches(c, xid));
+    }
+
+    /** Up to {@code limit} transactions whose next attempt is due by the database's clock, oldest first. */
+    public List<String> findDue(int limit) {
+        return inLog(c -> sql.findDue(c, limit));
+    }
+
+    /**
+     * Claims up to {@code limit} due transactions for {@code lease} in one commit; rows another daemon holds are
+     * skipped. READ COMMITTED: a locking scan under REPEATABLE READ would also lock the gaps between due rows, where
+     * other daemons' finishing updates move rows.
+     */
+    public List<String> claimDue(int limit, Duration lease) {
+        return inLog(TransactionDefinition.ISOLATION_READ_COMMITTED, c -> sql.claimDue(c, limit, lease));
+    }
+
+    /** Flags a transaction still in {@code state} for an operator; it keeps its state and is no longer due. */
+    public boolean flag(String xid, GlobalState state, String reason) {
+        return inLog(c -> sql.flag(c, xid, state, reason));
+    }
+
+    /** For metrics: unfinished transactions by state. */
+    public List<PendingStats> pendingStats() {
+        return inLog(sql::pendingStats);
+    }
+
+    /** Operators' view: transactions by state, flag and age, oldest first. */
+    public List<GlobalRecord> list(GlobalState state, boolean flaggedOnly, Duration olderThan, int limit) {
+        return inLog(c -> sql.list(c, state, flaggedOnly, olderThan, limit));
+    }
+
+    /** Makes an unfinished transaction due now, clearing its flag. */
+    public boolean retryNow(String xid) {
+        return inLog(c -> sql.retryNow(c, xid));
+    }
+
+    /** Records an operator's reason on a transaction still in {@code state}, clears its flag and makes it due now. */
+    public boolean resolve(String xid, GlobalState state, String reason) {
+        return inLog(c -> sql.resolve(c, xid, state, reason));
+    }
+
+    /** The global log's part of the deployment's timing rule: a transaction's longest life plus recovery's margin. */
+    public RetentionRule retentionRule() {
+        return RetentionRule.forGlobalLog(config.maxTimeout(), config.recoveryMargin());
+    }
+
+    /**
+     * Deletes finished transactions and their branch rows last changed more than {@code retention} ago, by the
+     * database's clock, one batch per local transaction.
+     *
+     * @throws IllegalArgumentException for a retention shorter than {@link #retentionRule()} allows, naming its settings
+     */
+    public int deleteFinished(Duration retention, int batchSize) {
+        retentionRule().requireRetention(retention);
+        if (batchSize < 1 || batchSize > 10_000) {
+            throw new IllegalArgumentException("tcc.recovery.cleanup.batch-size must be between 1 and 10000, was "
+                    + batchSize);
+        }
+        int total = 0;
+        int deleted;
+        do {
+            deleted = inLog(c -> sql.deleteFinished(c, retention, batchSize));
+            total += deleted;
+        } while (deleted == batchSize);
+        return total;
+    }
+
+    /** Writes the finished phase twos still waiting, then stops their flusher. */
+    @Override
+    public void close() {
+        if (completions != null) {
+            completions.close();
+        }
+    }
+
+    // --- the initiator's and phase two's own
+
+    GlobalLog sql() {
+        return sql;
+    }
+
+    CoordinatorConfig config() {
+        return config;
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** Null when finished phase twos are written at once. */
+    CompletionBatcher completions() {
+        return completions;
+    }
+
+    /**
+     * The compare-and-set from TRYING. When another party (recovery, an operator, the initiator) decided first, its
+     * decision is followed and returned with the row it left; {@code wanted} is never swapped for another decision.
+     *
+     * @throws GlobalTransactionMissingException the log holds no such transaction
+     */
+    Decision decide(String xid, GlobalState wanted) {
+        if (inLog(c -> sql.decide(c, xid, wanted, config.phaseTwoRetryDelay()))) {
+            log.info("{} decided {}", xid, wanted);
+            return new Decision(wanted, null);
+        }
+        GlobalRecord found = find(xid).orElseThrow(() -> new GlobalTransactionMissingException(xid, wanted,
+                config.globalTable(), config.branchTable()));
+        if (!found.state().isDecided()) {
+            // cannot be: the compare-and-set fails only on a row that is no longer TRYING
+            throw new IllegalTransitionException("global transaction " + xid, found.state(), wanted);
+        }
+        if (found.state().finalState() != wanted.finalState()) {
+            log.warn("{} wanted {} but found {} decided first{}; following it", xid, wanted, found.state(),
+                    found.operatorReason() == null ? "" : " by an operator (" + found.operatorReason() + ")");
+        }
+        return new Decision(found.state(), found);
+    }
+
+    /**
+     * Runs log work in a new local transaction of its own (suspending any the caller has), so what it writes is
+     * durable when this returns, whatever the caller's transaction does later.
+     */
+    <T> T inLog(Work<T> work) {
+        return inLog(logIsolation, work);
+    }
+
+    /**
+     * Like {@link #inLog(Work)}, for log work that shares its commit with the local participant's business method:
+     * that keeps the isolation the application chose for its DataSource.
+     */
+    <T> T inShared(Work<T> work) {
+        return inLog(TransactionDefinition.ISOLATION_DEFAULT, work);
+    }
+
+    /**
+     * Log-only work reads no snapshot: every change is a compare-and-set. At REPEATABLE READ PostgreSQL fails such an
+     * update with a serialization error whenever recovery touched the row after the transaction began, so log-only
+     * transactions run at READ COMMITTED there. InnoDB's updates are current reads at any level: MySQL keeps the
+     * pool's own level, and no statement is spent on switching it.
+     */
+    private static int logOnlyIsolation(Dialect dialect, DataSource dataSource) {
+        if (dialect != Dialect.POSTGRESQL) {
+            return TransactionDefinition.ISOLATION_DEFAULT;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return c.getTransactionIsolation() > Connection.TRANSACTION_READ_COMMITTED
+                    ? TransactionDefinition.ISOLATION_READ_COMMITTED : TransactionDefinition.ISOLATION_DEFAULT;
+        } catch (SQLException e) {
+            throw new GlobalLogException("cannot read the global log DataSource's isolation level: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T inLog(int isolation, Work<T> work) {
+        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        definition.setIsolationLevel(isolation);
+        definition.setName("tcc-global-log");
+        TransactionStatus status;
+        try {
+            status = transactionManager.getTransaction(definition);
+        } catch (TransactionException e) {
+            throw new GlobalLogException("could not begin a global log transaction: " + e.getMessage()
+                    + "; nothing was written", e);
+        }
+        T result;
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        List<CompletionBatcher.Completion> riding = completions == null ? List.of() : completions.take();
+        try {
+            CompletionBatcher.write(sql, connection, riding);
+            result = work.run(connection);
+        } catch (Throwable failure) {
+            Throwable thrown = failure instanceof SQLException e
+                    ? new GlobalLogException("global log write failed (SQLState " + e.getSQLState() + "): " + e.getMessage()
+                            + "; nothing of it is durable", e)
+                    : failure;
+            try {
+                transactionManager.rollback(status);
+            } catch (RuntimeException rollbackFailure) {
+                thrown.addSuppressed(rollbackFailure); // a business failure stays what the caller sees
+            }
+            putBack(riding); // they wait for the next commit
+            throw sneaky(thrown);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+        try {
+            transactionManager.commit(status);
+        } catch (TransactionException e) {
+            putBack(riding); // perhaps not written: writing them again is harmless
+            throw new GlobalLogException("commit of a global log transaction failed: " + e.getMessage()
+                    + "; whether it is durable is unknown", e);
+        }
+        return result;
+    }
+
+    private void putBack(List<CompletionBatcher.Completion> riding) {
+        for (CompletionBatcher.Completion completion : riding) {
+            completions.defer(completion);
+        }
+    }
+
+    /** Rethrows business exceptions unchanged through the log's transaction boundary. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable failure) throws E {
+        throw (E) failure;
+    }
+}
