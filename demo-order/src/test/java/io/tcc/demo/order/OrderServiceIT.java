@@ -86,7 +86,8 @@ class OrderServiceIT {
         for (Map.Entry<String, String> c : cases.entrySet()) {
             HttpResponse<String> response = post("/orders", c.getKey());
             assertEquals(400, response.statusCode(), c.getKey() + " answered " + response.body());
-            String error = json.readTree(response.body()).get("error").asString();
+            assertEquals("INVALID_ORDER", json.readTree(response.body()).get("reason").asString(), response.body());
+            String error = json.readTree(response.body()).get("message").asString();
             assertTrue(error.contains(c.getValue()), c.getKey() + " answered " + error);
         }
         assertEquals(0, count("SELECT COUNT(*) FROM orders WHERE user_id <> 'down'"));
@@ -113,11 +114,11 @@ class OrderServiceIT {
         for (String id : new String[] {"42", "not-an-id", "0A1B2C3D-0000-0000-0000-000000000000", "x".repeat(100), "%27%20OR%201%3D1"}) {
             HttpResponse<String> response = get("/orders/" + id);
             assertEquals(400, response.statusCode(), id + " answered " + response.body());
-            assertTrue(json.readTree(response.body()).get("error").asString().contains("is not an order id"), response.body());
+            assertTrue(json.readTree(response.body()).get("message").asString().contains("is not an order id"), response.body());
         }
         HttpResponse<String> unknown = get("/orders/00000000-0000-4000-8000-000000000000");
         assertEquals(404, unknown.statusCode());
-        assertEquals("no order 00000000-0000-4000-8000-000000000000", json.readTree(unknown.body()).get("error").asString());
+        assertEquals("no order 00000000-0000-4000-8000-000000000000", json.readTree(unknown.body()).get("message").asString());
     }
 
     @Test

@@ -1,0 +1,41 @@
+package io.tcc.http.boot;
+
+import org.apache.catalina.Container;
+import org.apache.catalina.Pipeline;
+import org.apache.catalina.Valve;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+
+/**
+ * Puts {@link JsonErrorReportValve} on the embedded Tomcat's host in place of every {@link ErrorReportValve}: the one
+ * Spring Boot adds and the one the host would add when it starts. Runs after Boot's own customizer, so it sees Boot's
+ * valve to remove it.
+ */
+public final class JsonErrorsOnTomcat implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory>, Ordered {
+
+    @Override
+    public void customize(ConfigurableTomcatWebServerFactory factory) {
+        factory.addContextCustomizers(context -> {
+            Container host = context.getParent();
+            Pipeline pipeline = host.getPipeline();
+            for (Valve valve : pipeline.getValves()) {
+                if (valve instanceof ErrorReportValve) {
+                    pipeline.removeValve(valve);
+                }
+            }
+            pipeline.addValve(new JsonErrorReportValve());
+            if (host instanceof StandardHost standard) {
+                // the host adds a valve of this class when it starts unless it finds one: it finds ours
+                standard.setErrorReportValveClass(JsonErrorReportValve.class.getName());
+            }
+        });
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.LOWEST_PRECEDENCE;
+    }
+}

@@ -1,0 +1,90 @@
+package io.tcc.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.tcc.test.fuzz.RawHttp;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Requests Tomcat or Spring MVC refuse before any endpoint sees them, sent over a raw socket to the real services:
+ * each is answered with JSON carrying a stable reason, like the endpoints' own errors, never an HTML page.
+ */
+class HttpErrorsIT extends TwoServices {
+
+    private RawHttp to(org.springframework.context.ConfigurableApplicationContext service) {
+        return new RawHttp("127.0.0.1", Integer.parseInt(service.getEnvironment().getProperty("local.server.port")),
+                Duration.ofSeconds(10));
+    }
+
+    private static byte[] request(String head, String body) {
+        return (head + "Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private JsonNode assertJsonError(RawHttp.Answer answer, int status, String reason) {
+        assertEquals(status, answer.status(), answer.toString());
+        assertTrue(answer.header("Content-Type").startsWith("application/json"), answer.toString());
+        JsonNode body = json.readTree(answer.body());
+        assertEquals(reason, body.get("reason").asString(), answer.toString());
+        assertFalse(body.get("status").asString().isEmpty(), answer.toString());
+        assertFalse(body.get("message").asString().isEmpty(), answer.toString());
+        assertFalse(answer.text().contains("Exception") || answer.text().contains("org.apache"), answer.toString());
+        return body;
+    }
+
+    @Test
+    void anOversizedHeaderIsRefusedWithJsonNotTomcatsHtmlPage() throws IOException {
+        RawHttp.Answer answer = to(inventory).send(request("POST /tcc/reserve-stock/try HTTP/1.1\r\nX-Pad: "
+                + "a".repeat(20_000) + "\r\n", "[]"));
+        assertJsonError(answer, 400, "HEADERS_TOO_LARGE");
+        assertEquals(0, participantFenceRows());
+    }
+
+    @Test
+    void aControlCharacterInAHeaderIsRefusedWithJson() throws IOException {
+        assertJsonError(to(inventory).send(request("POST /tcc/reserve-stock/try HTTP/1.1\r\nX-Tcc-Xid: ab\u0001cd\r\n", "[]")),
+                400, "BAD_REQUEST");
+        assertJsonError(to(order).send(request("GET /tcc/admin/faults HTTP/1.1\r\nAuthorization: Bearer \u007f\r\n", "")),
+                400, "BAD_REQUEST");
+    }
+
+    @Test
+    void aMalformedRequestLineOrUriIsRefusedWithJson() throws IOException {
+        RawHttp inventoryHttp = to(inventory);
+        assertJsonError(inventoryHttp.send(request("POST /tcc/reserve stock/try HTTP/1.1\r\n", "[]")), 400, "BAD_REQUEST");
+        assertJsonError(inventoryHttp.send(request("PO\u0001ST /tcc/reserve-stock/try HTTP/1.1\r\n", "[]")), 400, "BAD_REQUEST");
+        assertJsonError(inventoryHttp.send(request("POST /tcc/%zz/try HTTP/1.1\r\n", "[]")), 400, "BAD_REQUEST");
+        assertJsonError(inventoryHttp.send(request("POST /tcc/../../etc/passwd HTTP/1.1\r\n", "[]")), 400, "BAD_REQUEST");
+        assertJsonError(inventoryHttp.send(request("POST /tcc/reserve-stock/try HTTP/9.9\r\n", "[]")), 505,
+                "HTTP_VERSION_NOT_SUPPORTED");
+        assertEquals(0, participantFenceRows());
+    }
+
+    @Test
+    void aWrongMethodOrAPathNothingServesIsAnsweredWithJson() throws IOException {
+        assertJsonError(to(inventory).send(request("PUT /tcc/reserve-stock/try HTTP/1.1\r\n", "[]")), 404, "NOT_FOUND");
+        assertJsonError(to(order).send(request("PATCH /tcc/admin/faults HTTP/1.1\r\nAccept: text/html\r\n", "{}")),
+                404, "NOT_FOUND");
+        assertJsonError(to(order).send(request("GET /error HTTP/1.1\r\n", "")), 404, "NOT_FOUND");
+    }
+
+    @Test
+    void theFaultAdminEndpointsOwnErrorsCarryAReason() throws IOException {
+        assertJsonError(to(order).send(request("GET /tcc/admin/faults HTTP/1.1\r\n", "")), 401, "UNAUTHENTICATED");
+        String auth = "Authorization: Bearer " + OrderApp.ADMIN_TOKEN + "\r\nContent-Type: application/json\r\n";
+        for (String rule : new String[] {"", "null", "[]", "{}", "{\"kind\": \"NOPE\"}", "{\"kind\": \"ERROR\", \"times\": -1}",
+                "{\"kind\": \"ERROR\", \"x\": ", "[".repeat(5000)}) {
+            JsonNode body = assertJsonError(to(order).send(request("POST /tcc/admin/faults HTTP/1.1\r\n" + auth, rule)),
+                    400, "BAD_REQUEST");
+            assertFalse(body.get("message").asString().contains("io.tcc"), body.toString());
+        }
+    }
+}
