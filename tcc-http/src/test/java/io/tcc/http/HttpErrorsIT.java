@@ -10,6 +10,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.tcc.test.fuzz.FuzzRequest;
 import io.tcc.test.fuzz.RawHttp;
 import tools.jackson.databind.JsonNode;
 
@@ -86,5 +87,33 @@ class HttpErrorsIT extends TwoServices {
                     400, "BAD_REQUEST");
             assertFalse(body.get("message").asString().contains("io.tcc"), body.toString());
         }
+    }
+
+    @Test
+    void aParticipantRefusingItsArgumentsSaysWhichWithoutJavaClassNames() throws IOException {
+        for (String arguments : new String[] {"[1, 1]", "[{\"a\": 1}, 1]", "[\"sku-1\", \"1\"]", "[\"sku-1\", 1.5]",
+                "[[\"sku-1\"], 1]", "[\"sku-1\", 99999999999]"}) {
+            FuzzRequest call = new FuzzRequest("POST", "/tcc/reserve-stock/try", arguments.getBytes(StandardCharsets.UTF_8));
+            call.add("Host", "127.0.0.1").add("Content-Type", "application/json").add(TccHeaders.XID, "x-" + System.nanoTime())
+                    .add(TccHeaders.BRANCH, "1").add(TccHeaders.DEADLINE, String.valueOf(System.currentTimeMillis() + 60_000))
+                    .add(TccHeaders.TIMESTAMP, String.valueOf(signer.now()));
+            call.add(TccHeaders.SIGNATURE, signer.sign("POST", call.path(), call::first, call.body));
+            String message = assertJsonError(to(inventory).send(call.bytes()), 400, "BAD_REQUEST").get("message").asString();
+            assertTrue(message.startsWith("argument "), message);
+            assertFalse(message.contains("java.") || message.contains("io.tcc") || message.contains("`"), message);
+        }
+        assertEquals(0, participantFenceRows());
+    }
+
+    @Test
+    void aWildcardContentTypeIsA415NotTheServerError500SpringMvcWouldAnswer() throws IOException {
+        // spring-framework#27957: routing through a RouterFunction reads the headers and throws on a wildcard type
+        for (String type : new String[] {"*/*", "application/*", "text/*; q=1"}) {
+            assertJsonError(to(inventory).send(request("POST /tcc/reserve-stock/try HTTP/1.1\r\nContent-Type: " + type
+                    + "\r\n", "[]")), 415, "UNSUPPORTED_MEDIA_TYPE");
+            assertJsonError(to(order).send(request("GET /tcc/admin/faults HTTP/1.1\r\nContent-Type: " + type + "\r\n", "")),
+                    415, "UNSUPPORTED_MEDIA_TYPE");
+        }
+        assertEquals(0, participantFenceRows());
     }
 }

@@ -46,8 +46,9 @@ public class OrderController {
         this.orders = orders;
     }
 
-    // only JSON: anything else is Spring's 415, answered as JSON by the framework's error path
-    @PostMapping(path = "/orders", consumes = MediaType.APPLICATION_JSON_VALUE)
+    // only JSON in and out: anything else is Spring's 415 or 406 before anything runs, answered as JSON by the
+    // framework's error path
+    @PostMapping(path = "/orders", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<?> place(HttpServletRequest http) throws IOException {
         OrderRequest request = OrderRequest.parse(OrderRequest.readBounded(http.getInputStream()));
         String id = UUID.randomUUID().toString();
@@ -65,7 +66,7 @@ public class OrderController {
                         "the order could not be placed (" + why + "); nothing was created: try again")));
     }
 
-    @GetMapping("/orders/{id}")
+    @GetMapping(path = "/orders/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<?> get(@PathVariable String id) {
         if (!ID.matcher(id).matches()) {
             return ResponseEntity.badRequest().body(new Refused("BAD_REQUEST", "INVALID_ORDER_ID", "'"
@@ -77,7 +78,9 @@ public class OrderController {
 
     @ExceptionHandler(OrderRequest.InvalidOrderException.class)
     public ResponseEntity<Refused> invalid(OrderRequest.InvalidOrderException e) {
-        return ResponseEntity.badRequest().body(new Refused("BAD_REQUEST", "INVALID_ORDER", e.getMessage()));
+        // JSON whatever the request accepts: a refusal must reach the client
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_JSON)
+                .body(new Refused("BAD_REQUEST", "INVALID_ORDER", e.getMessage()));
     }
 
     /**

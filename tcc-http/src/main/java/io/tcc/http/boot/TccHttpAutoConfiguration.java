@@ -114,10 +114,18 @@ public class TccHttpAutoConfiguration {
         }
     }
 
-    /** JSON for the errors no endpoint answers, on the whole server: Tomcat's own and Spring Boot's error path. */
+    /**
+     * JSON for the errors no endpoint answers, on the whole server: Tomcat's own and Spring Boot's error path; and a 415
+     * for a wildcard content type, which Spring MVC would answer with a 500.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     static class JsonErrorPages {
+
+        @Bean
+        WildcardContentTypeFilter tccWildcardContentTypeFilter() {
+            return new WildcardContentTypeFilter();
+        }
 
         @Configuration(proxyBeanMethods = false)
         @ConditionalOnClass(name = "org.springframework.boot.webmvc.error.ErrorController")
