@@ -88,7 +88,7 @@ public final class HttpFuzzer {
     static FuzzRequest malformed(FuzzTarget target, Random random) {
         FuzzRequest request = target.base().apply(random);
         for (int n = random.nextInt(3); n > 0; n--) {
-            record(request, Mutations.NEUTRAL.get(random.nextInt(Mutations.NEUTRAL.size())).apply(request, target, random));
+            record(request, NeutralMutations.ALL.get(random.nextInt(NeutralMutations.ALL.size())).apply(request, target, random));
         }
         boolean authBroken = target.auth() != null && random.nextInt(10) < 4;
         int breaking = authBroken ? random.nextInt(2) : 1 + random.nextInt(2);

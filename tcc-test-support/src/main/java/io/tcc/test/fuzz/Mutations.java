@@ -7,9 +7,8 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * What the fuzzer does to a request. A breaking mutation makes it malformed for the target, whatever else is done to
- * it; a neutral one varies it without making it valid or invalid on its own (so it never repairs a breaking one,
- * which is applied after it).
+ * What the fuzzer does to a request to make it malformed for its target, whatever else is done to it. The neutral
+ * changes ({@link NeutralMutations}) are applied first, so a breaking one is never repaired.
  */
 final class Mutations {
 
@@ -24,8 +23,6 @@ final class Mutations {
 
     private Mutations() {
     }
-
-    // ---------------------------------------------------------------- breaking
 
     static final List<Mutation> BREAKING = List.of(
             Mutations::method, Mutations::path, Mutations::headerInvalid, Mutations::headerMissing,
@@ -115,7 +112,7 @@ final class Mutations {
                 return "body:truncated";
             }
             case 1 -> {
-                r.body = ("x" + printable(random, 1 + random.nextInt(200))).getBytes(StandardCharsets.ISO_8859_1);
+                r.body = ("x" + NeutralMutations.printable(random, 1 + random.nextInt(200))).getBytes(StandardCharsets.ISO_8859_1);
                 return "body:not-json";
             }
             case 2 -> {
@@ -281,75 +278,5 @@ final class Mutations {
             r.framing = always[random.nextInt(always.length)];
         }
         return "framing:" + r.framing;
-    }
-
-    // ---------------------------------------------------------------- neutral
-
-    static final List<Mutation> NEUTRAL = List.of(
-            Mutations::junkHeader, Mutations::duplicateHeader, Mutations::nameCase, Mutations::query, Mutations::accept,
-            Mutations::chunked, Mutations::ignoredBody);
-
-    private static String junkHeader(FuzzRequest r, FuzzTarget t, Random random) {
-        r.add("X-Fuzz-" + random.nextInt(1000), printable(random, random.nextInt(300)));
-        return "junk-header";
-    }
-
-    private static String duplicateHeader(FuzzRequest r, FuzzTarget t, Random random) {
-        List<String[]> candidates = new ArrayList<>();
-        for (String[] h : r.headers) {
-            if (!h[0].equalsIgnoreCase("Host") && !h[0].equalsIgnoreCase("Authorization")) {
-                candidates.add(h);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return null;
-        }
-        String[] h = candidates.get(random.nextInt(candidates.size()));
-        r.add(h[0], h[1]);
-        return "duplicate-header:" + h[0];
-    }
-
-    private static String nameCase(FuzzRequest r, FuzzTarget t, Random random) {
-        if (r.headers.isEmpty()) {
-            return null;
-        }
-        String[] h = r.headers.get(random.nextInt(r.headers.size()));
-        h[0] = random.nextBoolean() ? h[0].toLowerCase(Locale.ROOT) : h[0].toUpperCase(Locale.ROOT);
-        return "name-case:" + h[0];
-    }
-
-    private static String query(FuzzRequest r, FuzzTarget t, Random random) {
-        r.target = r.target + (r.target.contains("?") ? "&" : "?") + "q=" + random.nextInt(100) + "&x=%20a";
-        return "query";
-    }
-
-    private static String accept(FuzzRequest r, FuzzTarget t, Random random) {
-        String[] accepts = {"text/html", "application/xml", "*/*", "text/plain;q=0.1", "image/png"};
-        r.set("Accept", accepts[random.nextInt(accepts.length)]);
-        return "accept:" + r.first("Accept");
-    }
-
-    private static String chunked(FuzzRequest r, FuzzTarget t, Random random) {
-        if (r.framing != FuzzRequest.Framing.LENGTH) {
-            return null;
-        }
-        r.framing = FuzzRequest.Framing.CHUNKED;
-        return "framing:CHUNKED";
-    }
-
-    private static String ignoredBody(FuzzRequest r, FuzzTarget t, Random random) {
-        if (t.body() != FuzzTarget.Body.IGNORED) {
-            return null;
-        }
-        r.body = printable(random, random.nextInt(500)).getBytes(StandardCharsets.ISO_8859_1);
-        return "ignored-body";
-    }
-
-    private static String printable(Random random, int length) {
-        StringBuilder out = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            out.append((char) (0x21 + random.nextInt(0x5e)));
-        }
-        return out.toString();
     }
 }
