@@ -180,6 +180,10 @@ class OrderServiceIT {
                 "{\"user\": 7}"), 406, "NOT_ACCEPTABLE");
         assertRefused(raw("POST /orders HTTP/1.1\r\nContent-Type: application/json\r\nAccept: text/html\r\n", ORDER),
                 406, "NOT_ACCEPTABLE");
+        // a body shorter than its Content-Length: the connection ends first
+        assertRefused(new RawHttp("127.0.0.1", port, Duration.ofSeconds(10)).send(("POST /orders HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n" + ORDER)
+                .getBytes(StandardCharsets.UTF_8)), 400, "BAD_REQUEST");
         assertEquals(0, count("SELECT COUNT(*) FROM orders WHERE user_id = 'fuzz'"));
     }
 
