@@ -1,5 +1,6 @@
 package io.tcc.http;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -10,6 +11,7 @@ import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.internal.BearerToken;
+import io.tcc.internal.ErrorBody;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -52,11 +54,12 @@ public final class FaultAdminEndpoint {
 
     private ServerResponse guarded(ServerRequest request, Action action) throws Exception {
         if (!token.accepts(request.headers().firstHeader("Authorization"))) {
-            return answer(401, Map.of("error", "a valid 'Authorization: Bearer <token>' header is required"));
+            return answer(401, ErrorBody.of(401, "UNAUTHENTICATED",
+                    "a valid 'Authorization: Bearer <token>' header is required"));
         }
         if (!faults.enabled()) {
-            return answer(403, Map.of("error", "fault injection is disabled on this service; enable it with"
-                    + " tcc.http.faults.enabled=true on a test or staging service"));
+            return answer(403, ErrorBody.of(403, "FAULTS_DISABLED", "fault injection is disabled on this service; enable"
+                    + " it with tcc.http.faults.enabled=true on a test or staging service"));
         }
         return action.run();
     }
@@ -65,10 +68,29 @@ public final class FaultAdminEndpoint {
         FaultInjector.Rule rule;
         try {
             rule = json.readValue(request.servletRequest().getInputStream(), FaultInjector.Rule.class);
-        } catch (JacksonException | IllegalArgumentException e) {
-            return answer(400, Map.of("error", "not a fault rule: " + e.getMessage()));
+        } catch (JacksonException e) {
+            return answer(400, ErrorBody.of(400, "BAD_REQUEST", "not a fault rule: " + why(e) + "; send {\"kind\":"
+                    + " \"REQUEST_LOST|RESPONSE_LOST|DELAYED|ERROR\", \"participant\", \"action\", \"phase\", \"times\","
+                    + " \"probability\", \"delayMillis\"}"));
+        }
+        if (rule == null) {
+            return answer(400, ErrorBody.of(400, "BAD_REQUEST", "not a fault rule: the body is empty or null"));
         }
         return answer(201, Map.of("id", faults.add(rule), "rule", rule));
+    }
+
+    /** Jackson's own text names classes and echoes input: the caller gets the field and the rule's own checks only. */
+    private static String why(JacksonException e) {
+        if (e.getCause() instanceof IllegalArgumentException invalid) {
+            return invalid.getMessage();
+        }
+        if (e.getCause() instanceof NullPointerException missing) {
+            return missing.getMessage() + " is required";
+        }
+        List<JacksonException.Reference> path = e.getPath();
+        String field = path.isEmpty() ? null : path.get(path.size() - 1).getPropertyName();
+        return field == null ? "the body is not a JSON object of the rule's fields" : "field '" + field + "' is unknown or"
+                + " has the wrong type";
     }
 
     private ServerResponse answer(int status, Object body) {

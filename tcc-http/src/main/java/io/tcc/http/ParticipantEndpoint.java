@@ -198,12 +198,21 @@ public final class ParticipantEndpoint {
             try {
                 args[i] = arguments.treeToValue(array.get(i), arguments.getTypeFactory().constructType(types[i]));
             } catch (JacksonException e) {
-                String field = e.getPath().isEmpty() ? "" : " (field " + e.getPathReference() + ")";
-                throw new BadInputException("argument " + i + field + " of action '" + action.action() + "' is not a "
-                        + types[i].getTypeName() + ": " + e.getOriginalMessage());
+                // Jackson's own text names Java classes: the caller gets the field and the declared type's simple name
+                throw new BadInputException("argument " + i + field(e) + " of action '" + action.action() + "' is not a "
+                        + types[i].getTypeName().replaceAll("[a-z][a-z0-9_]*\\.", "").replace('$', '.')
+                        + " (no coercion: strings, numbers and booleans as declared, no unknown fields)");
             }
         }
         return args;
+    }
+
+    private static String field(JacksonException e) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference reference : e.getPath()) {
+            path.append(reference.getPropertyName() != null ? "." + reference.getPropertyName() : "[" + reference.getIndex() + "]");
+        }
+        return path.isEmpty() ? "" : " (at " + path.substring(path.charAt(0) == '.' ? 1 : 0) + ")";
     }
 
     private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message) {

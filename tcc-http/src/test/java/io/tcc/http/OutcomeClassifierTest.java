@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.tcc.http.boot.JsonErrors;
 import tools.jackson.databind.json.JsonMapper;
 
 class OutcomeClassifierTest {
@@ -61,6 +62,18 @@ class OutcomeClassifierTest {
         assertTrue(classifier.ofResponse(404, new byte[0]).noEndpoint());
         assertFalse(classifier.ofResponse(400, typed(BranchResponse.Status.BAD_REQUEST)).noEndpoint(),
                 "a participant's own endpoint answers an action it does not know with a typed 400");
+    }
+
+    @Test
+    void theServersOwnJsonErrorsClassifyAsTheirCodesSay() {
+        // what a participant's server answers before any endpoint runs (JsonErrors): a 404 still means no endpoint,
+        // a 400 (a header too large, a request line Tomcat could not parse) is definite: nothing ran
+        CallResult notFound = classifier.ofResponse(404, JsonErrors.bytes(JsonErrors.describe(404, false)));
+        assertTrue(notFound.noEndpoint(), notFound.detail());
+        assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofResponse(400, JsonErrors.bytes(JsonErrors.describe(400, true))).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(500, JsonErrors.bytes(JsonErrors.describe(500, false))).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(405, JsonErrors.bytes(JsonErrors.describe(405, false))).outcome(),
+                "a status the participant's typed answer does not have");
     }
 
     @Test

@@ -13,6 +13,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.error.BasicErrorController;
+import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
+import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -20,7 +24,10 @@ import org.springframework.transaction.PlatformTransactionManager;
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
+import io.tcc.http.boot.JsonErrorController;
+import io.tcc.http.boot.TccOnTomcat;
 import io.tcc.http.boot.TccHttpAutoConfiguration;
+import io.tcc.http.boot.WildcardContentTypeFilter;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.recovery.Recovery;
 import io.tcc.recovery.boot.TccRecoveryAutoConfiguration;
@@ -120,6 +127,22 @@ class TccHttpAutoConfigurationIT {
                 .withPropertyValues("tcc.http.participant.enabled=false", "tcc.recovery.interval=1h")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(ParticipantEndpoint.class)
                         .hasSingleBean(Recovery.class));
+    }
+
+    @Test
+    void errorsAreJsonOnTheWholeServerUnlessTheApplicationHasAnErrorControllerOfItsOwn() {
+        WebApplicationContextRunner withBootsErrors = webServiceWithALocalAction()
+                .withConfiguration(AutoConfigurations.of(DispatcherServletAutoConfiguration.class,
+                        ErrorMvcAutoConfiguration.class));
+        withBootsErrors.run(context -> assertThat(context).hasNotFailed().hasSingleBean(JsonErrorController.class)
+                .doesNotHaveBean(BasicErrorController.class).hasSingleBean(TccOnTomcat.class)
+                .hasSingleBean(WildcardContentTypeFilter.class));
+        withBootsErrors.withBean(OwnErrors.class).run(context -> assertThat(context).hasNotFailed()
+                .hasSingleBean(ErrorController.class).hasSingleBean(OwnErrors.class));
+    }
+
+    /** An application's own error pages. */
+    public static class OwnErrors implements ErrorController {
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.BadInputException;
 import io.tcc.internal.BearerToken;
+import io.tcc.internal.ErrorBody;
 import io.tcc.global.GlobalState;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -74,7 +75,8 @@ public final class OperatorEndpoint {
                         (int) number(request, "limit", 100)))))
                 .GET(PATH + "/{xid}", request -> guarded(request, () -> operations.show(request.pathVariable("xid"))
                         .map(view -> answer(200, view))
-                        .orElseGet(() -> answer(404, Map.of("error", "no transaction " + request.pathVariable("xid"))))))
+                        .orElseGet(() -> answer(404, ErrorBody.of(404, "NO_TRANSACTION", "no transaction "
+                                + request.pathVariable("xid"))))))
                 .POST(PATH + "/{xid}/retry", request -> guarded(request,
                         () -> answer(200, Map.of("state", operations.retryNow(request.pathVariable("xid"))))))
                 .POST(PATH + "/{xid}/resolve", request -> guarded(request, () -> {
@@ -91,14 +93,15 @@ public final class OperatorEndpoint {
 
     private ServerResponse guarded(ServerRequest request, Action action) throws Exception {
         if (!token.accepts(request.headers().firstHeader("Authorization"))) {
-            return answer(401, Map.of("error", "a valid 'Authorization: Bearer <token>' header is required"));
+            return answer(401, ErrorBody.of(401, "UNAUTHENTICATED",
+                    "a valid 'Authorization: Bearer <token>' header is required"));
         }
         try {
             return action.run();
         } catch (BadInputException e) {
-            return answer(400, Map.of("error", e.getMessage()));
+            return answer(400, ErrorBody.of(400, "BAD_REQUEST", e.getMessage()));
         } catch (OperatorActionRefusedException e) {
-            return answer(409, Map.of("error", e.getMessage()));
+            return answer(409, ErrorBody.of(409, "REFUSED", e.getMessage()));
         }
     }
 

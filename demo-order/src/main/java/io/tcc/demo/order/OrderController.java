@@ -1,19 +1,21 @@
 package io.tcc.demo.order;
 
+import java.io.IOException;
 import java.net.URI;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+
+import jakarta.servlet.http.HttpServletRequest;
 
 import io.tcc.TccException;
 import io.tcc.http.BranchResponse;
@@ -22,7 +24,8 @@ import io.tcc.http.RemoteBranchException;
 /**
  * {@code POST /orders} places an order and answers 201 with its id, xid and state: CONFIRMED, or CANCELLED with the
  * reason (a shortage, a failed or unanswered try); {@code GET /orders/{id}} reads one. Malformed input answers 400
- * with {@code {"error": ...}} and writes nothing.
+ * and writes nothing; every error is {@code {"status": ..., "reason": <stable code>, "message": <safe text>}}, the shape
+ * the framework's endpoints and error pages answer.
  */
 @RestController
 public class OrderController {
@@ -33,15 +36,21 @@ public class OrderController {
     public record Placed(String id, String xid, String state, String reason) {
     }
 
+    /** An error answer: {@code reason} is for programs, {@code message} for people. */
+    public record Refused(String status, String reason, String message) {
+    }
+
     private final OrderService orders;
 
     public OrderController(OrderService orders) {
         this.orders = orders;
     }
 
-    @PostMapping("/orders")
-    public ResponseEntity<?> place(@RequestBody(required = false) String body) {
-        OrderRequest request = OrderRequest.parse(body);
+    // only JSON in and out: anything else is Spring's 415 or 406 before anything runs, answered as JSON by the
+    // framework's error path
+    @PostMapping(path = "/orders", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<?> place(HttpServletRequest http) throws IOException {
+        OrderRequest request = OrderRequest.parse(OrderRequest.readBounded(http.getInputStream()));
         String id = UUID.randomUUID().toString();
         String reason = null;
         try {
@@ -53,23 +62,25 @@ public class OrderController {
         return orders.find(id)
                 .<ResponseEntity<?>>map(order -> ResponseEntity.created(URI.create("/orders/" + id))
                         .body(new Placed(id, order.xid(), order.state(), why)))
-                .orElseGet(() -> ResponseEntity.status(503).body(Map.of("error", "the order could not be placed ("
-                        + why + "); nothing was created: try again")));
+                .orElseGet(() -> ResponseEntity.status(503).body(new Refused("UNAVAILABLE", "NOT_PLACED",
+                        "the order could not be placed (" + why + "); nothing was created: try again")));
     }
 
-    @GetMapping("/orders/{id}")
+    @GetMapping(path = "/orders/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<?> get(@PathVariable String id) {
         if (!ID.matcher(id).matches()) {
-            return ResponseEntity.badRequest().body(Map.of("error", "'" + OrderRequest.printable(id)
-                    + "' is not an order id: ids are lower-case UUIDs, as POST /orders answers them"));
+            return ResponseEntity.badRequest().body(new Refused("BAD_REQUEST", "INVALID_ORDER_ID", "'"
+                    + OrderRequest.printable(id) + "' is not an order id: ids are lower-case UUIDs, as POST /orders answers them"));
         }
         return orders.find(id).<ResponseEntity<?>>map(ResponseEntity::ok)
-                .orElseGet(() -> ResponseEntity.status(404).body(Map.of("error", "no order " + id)));
+                .orElseGet(() -> ResponseEntity.status(404).body(new Refused("NOT_FOUND", "NO_ORDER", "no order " + id)));
     }
 
     @ExceptionHandler(OrderRequest.InvalidOrderException.class)
-    public ResponseEntity<Map<String, String>> invalid(OrderRequest.InvalidOrderException e) {
-        return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));
+    public ResponseEntity<Refused> invalid(OrderRequest.InvalidOrderException e) {
+        // JSON whatever the request accepts: a refusal must reach the client
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_JSON)
+                .body(new Refused("BAD_REQUEST", "INVALID_ORDER", e.getMessage()));
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.tcc.demo.order;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -22,6 +25,16 @@ public record OrderRequest(String user, String sku, int quantity) {
         public InvalidOrderException(String message) {
             super(message);
         }
+    }
+
+    /** The body as text, reading at most one character past the limit: a huge body is refused, never held. */
+    static String readBounded(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_BODY_CHARS * 4 + 1);
+        String body = new String(bytes, StandardCharsets.UTF_8);
+        if (bytes.length > MAX_BODY_CHARS * 4 || body.length() > MAX_BODY_CHARS) {
+            throw invalid("the body is longer than " + MAX_BODY_CHARS + " characters; at most " + MAX_BODY_CHARS + " are read");
+        }
+        return body;
     }
 
     public static OrderRequest parse(String body) {

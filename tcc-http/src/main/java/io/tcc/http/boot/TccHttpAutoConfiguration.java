@@ -10,9 +10,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
-import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -36,10 +35,13 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * TCC over HTTP for a Boot application that has TCC on: a {@link RemoteParticipants} factory for its clients, the
  * participant endpoints for its own actions, and, only when enabled, QA's fault injection and its admin endpoint.
- * Requests are signed and checked unless {@code tcc.http.signing.enabled=false}.
+ * Requests are signed and checked unless {@code tcc.http.signing.enabled=false}. Errors that no endpoint answers
+ * (Tomcat's refusals, Spring MVC's, Boot's error path) are answered as JSON with a reason, like the endpoints' own.
  */
 @AutoConfiguration(afterName = {"io.tcc.spring.boot.TccAutoConfiguration",
-        "io.tcc.recovery.boot.TccRecoveryAutoConfiguration"})
+        "io.tcc.recovery.boot.TccRecoveryAutoConfiguration"},
+        // its error controller must be seen before Boot decides whether to add its own
+        beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration")
 @ConditionalOnBean(Coordinator.class)
 @EnableConfigurationProperties(TccHttpProperties.class)
 public class TccHttpAutoConfiguration {
@@ -131,19 +133,6 @@ public class TccHttpAutoConfiguration {
         }
     }
 
-    /** Every TCC service on Tomcat: a refused request's unread body is dropped with its connection, not read first. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @ConditionalOnClass(name = {"org.apache.catalina.valves.ValveBase",
-            "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory"})
-    static class OnTomcat {
-
-        @Bean
-        WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> tccDropUnreadBodies() {
-            return factory -> factory.addEngineValves(new DropUnreadBodies());
-        }
-    }
-
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     static class Endpoints {
@@ -156,6 +145,41 @@ public class TccHttpAutoConfiguration {
                         + " (at least 16 characters) to protect /tcc/admin/faults");
             }
             return new FaultAdminEndpoint(faults, WIRE_JSON, properties.getFaults().getAdminToken()).routes();
+        }
+    }
+
+    /**
+     * JSON for the errors no endpoint answers, on the whole server: Tomcat's own and Spring Boot's error path; a 415
+     * for a wildcard content type, which Spring MVC would answer with a 500; and, on Tomcat, a refused request's unread
+     * body dropped with its connection instead of read first.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    static class JsonErrorPages {
+
+        @Bean
+        WildcardContentTypeFilter tccWildcardContentTypeFilter() {
+            return new WildcardContentTypeFilter();
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "org.springframework.boot.webmvc.error.ErrorController")
+        static class ErrorPath {
+            @Bean
+            @ConditionalOnMissingBean(ErrorController.class)
+            JsonErrorController tccJsonErrorController() {
+                return new JsonErrorController();
+            }
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = {"org.apache.catalina.startup.Tomcat",
+                "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory"})
+        static class OnTomcat {
+            @Bean
+            TccOnTomcat tccOnTomcat() {
+                return new TccOnTomcat();
+            }
         }
     }
 }

@@ -48,7 +48,7 @@
       data = null; // not JSON: a proxy's or the container's own error page
     }
     if (!response.ok) {
-      const message = data && typeof data.error === 'string' ? data.error : text.slice(0, 300);
+      const message = data && typeof data.message === 'string' ? data.message : text.slice(0, 300);
       throw new ApiError(response.status, message);
     }
     return data;
