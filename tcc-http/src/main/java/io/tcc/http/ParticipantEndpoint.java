@@ -60,11 +60,19 @@ public final class ParticipantEndpoint {
     private final JsonMapper arguments;
     private final RequestSigner signer;
     private final int maxBodyBytes;
+    private final ParticipantGate gate;
 
     /**
      * @param signer checks every request's signature; null turns signing off (only for a trusted network)
      */
     public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, RequestSigner signer, int maxBodyBytes) {
+        this(participant, json, signer, maxBodyBytes, ParticipantGate.unbounded());
+    }
+
+    /** @param gate bounds the calls running at once; one past the bound is answered BUSY before anything runs */
+    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, RequestSigner signer, int maxBodyBytes,
+                               ParticipantGate gate) {
+        this.gate = Objects.requireNonNull(gate, "gate");
         this.participant = Objects.requireNonNull(participant, "participant");
         this.json = Objects.requireNonNull(json, "json");
         this.arguments = strict(json);
@@ -106,7 +114,7 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         }
         try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, call.xid())) {
-            return run(call, body);
+            return gate.run(call, () -> run(call, body), busy -> answer(BranchResponse.Status.BUSY, null, "BUSY", busy));
         }
     }
 

@@ -4,13 +4,18 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 
 import io.tcc.http.RemoteParticipantConfig;
 
 /** Settings of TCC over HTTP, under {@code tcc.http.*}. */
 @ConfigurationProperties("tcc.http")
 public class TccHttpProperties {
+
+    private static final Logger log = LoggerFactory.getLogger(TccHttpProperties.class);
 
     private final Signing signing = new Signing();
     private final Participant participant = new Participant();
@@ -79,6 +84,31 @@ public class TccHttpProperties {
         /** The largest request body accepted, in bytes. */
         private int maxBodyBytes = 64 * 1024;
 
+        /**
+         * Branch calls that run at once; one more waits up to busy-wait for a place, then is answered 503 BUSY having
+         * done nothing. Keep it at or below the connection pool's size, so calls do not also queue for connections.
+         */
+        private int maxConcurrentCalls = 10;
+
+        /** How long a branch call waits for a place before it is answered BUSY. */
+        private Duration busyWait = Duration.ofSeconds(1);
+
+        public int getMaxConcurrentCalls() {
+            return maxConcurrentCalls;
+        }
+
+        public void setMaxConcurrentCalls(int maxConcurrentCalls) {
+            this.maxConcurrentCalls = maxConcurrentCalls;
+        }
+
+        public Duration getBusyWait() {
+            return busyWait;
+        }
+
+        public void setBusyWait(Duration busyWait) {
+            this.busyWait = busyWait;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -109,8 +139,11 @@ public class TccHttpProperties {
             setFailureRateThreshold(d.getFailureRateThreshold());
             setMinimumCalls(d.getMinimumCalls());
             setOpenDuration(d.getOpenDuration());
-            setPhaseTwoAttempts(d.getPhaseTwoAttempts());
-            setRetryBackoff(d.getRetryBackoff());
+            setPhaseTwoCalls(d.getPhaseTwoCalls());
+            setPhaseTwoCallBackoff(d.getPhaseTwoCallBackoff());
+            setMaxConcurrentCalls(d.getMaxConcurrentCalls());
+            setBusyWait(d.getBusyWait());
+            setHalfOpenCalls(d.getHalfOpenCalls());
         }
 
         public Map<String, Guards> getParticipants() {
@@ -122,7 +155,8 @@ public class TccHttpProperties {
             Guards own = participants.get(name);
             Guards g = own == null ? this : own.over(this);
             return new RemoteParticipantConfig(g.connectTimeout, g.callTimeout, g.failureRateThreshold, g.minimumCalls,
-                    g.openDuration, g.phaseTwoAttempts, g.retryBackoff);
+                    g.openDuration, g.phaseTwoCalls, g.phaseTwoCallBackoff, g.maxConcurrentCalls, g.busyWait,
+                    g.halfOpenCalls);
         }
     }
 
@@ -141,14 +175,26 @@ public class TccHttpProperties {
         /** Calls the circuit breaker needs before judging. */
         private Integer minimumCalls;
 
-        /** How long an open circuit refuses calls. */
+        /** How long an open circuit refuses calls before it lets half-open-calls probe calls through. */
         private Duration openDuration;
 
-        /** Attempts of a confirm or cancel before it is left to recovery. */
-        private Integer phaseTwoAttempts;
+        /** Probe calls a half-open circuit lets through; their failure rate closes it or opens it again. */
+        private Integer halfOpenCalls;
 
-        /** The first wait between phase-two attempts; it doubles, with jitter. */
-        private Duration retryBackoff;
+        /**
+         * HTTP calls a confirm or cancel makes within one phase-two attempt (the initiator's, or one of recovery's)
+         * while the outcome is unknown, not sent or busy. An attempt covers up to this many calls per branch.
+         */
+        private Integer phaseTwoCalls;
+
+        /** The first wait between the calls of one attempt; it doubles, with jitter. */
+        private Duration phaseTwoCallBackoff;
+
+        /** Calls to the participant in flight at once from this process (the bulkhead). */
+        private Integer maxConcurrentCalls;
+
+        /** How long a call waits for a place in the bulkhead; then it is refused, not sent, and retried later. */
+        private Duration busyWait;
 
         Guards over(Guards defaults) {
             Guards merged = new Guards();
@@ -157,8 +203,11 @@ public class TccHttpProperties {
             merged.failureRateThreshold = failureRateThreshold != null ? failureRateThreshold : defaults.failureRateThreshold;
             merged.minimumCalls = minimumCalls != null ? minimumCalls : defaults.minimumCalls;
             merged.openDuration = openDuration != null ? openDuration : defaults.openDuration;
-            merged.phaseTwoAttempts = phaseTwoAttempts != null ? phaseTwoAttempts : defaults.phaseTwoAttempts;
-            merged.retryBackoff = retryBackoff != null ? retryBackoff : defaults.retryBackoff;
+            merged.phaseTwoCalls = phaseTwoCalls != null ? phaseTwoCalls : defaults.phaseTwoCalls;
+            merged.phaseTwoCallBackoff = phaseTwoCallBackoff != null ? phaseTwoCallBackoff : defaults.phaseTwoCallBackoff;
+            merged.maxConcurrentCalls = maxConcurrentCalls != null ? maxConcurrentCalls : defaults.maxConcurrentCalls;
+            merged.busyWait = busyWait != null ? busyWait : defaults.busyWait;
+            merged.halfOpenCalls = halfOpenCalls != null ? halfOpenCalls : defaults.halfOpenCalls;
             return merged;
         }
 
@@ -173,8 +222,11 @@ public class TccHttpProperties {
             g.failureRateThreshold = d.failureRateThreshold();
             g.minimumCalls = d.minimumCalls();
             g.openDuration = d.openDuration();
-            g.phaseTwoAttempts = d.phaseTwoAttempts();
-            g.retryBackoff = d.retryBackoff();
+            g.phaseTwoCalls = d.phaseTwoCalls();
+            g.phaseTwoCallBackoff = d.phaseTwoCallBackoff();
+            g.maxConcurrentCalls = d.maxConcurrentCalls();
+            g.busyWait = d.busyWait();
+            g.halfOpenCalls = d.halfOpenCalls();
             return g;
         }
 
@@ -218,20 +270,74 @@ public class TccHttpProperties {
             this.openDuration = openDuration;
         }
 
+        public Integer getPhaseTwoCalls() {
+            return phaseTwoCalls;
+        }
+
+        public void setPhaseTwoCalls(Integer phaseTwoCalls) {
+            this.phaseTwoCalls = phaseTwoCalls;
+        }
+
+        public Duration getPhaseTwoCallBackoff() {
+            return phaseTwoCallBackoff;
+        }
+
+        public void setPhaseTwoCallBackoff(Duration phaseTwoCallBackoff) {
+            this.phaseTwoCallBackoff = phaseTwoCallBackoff;
+        }
+
+        /** @deprecated it counted calls, not attempts: use phase-two-calls */
+        @Deprecated
+        @DeprecatedConfigurationProperty(replacement = "tcc.http.remote.phase-two-calls",
+                reason = "it counts the HTTP calls within one attempt, not attempts")
         public Integer getPhaseTwoAttempts() {
-            return phaseTwoAttempts;
+            return phaseTwoCalls;
         }
 
+        @Deprecated
         public void setPhaseTwoAttempts(Integer phaseTwoAttempts) {
-            this.phaseTwoAttempts = phaseTwoAttempts;
+            log.warn("tcc.http.remote...phase-two-attempts is deprecated: it counts the HTTP calls of one phase-two attempt,"
+                    + " so it is now phase-two-calls; {} is used as phase-two-calls", phaseTwoAttempts);
+            this.phaseTwoCalls = phaseTwoAttempts;
         }
 
+        /** @deprecated use phase-two-call-backoff */
+        @Deprecated
+        @DeprecatedConfigurationProperty(replacement = "tcc.http.remote.phase-two-call-backoff",
+                reason = "it is the wait between the calls of one attempt")
         public Duration getRetryBackoff() {
-            return retryBackoff;
+            return phaseTwoCallBackoff;
         }
 
+        @Deprecated
         public void setRetryBackoff(Duration retryBackoff) {
-            this.retryBackoff = retryBackoff;
+            log.warn("tcc.http.remote...retry-backoff is deprecated: it is the wait between the calls of one phase-two"
+                    + " attempt, now phase-two-call-backoff; {} is used as phase-two-call-backoff", retryBackoff);
+            this.phaseTwoCallBackoff = retryBackoff;
+        }
+
+        public Integer getMaxConcurrentCalls() {
+            return maxConcurrentCalls;
+        }
+
+        public void setMaxConcurrentCalls(Integer maxConcurrentCalls) {
+            this.maxConcurrentCalls = maxConcurrentCalls;
+        }
+
+        public Duration getBusyWait() {
+            return busyWait;
+        }
+
+        public void setBusyWait(Duration busyWait) {
+            this.busyWait = busyWait;
+        }
+
+        public Integer getHalfOpenCalls() {
+            return halfOpenCalls;
+        }
+
+        public void setHalfOpenCalls(Integer halfOpenCalls) {
+            this.halfOpenCalls = halfOpenCalls;
         }
     }
 

@@ -23,10 +23,14 @@ public class TccRecoveryProperties {
     /** How long a claim hides a transaction from other daemons. */
     private Duration lease = Duration.ofSeconds(60);
 
-    /** Attempts after which a transaction is flagged for an operator. */
+    /**
+     * Phase-two attempts after which a transaction is flagged for an operator. An attempt is one pass over the
+     * transaction's pending branches (the initiator's own counts as the first); each makes up to
+     * tcc.http.remote.phase-two-calls HTTP calls per remote branch.
+     */
     private int maxAttempts = 12;
 
-    /** The wait after the first failed attempt; it doubles, with jitter. */
+    /** The wait between the first two attempts; it doubles, with jitter, up to max-backoff. */
     private Duration initialBackoff = Duration.ofSeconds(1);
 
     /** The longest wait between two attempts. */

@@ -204,6 +204,7 @@
       if (request !== listRequest) {
         return;
       }
+      loadParticipants();
       const transactions = lists.flat().sort((a, b) => (toDate(a.createdAt) || 0) - (toDate(b.createdAt) || 0));
       renderList(transactions);
       const truncated = lists.some(list => list.length === LIMIT);
@@ -258,6 +259,40 @@
     event.preventDefault();
     loadList();
   });
+
+  // --- the participants' guards, and what an attempt is
+
+  async function loadParticipants() {
+    try {
+      renderParticipants(await api('GET', 'participants'));
+    } catch (error) {
+      clear($('participants').tBodies[0]);
+      $('attempt-settings').textContent = describe(error);
+    }
+  }
+
+  function renderParticipants(view) {
+    const recovery = view.recovery || {};
+    $('attempt-settings').textContent = recovery.maxAttempts === undefined
+      ? 'Recovery does not run in this service.'
+      : 'A transaction is flagged for an operator after ' + recovery.maxAttempts + ' attempts, '
+        + formatSeconds(recovery.initialBackoffMillis / 1000) + ' apart at first, doubling up to '
+        + formatSeconds(recovery.maxBackoffMillis / 1000) + '.';
+    const body = $('participants').tBodies[0];
+    clear(body);
+    for (const p of view.participants || []) {
+      const row = document.createElement('tr');
+      if (p.circuitBreaker !== 'CLOSED') {
+        row.classList.add('flagged');
+      }
+      cell(row, p.participant, 'name');
+      cell(row, p.circuitBreaker, 'state breaker-' + p.circuitBreaker);
+      cell(row, p.failureRate < 0 ? 'not judged yet' : p.failureRate.toFixed(1) + ' %', 'number');
+      cell(row, p.callsInFlight + ' of ' + p.maxConcurrentCalls, 'number');
+      cell(row, Object.entries(p.calls || {}).map(([key, count]) => key + ': ' + count).join(', '));
+      body.appendChild(row);
+    }
+  }
 
   // --- one transaction
 
