@@ -135,4 +135,23 @@ class TccHttpAutoConfigurationIT {
         assertThat(properties.getRemote().forParticipant("payments").callTimeout())
                 .isEqualTo(RemoteParticipantConfig.ofDefaults().callTimeout());
     }
+
+    @Test
+    void theOldNamesOfTheCallsOfOneAttemptStillBindToTheNewSettings() {
+        runner.withPropertyValues("tcc.http.signing.enabled=false",
+                        "tcc.http.remote.participants.inventory.phase-two-attempts=5",
+                        "tcc.http.remote.participants.inventory.retry-backoff=250ms",
+                        "tcc.http.remote.participants.payments.phase-two-calls=4",
+                        "tcc.http.remote.participants.payments.max-concurrent-calls=7")
+                .run(context -> {
+                    TccHttpProperties.Remote remote = context.getBean(TccHttpProperties.class).getRemote();
+                    assertThat(remote.forParticipant("inventory").phaseTwoCalls()).isEqualTo(5);
+                    assertThat(remote.forParticipant("inventory").phaseTwoCallBackoff()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(remote.forParticipant("payments").phaseTwoCalls()).isEqualTo(4);
+                    assertThat(remote.forParticipant("payments").maxConcurrentCalls()).isEqualTo(7);
+                    assertThat(remote.forParticipant("orders").maxConcurrentCalls())
+                            .isEqualTo(RemoteParticipantConfig.DEFAULT_MAX_CONCURRENT_CALLS);
+                    assertThat(context).hasSingleBean(ParticipantGuards.class);
+                });
+    }
 }
