@@ -1,6 +1,10 @@
 package io.tcc.http;
 
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -57,7 +61,10 @@ public final class ParticipantGuards {
     /** Hears the outcome of every branch call: quick, and must not throw. */
     @FunctionalInterface
     public interface CallListener {
-        /** @param outcome SUCCESS, DEFINITE_FAILURE, NOT_SENT, BUSY or UNKNOWN (see {@link #outcome(CallResult)}) */
+        /**
+         * @param outcome SUCCESS, DEFINITE_FAILURE, NOT_SENT (refused here: connection refused, circuit open, bulkhead
+         *                full), BUSY (the participant refused it before doing anything) or UNKNOWN
+         */
         void onCall(String participant, FencePhase phase, String outcome);
     }
 
@@ -79,7 +86,7 @@ public final class ParticipantGuards {
                 // half-open without waiting for traffic, so health and the admin page show when probing starts
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .permittedNumberOfCallsInHalfOpenState(config.halfOpenCalls())
-                .recordResult(response -> response instanceof java.net.http.HttpResponse<?> http
+                .recordResult(response -> response instanceof HttpResponse<?> http
                         && http.statusCode() >= 500)
                 .build());
     }
@@ -93,7 +100,7 @@ public final class ParticipantGuards {
                 case OPEN, FORCED_OPEN -> log.warn("circuit breaker of participant '{}' is now OPEN (was {}): calls to it"
                         + " are refused without being sent for {}, then up to {} probe calls test it (HALF_OPEN). Check"
                         + " that participant", participant, transition.getFromState(),
-                        config.getWaitIntervalFunctionInOpenState().apply(1) + " ms",
+                        Duration.ofMillis(config.getWaitIntervalFunctionInOpenState().apply(1)),
                         config.getPermittedNumberOfCallsInHalfOpenState());
                 case HALF_OPEN -> log.info("circuit breaker of participant '{}' is now HALF_OPEN: up to {} probe calls"
                         + " decide whether it closes or opens again", participant,
@@ -128,7 +135,7 @@ public final class ParticipantGuards {
 
     void counted(String participant, FencePhase phase, CallResult result) {
         String outcome = outcome(result);
-        calls.computeIfAbsent(participant + " " + phase.name().toLowerCase(java.util.Locale.ROOT) + " " + outcome,
+        calls.computeIfAbsent(participant + " " + phase.name().toLowerCase(Locale.ROOT) + " " + outcome,
                 k -> new LongAdder()).increment();
         CallListener heard = listener;
         if (heard != null) {
@@ -139,7 +146,7 @@ public final class ParticipantGuards {
     /** Every participant this process has called, or made a client for, with its breaker's state and its calls. */
     public List<State> states() {
         return circuitBreakers.getAllCircuitBreakers().stream()
-                .sorted(java.util.Comparator.comparing(CircuitBreaker::getName))
+                .sorted(Comparator.comparing(CircuitBreaker::getName))
                 .map(breaker -> {
                     String name = breaker.getName();
                     Bulkhead bulkhead = bulkheads.find(name).orElse(null);

@@ -24,6 +24,7 @@ import io.tcc.http.boot.TccHttpAutoConfiguration;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.recovery.Recovery;
 import io.tcc.recovery.boot.TccRecoveryAutoConfiguration;
+import io.tcc.http.boot.RemoteGuards;
 import io.tcc.http.boot.TccHttpProperties;
 import io.tcc.spring.boot.TccAutoConfiguration;
 import io.tcc.test.DatabaseKind;
@@ -125,7 +126,7 @@ class TccHttpAutoConfigurationIT {
     @Test
     void perParticipantGuardsOverrideTheDefaults() {
         TccHttpProperties properties = new TccHttpProperties();
-        TccHttpProperties.Guards inventory = new TccHttpProperties.Guards();
+        RemoteGuards inventory = new RemoteGuards();
         inventory.setCallTimeout(Duration.ofSeconds(9));
         properties.getRemote().getParticipants().put("inventory", inventory);
 

@@ -83,7 +83,7 @@ public abstract class TwoServices {
                 "tcc.http.remote.participants.inventory.call-timeout=500ms",
                 "tcc.http.remote.participants.ledger.minimum-calls=2",
                 "tcc.http.remote.participants.ledger.open-duration=60s",
-                "tcc.http.remote.participants.ledger.phase-two-attempts=1",
+                "tcc.http.remote.participants.ledger.phase-two-calls=1",
                 "tcc.http.faults.enabled=true", "tcc.http.faults.seed=42",
                 "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN));
         orderSettings.addAll(List.of(moreOrderSettings()));

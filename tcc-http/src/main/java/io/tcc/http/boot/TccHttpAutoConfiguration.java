@@ -1,6 +1,7 @@
 package io.tcc.http.boot;
 
 import java.time.Clock;
+import java.util.Locale;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -102,7 +103,7 @@ public class TccHttpAutoConfiguration {
         MeterBinder tccHttpCallMetrics(ParticipantGuards guards) {
             return registry -> guards.setCallListener((participant, phase, outcome) -> Counter.builder("tcc.http.calls")
                     .description("HTTP calls to remote participants; one phase-two attempt makes up to phase-two-calls")
-                    .tag("participant", participant).tag("phase", phase.name().toLowerCase(java.util.Locale.ROOT))
+                    .tag("participant", participant).tag("phase", phase.name().toLowerCase(Locale.ROOT))
                     .tag("outcome", outcome).register(registry).increment());
         }
     }
