@@ -58,7 +58,10 @@ class CircuitBreakerStateIT extends TwoServices {
         assertEquals("OUT_OF_SERVICE", health.path("status").asString(), health.toString());
         assertEquals("OPEN", health.path("details").path("inventory").asString(), health.toString());
         assertTrue(health.path("details").path("reason").asString().contains("inventory"), health.toString());
-        JsonNode shown = participant(get("/tcc/admin/participants", OPERATOR_TOKEN));
+        assertEquals(401, status("/tcc/admin/participants", null), "the operators' view needs their token");
+        JsonNode view = get("/tcc/admin/participants", OPERATOR_TOKEN);
+        assertEquals(12, view.path("recovery").path("maxAttempts").asInt(), view.toString());
+        JsonNode shown = participant(view);
         assertEquals("OPEN", shown.path("circuitBreaker").asString(), shown.toString());
         assertTrue(shown.path("calls").path("try NOT_SENT").asLong() >= 1, "calls refused by the open breaker: " + shown);
         assertTrue(shown.path("calls").size() > 0, shown.toString());
@@ -105,12 +108,19 @@ class CircuitBreakerStateIT extends TwoServices {
     }
 
     private JsonNode get(String path, String token) throws Exception {
+        return json.readTree(send(path, token).body());
+    }
+
+    private int status(String path, String token) throws Exception {
+        return send(path, token).statusCode();
+    }
+
+    private HttpResponse<String> send(String path, String token) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + order.getEnvironment().getProperty("local.server.port") + path));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        return json.readTree(response.body());
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

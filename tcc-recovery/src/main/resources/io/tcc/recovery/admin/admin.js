@@ -11,6 +11,7 @@
 
   const $ = id => document.getElementById(id);
   let selectedXid = null;
+  let maxAttempts = null; // recovery's max-attempts, once the participants' view has loaded
   let listRequest = 0; // only the latest list request may render: an older answer can arrive after a newer one
 
   /** A refused or failed call: status 0 when the service did not answer at all. */
@@ -273,6 +274,7 @@
 
   function renderParticipants(view) {
     const recovery = view.recovery || {};
+    maxAttempts = recovery.maxAttempts === undefined ? null : recovery.maxAttempts;
     $('attempt-settings').textContent = recovery.maxAttempts === undefined
       ? 'Recovery does not run in this service.'
       : 'A transaction is flagged for an operator after ' + recovery.maxAttempts + ' attempts, '
@@ -322,7 +324,8 @@
       ['state', tx.state],
       ['name', tx.name],
       ['flagged for an operator', tx.needsOperator ? 'yes' : 'no'],
-      ['attempts', tx.attempts],
+      ['attempts', tx.attempts + (maxAttempts === null ? '' : ' of ' + maxAttempts + ' before it is flagged')
+        + ' (passes of phase two that did not finish it)'],
       ['created', formatTime(tx.createdAt) + ' (' + formatAge(tx.createdAt) + ' ago)'],
       ['deadline', formatTime(tx.deadline)],
       ['next attempt', tx.nextAttempt ? formatTime(tx.nextAttempt) : 'none (finished, or waiting for an operator)'],
