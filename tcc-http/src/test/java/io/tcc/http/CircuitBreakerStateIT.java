@@ -33,7 +33,7 @@ class CircuitBreakerStateIT extends TwoServices {
     @Override
     String[] moreOrderSettings() {
         return new String[] {"tcc.http.remote.participants.inventory.minimum-calls=4",
-                "tcc.http.remote.participants.inventory.open-duration=2s",
+                "tcc.http.remote.participants.inventory.open-duration=6s", // long enough to read it everywhere
                 "tcc.http.remote.participants.inventory.half-open-calls=2",
                 "tcc.http.remote.participants.inventory.phase-two-calls=1",
                 "tcc.recovery.enabled=true", "tcc.recovery.operator.token=" + OPERATOR_TOKEN,
