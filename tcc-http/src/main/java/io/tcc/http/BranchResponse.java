@@ -9,7 +9,7 @@ import tools.jackson.databind.JsonNode;
  * @param outcome for SUCCESS: EXECUTED, DUPLICATE, EMPTY_CANCEL or CLEANED_UP
  * @param reason  a stable code for every answer but SUCCESS. REJECTED: SUSPENDED, DEADLINE_PASSED, BUSINESS or
  *                TRANSACTION_LOST (the try's business method swallowed an error of its own SQL: nothing committed);
- *                PROTOCOL_VIOLATION; BAD_REQUEST; UNAUTHENTICATED; TOO_LARGE; CONFLICT (BUSY); ERROR: BUSINESS_FAILED,
+ *                PROTOCOL_VIOLATION; BAD_REQUEST; UNAUTHENTICATED; TOO_LARGE; BUSY: BUSY or CONFLICT; ERROR: BUSINESS_FAILED,
  *                TRANSACTION_LOST or INTERNAL
  * @param message a safe text for people: the caller's own input, a business method's rejection, the protocol; never
  *                SQL, stack traces or signature details, which the participant logs with the xid
@@ -30,7 +30,10 @@ public record BranchResponse(Status status, String outcome, String reason, Strin
         UNAUTHORIZED(401),
         /** 413: the body is larger than the participant accepts. */
         TOO_LARGE(413),
-        /** 503: the participant lost lock conflicts past its retries; nothing was recorded, call again. */
+        /**
+         * 503: reason BUSY, too many branch calls were running (or this very call still was) and nothing ran; or reason
+         * CONFLICT, the participant lost lock conflicts past its retries and nothing was recorded. Call again later.
+         */
         BUSY(503),
         /** 500: the business confirm or cancel failed, or the participant broke; the branch keeps its state. */
         ERROR(500);

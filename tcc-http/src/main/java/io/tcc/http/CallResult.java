@@ -14,6 +14,14 @@ public record CallResult(Outcome outcome, BranchResponse response, String detail
         this(outcome, response, detail, false);
     }
 
+    /**
+     * True when the participant refused the call before doing anything, because too many branch calls were running
+     * there (typed BUSY, reason BUSY): nothing ran, so calling again later is right.
+     */
+    public boolean isBusy() {
+        return response != null && response.status() == BranchResponse.Status.BUSY && "BUSY".equals(response.reason());
+    }
+
     /** True when the participant said the call contradicts its log: retrying cannot help, an operator must look. */
     public boolean isProtocolViolation() {
         return response != null && response.status() == BranchResponse.Status.PROTOCOL_VIOLATION;

@@ -11,8 +11,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -20,8 +20,9 @@ import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 
 /**
- * Sends branch calls to one participant: signed, time-limited, behind that participant's circuit breaker, and
- * classified into the three outcomes. Phase-two calls get a bounded retry with exponential backoff and jitter.
+ * Sends branch calls to one participant: signed, time-limited, behind that participant's bulkhead and circuit breaker,
+ * and classified into the three outcomes. Within one phase-two attempt, a confirm or cancel makes up to
+ * {@link RemoteParticipantConfig#phaseTwoCalls()} calls, with exponential backoff and jitter between them.
  */
 final class HttpBranchTransport {
 
@@ -31,30 +32,28 @@ final class HttpBranchTransport {
     private final OutcomeClassifier classifier;
     private final RemoteParticipantConfig config;
     private final CircuitBreaker breaker;
+    private final Bulkhead bulkhead;
+    private final ParticipantGuards guards;
     private final TimeLimiter limiter;
     private final Retry phaseTwoRetry;
     private final FaultInjector faults;
 
     HttpBranchTransport(String participant, RequestSigner signer, OutcomeClassifier classifier,
-                        RemoteParticipantConfig config, FaultInjector faults) {
+                        RemoteParticipantConfig config, FaultInjector faults, ParticipantGuards guards) {
         this.participant = Objects.requireNonNull(participant, "participant");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
         this.signer = signer;
         this.classifier = classifier;
         this.config = config;
-        this.breaker = CircuitBreaker.of(participant, CircuitBreakerConfig.custom()
-                .failureRateThreshold(config.failureRateThreshold())
-                .minimumNumberOfCalls(config.minimumCalls())
-                .slidingWindowSize(Math.max(config.minimumCalls(), 20))
-                .waitDurationInOpenState(config.openDuration())
-                .recordResult(response -> response instanceof HttpResponse<?> http && http.statusCode() >= 500)
-                .build());
+        this.guards = guards;
+        this.breaker = guards.circuitBreaker(participant, config);
+        this.bulkhead = guards.bulkhead(participant, config);
         this.limiter = TimeLimiter.of(participant, TimeLimiterConfig.custom().timeoutDuration(config.callTimeout())
                 .cancelRunningFuture(true).build());
         this.phaseTwoRetry = Retry.of(participant, RetryConfig.<CallResult>custom()
-                .maxAttempts(config.phaseTwoAttempts())
-                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.retryBackoff(), 2.0, 0.5))
+                .maxAttempts(config.phaseTwoCalls())
+                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.phaseTwoCallBackoff(), 2.0, 0.5))
                 .retryOnResult(HttpBranchTransport::worthRetrying)
                 .build());
     }
@@ -64,24 +63,32 @@ final class HttpBranchTransport {
     }
 
     /**
-     * Unknown, or provably not sent: trying again may succeed. A refusal or violation will not change, nor will an
-     * address where no participant endpoint is served.
+     * Unknown, provably not sent, or refused as busy: calling again may succeed. A refusal or violation will not change,
+     * nor will an address where no participant endpoint is served.
      */
     private static boolean worthRetrying(CallResult result) {
-        return result.outcome() == Outcome.UNKNOWN
+        return result.outcome() == Outcome.UNKNOWN || result.isBusy()
                 || (result.outcome() == Outcome.DEFINITE_FAILURE && result.response() == null && !result.noEndpoint());
     }
 
-    /** One guarded attempt, through whatever fault QA injected for it. */
+    /** One guarded call, through whatever fault QA injected for it, counted by phase and outcome. */
     CallResult call(String baseUrl, BranchCall call, byte[] body) {
+        CallResult result = send(baseUrl, call, body);
+        guards.counted(participant, call.phase(), result);
+        return result;
+    }
+
+    private CallResult send(String baseUrl, BranchCall call, byte[] body) {
         HttpRequest request = request(baseUrl, call, body);
         FaultInjector.Rule fault = faults.pick(participant, call.action(), call.phase());
         if (fault != null) {
             return inject(fault, request);
         }
         try {
-            HttpResponse<byte[]> response = breaker.executeCheckedSupplier(() -> limiter.executeFutureSupplier(
-                    () -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())));
+            // the bulkhead outside the breaker: a call it refuses was never sent, so it says nothing of the participant
+            HttpResponse<byte[]> response = bulkhead.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(
+                    () -> limiter.executeFutureSupplier(
+                            () -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))));
             return classifier.ofResponse(response.statusCode(), response.body());
         } catch (Throwable failure) {
             return classifier.ofFailure(failure);
@@ -123,7 +130,10 @@ final class HttpBranchTransport {
         }
     }
 
-    /** A confirm or cancel: retried while the outcome is unknown or the request was not sent, up to the configured attempts. */
+    /**
+     * A confirm or cancel within one phase-two attempt: called again while the outcome is unknown, the request was not
+     * sent or the participant was busy, up to {@link RemoteParticipantConfig#phaseTwoCalls()} calls in all.
+     */
     CallResult callRetrying(String baseUrl, BranchCall call) {
         return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, new byte[0]));
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
+import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,11 +22,14 @@ import tools.jackson.databind.json.JsonMapper;
  * <tr><td>typed SUCCESS with HTTP 200</td><td>SUCCESS</td></tr>
  * <tr><td>typed REJECTED (409), PROTOCOL_VIOLATION (422), BAD_REQUEST (400), UNAUTHORIZED (401), TOO_LARGE (413)
  *     with the matching HTTP code</td><td>DEFINITE_FAILURE: the participant recorded nothing</td></tr>
- * <tr><td>connection refused; connect timeout; circuit breaker open</td><td>DEFINITE_FAILURE: never sent</td></tr>
+ * <tr><td>typed BUSY with reason BUSY and HTTP 503</td><td>DEFINITE_FAILURE: the participant refused it before running
+ *     anything (too many branch calls running there); worth calling again later</td></tr>
+ * <tr><td>connection refused; connect timeout; circuit breaker open; bulkhead full</td><td>DEFINITE_FAILURE: never
+ *     sent</td></tr>
  * <tr><td>HTTP 404 without a typed TCC answer</td><td>DEFINITE_FAILURE, {@link CallResult#noEndpoint()}: no participant
  *     endpoint is served at that address, so no TCC code ran (a participant's own endpoint never answers 404: an
  *     action it does not know is a typed BAD_REQUEST)</td></tr>
- * <tr><td>any 5xx (typed BUSY and ERROR included)</td><td>UNKNOWN</td></tr>
+ * <tr><td>any other 5xx (typed ERROR, and BUSY for a lost lock conflict, included)</td><td>UNKNOWN</td></tr>
  * <tr><td>a body that does not parse, or whose status disagrees with the HTTP code; any other code</td><td>UNKNOWN</td></tr>
  * <tr><td>timeout after sending; connection reset or closed; any other I/O error</td><td>UNKNOWN</td></tr>
  * </table>
@@ -39,10 +43,16 @@ public final class OutcomeClassifier {
     }
 
     public CallResult ofResponse(int httpStatus, byte[] body) {
-        if (httpStatus >= 500) {
-            return new CallResult(Outcome.UNKNOWN, read(body), "HTTP " + httpStatus + ": the participant may have acted");
-        }
         BranchResponse response = read(body);
+        if (httpStatus == 503 && response != null && response.status() == BranchResponse.Status.BUSY
+                && "BUSY".equals(response.reason())) {
+            // the participant's gate answers this before any of its TCC code runs, and holds nothing back to run later
+            return new CallResult(Outcome.DEFINITE_FAILURE, response, "BUSY: the participant did nothing"
+                    + (response.message() == null ? "" : " (" + response.message() + ")"));
+        }
+        if (httpStatus >= 500) {
+            return new CallResult(Outcome.UNKNOWN, response, "HTTP " + httpStatus + ": the participant may have acted");
+        }
         if (httpStatus == 404 && (response == null || response.status() == null)) {
             return new CallResult(Outcome.DEFINITE_FAILURE, null, "HTTP 404: no TCC participant endpoint is served at"
                     + " this address, so nothing ran there", true);
@@ -68,6 +78,10 @@ public final class OutcomeClassifier {
         }
         if (cause instanceof CallNotPermittedException) {
             return new CallResult(Outcome.DEFINITE_FAILURE, null, "circuit breaker open: the request was not sent");
+        }
+        if (cause instanceof BulkheadFullException) {
+            return new CallResult(Outcome.DEFINITE_FAILURE, null, "too many calls to this participant in flight"
+                    + " (max-concurrent-calls): the request was not sent");
         }
         if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException) {
             return new CallResult(Outcome.UNKNOWN, null, "timed out after sending: the participant may have acted");

@@ -18,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Makes clients for {@link RemoteParticipant} interfaces and makes their participants reachable for phase two and
- * recovery. One circuit breaker, time limiter and retry per participant name.
+ * recovery. One bulkhead, circuit breaker, time limiter and phase-two retry per participant name.
  */
 public final class RemoteParticipants {
 
@@ -29,6 +29,7 @@ public final class RemoteParticipants {
     private final OutcomeClassifier classifier;
     private final Map<String, HttpBranchTransport> transports = new ConcurrentHashMap<>();
     private final FaultInjector faults;
+    private final ParticipantGuards guards;
 
     /**
      * @param signer  signs every call; null sends them unsigned (only for a participant that does not check)
@@ -37,6 +38,14 @@ public final class RemoteParticipants {
      */
     public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer,
                               Function<String, RemoteParticipantConfig> configs, FaultInjector faults) {
+        this(coordinator, json, signer, configs, faults, new ParticipantGuards());
+    }
+
+    /** @param guards where each participant's circuit breaker and bulkhead are kept, for meters and health checks */
+    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer,
+                              Function<String, RemoteParticipantConfig> configs, FaultInjector faults,
+                              ParticipantGuards guards) {
+        this.guards = Objects.requireNonNull(guards, "guards");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
         this.json = Objects.requireNonNull(json, "json");
@@ -97,7 +106,12 @@ public final class RemoteParticipants {
     }
 
     private HttpBranchTransport transport(String name) {
-        return transports.computeIfAbsent(name, n -> new HttpBranchTransport(n, signer, classifier, configs.apply(n), faults));
+        return transports.computeIfAbsent(name, n -> new HttpBranchTransport(n, signer, classifier, configs.apply(n), faults,
+                guards));
+    }
+
+    public ParticipantGuards guards() {
+        return guards;
     }
 
     private Object value(JsonNode value, Method method) {

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.tcc.http.boot.JsonErrors;
@@ -39,6 +41,17 @@ class OutcomeClassifierTest {
             assertEquals(expected, classifier.ofResponse(status.httpStatus(), typed(status)).outcome(), status.name());
         }
         assertTrue(classifier.ofResponse(422, typed(BranchResponse.Status.PROTOCOL_VIOLATION)).isProtocolViolation());
+    }
+
+    @Test
+    void aBusyAnswerFromTheParticipantsGateIsADefiniteFailureButALostLockConflictStaysUnknown() {
+        byte[] gate = json.writeValueAsBytes(new BranchResponse(BranchResponse.Status.BUSY, null, "BUSY", "m", null));
+        CallResult busy = classifier.ofResponse(503, gate);
+        assertEquals(Outcome.DEFINITE_FAILURE, busy.outcome(), busy.detail());
+        assertTrue(busy.isBusy());
+        byte[] conflict = json.writeValueAsBytes(new BranchResponse(BranchResponse.Status.BUSY, null, "CONFLICT", "m", null));
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(503, conflict).outcome());
+        assertEquals(Outcome.UNKNOWN, classifier.ofResponse(500, gate).outcome(), "status and HTTP code disagree");
     }
 
     @Test
@@ -82,6 +95,8 @@ class OutcomeClassifierTest {
         assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(new HttpConnectTimeoutException("connect")).outcome());
         assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(
                 CallNotPermittedException.createCallNotPermittedException(CircuitBreaker.ofDefaults("inventory"))).outcome());
+        assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(
+                BulkheadFullException.createBulkheadFullException(Bulkhead.ofDefaults("inventory"))).outcome());
         assertEquals(Outcome.DEFINITE_FAILURE,
                 classifier.ofFailure(new CompletionException(new ConnectException("refused"))).outcome(), "unwrapped");
         assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new HttpTimeoutException("request timed out")).outcome());

@@ -31,6 +31,7 @@ import io.tcc.http.boot.WildcardContentTypeFilter;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.recovery.Recovery;
 import io.tcc.recovery.boot.TccRecoveryAutoConfiguration;
+import io.tcc.http.boot.RemoteGuards;
 import io.tcc.http.boot.TccHttpProperties;
 import io.tcc.spring.boot.TccAutoConfiguration;
 import io.tcc.test.DatabaseKind;
@@ -148,7 +149,7 @@ class TccHttpAutoConfigurationIT {
     @Test
     void perParticipantGuardsOverrideTheDefaults() {
         TccHttpProperties properties = new TccHttpProperties();
-        TccHttpProperties.Guards inventory = new TccHttpProperties.Guards();
+        RemoteGuards inventory = new RemoteGuards();
         inventory.setCallTimeout(Duration.ofSeconds(9));
         properties.getRemote().getParticipants().put("inventory", inventory);
 
@@ -157,5 +158,24 @@ class TccHttpAutoConfigurationIT {
                 .isEqualTo(RemoteParticipantConfig.ofDefaults().connectTimeout());
         assertThat(properties.getRemote().forParticipant("payments").callTimeout())
                 .isEqualTo(RemoteParticipantConfig.ofDefaults().callTimeout());
+    }
+
+    @Test
+    void theOldNamesOfTheCallsOfOneAttemptStillBindToTheNewSettings() {
+        runner.withPropertyValues("tcc.http.signing.enabled=false",
+                        "tcc.http.remote.participants.inventory.phase-two-attempts=5",
+                        "tcc.http.remote.participants.inventory.retry-backoff=250ms",
+                        "tcc.http.remote.participants.payments.phase-two-calls=4",
+                        "tcc.http.remote.participants.payments.max-concurrent-calls=7")
+                .run(context -> {
+                    TccHttpProperties.Remote remote = context.getBean(TccHttpProperties.class).getRemote();
+                    assertThat(remote.forParticipant("inventory").phaseTwoCalls()).isEqualTo(5);
+                    assertThat(remote.forParticipant("inventory").phaseTwoCallBackoff()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(remote.forParticipant("payments").phaseTwoCalls()).isEqualTo(4);
+                    assertThat(remote.forParticipant("payments").maxConcurrentCalls()).isEqualTo(7);
+                    assertThat(remote.forParticipant("orders").maxConcurrentCalls())
+                            .isEqualTo(RemoteParticipantConfig.DEFAULT_MAX_CONCURRENT_CALLS);
+                    assertThat(context).hasSingleBean(ParticipantGuards.class);
+                });
     }
 }

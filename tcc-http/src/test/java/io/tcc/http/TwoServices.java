@@ -71,6 +71,9 @@ public abstract class TwoServices {
         inventoryDb = TestDatabase.create(DatabaseKind.MYSQL, "inventory").applySchema("fence.sql").run("tcc-test/stock.sql");
         orderDb = TestDatabase.create(DatabaseKind.MYSQL, "orders").applySchema("fence.sql").applySchema("global.sql")
                 .run("tcc-test/stock.sql");
+        if (orderRunsRecovery()) {
+            orderDb.applySchema("quartz.sql");
+        }
         inventoryData = new CountingDataSource(inventoryDb.dataSource());
         orderData = new CountingDataSource(orderDb.dataSource());
         inventory = start(InventoryApp.class, inventoryData, "inventory", inventorySettings());
@@ -80,7 +83,7 @@ public abstract class TwoServices {
                 "tcc.http.remote.participants.inventory.call-timeout=500ms",
                 "tcc.http.remote.participants.ledger.minimum-calls=2",
                 "tcc.http.remote.participants.ledger.open-duration=60s",
-                "tcc.http.remote.participants.ledger.phase-two-attempts=1",
+                "tcc.http.remote.participants.ledger.phase-two-calls=1",
                 "tcc.http.faults.enabled=true", "tcc.http.faults.seed=42",
                 "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN));
         orderSettings.addAll(List.of(moreOrderSettings()));
@@ -99,6 +102,14 @@ public abstract class TwoServices {
     /** Further settings of the inventory service, for a subclass that tests one. */
     String[] moreInventorySettings() {
         return new String[0];
+    }
+
+    /**
+     * True for a subclass whose order service runs recovery in-app ({@code tcc.recovery.enabled=true} in
+     * {@link #moreOrderSettings()}), for example to serve the operators' endpoints: its database gets Quartz's tables.
+     */
+    boolean orderRunsRecovery() {
+        return false;
     }
 
     /** Further settings of the order service, for a subclass that tests one. */

@@ -30,6 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>{@code GET /tcc/admin/transactions/{xid}}: one transaction with its branches and attempts</li>
  * <li>{@code POST /tcc/admin/transactions/{xid}/retry}: drive it now</li>
  * <li>{@code POST /tcc/admin/transactions/{xid}/resolve} with {@code {"resolution":"CANCEL_ALL","reason":"..."}}</li>
+ * <li>{@code GET /tcc/admin/participants}: each participant's circuit breaker, calls in flight and calls made, and
+ *     recovery's attempt settings</li>
  * </ul>
  */
 public final class OperatorEndpoint {
@@ -37,6 +39,8 @@ public final class OperatorEndpoint {
     public static final String PATH = "/tcc/admin/transactions";
     /** The admin page; {@code /tcc/admin} redirects here. */
     public static final String PAGE_PATH = "/tcc/admin/";
+    /** The participants' guards and recovery's attempt settings. */
+    public static final String PARTICIPANTS_PATH = "/tcc/admin/participants";
 
     /** Only the page's own script, style and API calls: no inline script, nothing from elsewhere, no framing. */
     static final String CONTENT_SECURITY_POLICY =
@@ -49,12 +53,27 @@ public final class OperatorEndpoint {
     private final Operations operations;
     private final JsonMapper json;
     private final BearerToken token;
+    private final ParticipantStates participants;
+    private final Map<String, Object> attempts;
     private final byte[] page = resource("index.html");
     private final byte[] script = resource("admin.js");
     private final byte[] style = resource("admin.css");
 
     /** @param token what {@code Authorization: Bearer} must carry, at least 16 characters */
     public OperatorEndpoint(Operations operations, JsonMapper json, String token) {
+        this(operations, json, token, ParticipantStates.NONE, null);
+    }
+
+    /**
+     * @param participants the guards of the participants this service calls
+     * @param recovery     recovery's settings, shown beside them; null when recovery does not run here
+     */
+    public OperatorEndpoint(Operations operations, JsonMapper json, String token, ParticipantStates participants,
+                            RecoveryConfig recovery) {
+        this.participants = Objects.requireNonNull(participants, "participants");
+        this.attempts = recovery == null ? Map.of() : Map.of("maxAttempts", recovery.maxAttempts(),
+                "initialBackoffMillis", recovery.initialBackoff().toMillis(),
+                "maxBackoffMillis", recovery.maxBackoff().toMillis());
         this.operations = Objects.requireNonNull(operations, "operations");
         this.json = Objects.requireNonNull(json, "json");
         this.token = new BearerToken(token, "the operator token");
@@ -68,6 +87,8 @@ public final class OperatorEndpoint {
                 .GET(PAGE_PATH, request -> file(page, "text/html; charset=utf-8"))
                 .GET(PAGE_PATH + "admin.js", request -> file(script, "text/javascript; charset=utf-8"))
                 .GET(PAGE_PATH + "admin.css", request -> file(style, "text/css; charset=utf-8"))
+                .GET(PARTICIPANTS_PATH, request -> guarded(request, () -> answer(200,
+                        Map.of("recovery", attempts, "participants", participants.states()))))
                 .GET(PATH, request -> guarded(request, () -> answer(200, operations.list(
                         request.param("state").filter(s -> !s.isBlank()).map(OperatorEndpoint::state).orElse(null),
                         request.param("flagged").map(Boolean::parseBoolean).orElse(false),

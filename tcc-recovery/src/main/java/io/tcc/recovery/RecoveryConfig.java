@@ -4,12 +4,16 @@ import java.time.Duration;
 
 /**
  * How recovery works through the log. The messages of a wrong value name the property it comes from in a Boot service
- * ({@code tcc.recovery.*}); {@link #ofDefaults()} holds the defaults of those properties.
+ * ({@code tcc.recovery.*}); {@link #ofDefaults()} holds the defaults of those properties. An <em>attempt</em> is one
+ * pass of phase two over a transaction's pending branches: the initiator's own is the first, each of recovery's is one
+ * more, and the log's {@code attempts} column counts those that did not finish it. Within one attempt each pending
+ * remote branch gets up to {@code tcc.http.remote.phase-two-calls} HTTP calls; so a branch sees at most
+ * maxAttempts × phase-two-calls calls before its transaction is flagged.
  *
  * @param batchSize      transactions claimed per pass
  * @param lease          how long a claim hides a transaction from other daemons; a dead daemon's claims are due again
  *                       when it ends. A pass starts no drive after half of it, so one drive must fit in the other half
- * @param maxAttempts    attempts after which a transaction is flagged for an operator
+ * @param maxAttempts    attempts (the initiator's included) after which a transaction is flagged for an operator
  * @param initialBackoff the wait after the first failed attempt; it grows exponentially, with jitter, up to maxBackoff
  * @param maxBackoff     the longest wait between two attempts
  * @param workers        transactions of a batch driven at once; each holds a connection while it writes the log

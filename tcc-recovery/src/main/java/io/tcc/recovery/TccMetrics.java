@@ -23,8 +23,11 @@ import io.tcc.global.GlobalState;
  * <ul>
  * <li>{@code tcc.transactions.pending{state}}, {@code tcc.transactions.flagged},
  *     {@code tcc.transactions.oldest.pending.age} (seconds): from the log, unfinished rows only, cached briefly;</li>
- * <li>{@code tcc.recovery.finished{state}}, {@code tcc.recovery.attempts.failed}, {@code tcc.recovery.flagged}:
- *     what this node's recovery did (register this as its {@link RecoveryListener});</li>
+ * <li>{@code tcc.recovery.attempts{result}}: this node's recovery attempts, one per pass over a transaction, by what
+ *     came of it (FINISHED, POSTPONED, FLAGGED); each attempt sends each pending remote branch up to
+ *     {@code tcc.http.remote.phase-two-calls} HTTP calls, counted in {@code tcc.http.calls};</li>
+ * <li>{@code tcc.recovery.finished{state}}, {@code tcc.recovery.attempts.failed} (= attempts POSTPONED),
+ *     {@code tcc.recovery.flagged}: the same, as first published (register this as recovery's {@link RecoveryListener});</li>
  * <li>{@code tcc.fence.empty.rollbacks}, {@code tcc.fence.tries.refused{reason}}: this service's fence.</li>
  * </ul>
  */
@@ -99,16 +102,19 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
 
     @Override
     public void onFinished(String xid, GlobalState state) {
+        increment(counter("tcc.recovery.attempts", "result", "FINISHED"));
         increment(counter("tcc.recovery.finished", "state", state.name()));
     }
 
     @Override
     public void onPostponed(String xid, GlobalState state, int attempts) {
+        increment(counter("tcc.recovery.attempts", "result", "POSTPONED"));
         increment(counter("tcc.recovery.attempts.failed"));
     }
 
     @Override
     public void onFlagged(String xid, GlobalState state, int attempts, String reason) {
+        increment(counter("tcc.recovery.attempts", "result", "FLAGGED"));
         increment(counter("tcc.recovery.flagged"));
     }
 

@@ -1,6 +1,7 @@
 package io.tcc.http.boot;
 
 import java.time.Clock;
+import java.util.Locale;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,6 +19,9 @@ import org.springframework.core.Ordered;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
 
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.tcc.global.Coordinator;
@@ -25,10 +29,13 @@ import io.tcc.http.BranchCallGate;
 import io.tcc.http.FaultAdminEndpoint;
 import io.tcc.http.FaultInjector;
 import io.tcc.http.ParticipantEndpoint;
+import io.tcc.http.ParticipantGate;
+import io.tcc.http.ParticipantGuards;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.http.RequestSigner;
 import io.tcc.http.TccHeaders;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.recovery.ParticipantStates;
 import io.tcc.participant.LocalParticipant;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -68,12 +75,68 @@ public class TccHttpAutoConfiguration {
                 : FaultInjector.disabled();
     }
 
+    /**
+     * The participants' circuit breakers and bulkheads, in registries of their own: an application's own resilience4j
+     * registries (and their settings) stay apart from these.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public ParticipantGuards tccParticipantGuards() {
+        return new ParticipantGuards();
+    }
+
     @Bean
     @ConditionalOnMissingBean
     public RemoteParticipants tccRemoteParticipants(Coordinator coordinator, TccHttpProperties properties,
-                                                    FaultInjector faults) {
+                                                    FaultInjector faults, ParticipantGuards guards) {
         return new RemoteParticipants(coordinator, WIRE_JSON, signer(properties), properties.getRemote()::forParticipant,
-                faults);
+                faults, guards);
+    }
+
+    /** Breaker and bulkhead meters (resilience4j's own names) and {@code tcc.http.calls}, with Micrometer. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"io.micrometer.core.instrument.MeterRegistry",
+            "io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics"})
+    static class Metrics {
+        @Bean
+        MeterBinder tccCircuitBreakerMetrics(ParticipantGuards guards) {
+            return TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(guards.circuitBreakers());
+        }
+
+        @Bean
+        MeterBinder tccBulkheadMetrics(ParticipantGuards guards) {
+            return TaggedBulkheadMetrics.ofBulkheadRegistry(guards.bulkheads());
+        }
+
+        @Bean
+        MeterBinder tccHttpCallMetrics(ParticipantGuards guards) {
+            return registry -> guards.setCallListener((participant, phase, outcome) -> Counter.builder("tcc.http.calls")
+                    .description("HTTP calls to remote participants; one phase-two attempt makes up to phase-two-calls")
+                    .tag("participant", participant).tag("phase", phase.name().toLowerCase(Locale.ROOT))
+                    .tag("outcome", outcome).register(registry).increment());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class Health {
+        /** Named so that the health endpoint shows it as {@code tccRemoteParticipants}. */
+        @Bean
+        RemoteParticipantsHealthIndicator tccRemoteParticipantsHealthIndicator(ParticipantGuards guards) {
+            return new RemoteParticipantsHealthIndicator(guards);
+        }
+    }
+
+    /** The participants' guards on the operators' admin page, when recovery runs in this service. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.tcc.recovery.ParticipantStates")
+    static class OperatorView {
+        @Bean
+        ParticipantStates tccParticipantStates(ParticipantGuards guards) {
+            return () -> guards.states().stream().map(s -> new ParticipantStates.State(s.participant(),
+                    s.circuitBreaker().name(), s.failureRate(), s.callsInFlight(), s.maxConcurrentCalls(), s.calls()))
+                    .toList();
+        }
     }
 
     /**
@@ -94,8 +157,14 @@ public class TccHttpAutoConfiguration {
     static class ParticipantEndpoints {
 
         @Bean
-        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant) {
-            return new ParticipantEndpoint(participant, WIRE_JSON);
+        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, ParticipantGate gate) {
+            return new ParticipantEndpoint(participant, WIRE_JSON, gate);
+        }
+
+        @Bean
+        ParticipantGate tccParticipantGate(TccHttpProperties properties) {
+            return new ParticipantGate(properties.getParticipant().getMaxConcurrentCalls(),
+                    properties.getParticipant().getBusyWait());
         }
 
         @Bean

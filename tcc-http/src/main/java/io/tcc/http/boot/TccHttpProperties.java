@@ -104,6 +104,31 @@ public class TccHttpProperties {
             this.refusalLogInterval = refusalLogInterval;
         }
 
+        /**
+         * Branch calls that run at once; one more waits up to busy-wait for a place, then is answered 503 BUSY having
+         * done nothing. Keep it at or below the connection pool's size, so calls do not also queue for connections.
+         */
+        private int maxConcurrentCalls = 10;
+
+        /** How long a branch call waits for a place before it is answered BUSY. */
+        private Duration busyWait = Duration.ofSeconds(1);
+
+        public int getMaxConcurrentCalls() {
+            return maxConcurrentCalls;
+        }
+
+        public void setMaxConcurrentCalls(int maxConcurrentCalls) {
+            this.maxConcurrentCalls = maxConcurrentCalls;
+        }
+
+        public Duration getBusyWait() {
+            return busyWait;
+        }
+
+        public void setBusyWait(Duration busyWait) {
+            this.busyWait = busyWait;
+        }
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -122,141 +147,33 @@ public class TccHttpProperties {
     }
 
     /** Guards on calls to remote participants: defaults, and overrides per participant name. */
-    public static class Remote extends Guards {
+    public static class Remote extends RemoteGuards {
 
         /** Overrides by participant name, for example tcc.http.remote.participants.inventory.call-timeout=5s. */
-        private final Map<String, Guards> participants = new LinkedHashMap<>();
+        private final Map<String, RemoteGuards> participants = new LinkedHashMap<>();
 
         public Remote() {
-            Guards d = defaults();
+            RemoteGuards d = defaults();
             setConnectTimeout(d.getConnectTimeout());
             setCallTimeout(d.getCallTimeout());
             setFailureRateThreshold(d.getFailureRateThreshold());
             setMinimumCalls(d.getMinimumCalls());
             setOpenDuration(d.getOpenDuration());
-            setPhaseTwoAttempts(d.getPhaseTwoAttempts());
-            setRetryBackoff(d.getRetryBackoff());
+            setPhaseTwoCalls(d.getPhaseTwoCalls());
+            setPhaseTwoCallBackoff(d.getPhaseTwoCallBackoff());
+            setMaxConcurrentCalls(d.getMaxConcurrentCalls());
+            setBusyWait(d.getBusyWait());
+            setHalfOpenCalls(d.getHalfOpenCalls());
         }
 
-        public Map<String, Guards> getParticipants() {
+        public Map<String, RemoteGuards> getParticipants() {
             return participants;
         }
 
         /** The guards for one participant: its overrides over these defaults. */
         public RemoteParticipantConfig forParticipant(String name) {
-            Guards own = participants.get(name);
-            Guards g = own == null ? this : own.over(this);
-            return new RemoteParticipantConfig(g.connectTimeout, g.callTimeout, g.failureRateThreshold, g.minimumCalls,
-                    g.openDuration, g.phaseTwoAttempts, g.retryBackoff);
-        }
-    }
-
-    /** resilience4j guards for calls to one participant. A timed-out call may still complete there: timeout = unknown. */
-    public static class Guards {
-
-        /** How long to wait for a connection; not connected means provably not sent. */
-        private Duration connectTimeout;
-
-        /** The time limit of one call, answer included. */
-        private Duration callTimeout;
-
-        /** Percentage of failed or unknown calls that opens the circuit breaker. */
-        private Float failureRateThreshold;
-
-        /** Calls the circuit breaker needs before judging. */
-        private Integer minimumCalls;
-
-        /** How long an open circuit refuses calls. */
-        private Duration openDuration;
-
-        /** Attempts of a confirm or cancel before it is left to recovery. */
-        private Integer phaseTwoAttempts;
-
-        /** The first wait between phase-two attempts; it doubles, with jitter. */
-        private Duration retryBackoff;
-
-        Guards over(Guards defaults) {
-            Guards merged = new Guards();
-            merged.connectTimeout = connectTimeout != null ? connectTimeout : defaults.connectTimeout;
-            merged.callTimeout = callTimeout != null ? callTimeout : defaults.callTimeout;
-            merged.failureRateThreshold = failureRateThreshold != null ? failureRateThreshold : defaults.failureRateThreshold;
-            merged.minimumCalls = minimumCalls != null ? minimumCalls : defaults.minimumCalls;
-            merged.openDuration = openDuration != null ? openDuration : defaults.openDuration;
-            merged.phaseTwoAttempts = phaseTwoAttempts != null ? phaseTwoAttempts : defaults.phaseTwoAttempts;
-            merged.retryBackoff = retryBackoff != null ? retryBackoff : defaults.retryBackoff;
-            return merged;
-        }
-
-        public Guards() {
-        }
-
-        static Guards defaults() {
-            RemoteParticipantConfig d = RemoteParticipantConfig.ofDefaults();
-            Guards g = new Guards();
-            g.connectTimeout = d.connectTimeout();
-            g.callTimeout = d.callTimeout();
-            g.failureRateThreshold = d.failureRateThreshold();
-            g.minimumCalls = d.minimumCalls();
-            g.openDuration = d.openDuration();
-            g.phaseTwoAttempts = d.phaseTwoAttempts();
-            g.retryBackoff = d.retryBackoff();
-            return g;
-        }
-
-        public Duration getConnectTimeout() {
-            return connectTimeout;
-        }
-
-        public void setConnectTimeout(Duration connectTimeout) {
-            this.connectTimeout = connectTimeout;
-        }
-
-        public Duration getCallTimeout() {
-            return callTimeout;
-        }
-
-        public void setCallTimeout(Duration callTimeout) {
-            this.callTimeout = callTimeout;
-        }
-
-        public Float getFailureRateThreshold() {
-            return failureRateThreshold;
-        }
-
-        public void setFailureRateThreshold(Float failureRateThreshold) {
-            this.failureRateThreshold = failureRateThreshold;
-        }
-
-        public Integer getMinimumCalls() {
-            return minimumCalls;
-        }
-
-        public void setMinimumCalls(Integer minimumCalls) {
-            this.minimumCalls = minimumCalls;
-        }
-
-        public Duration getOpenDuration() {
-            return openDuration;
-        }
-
-        public void setOpenDuration(Duration openDuration) {
-            this.openDuration = openDuration;
-        }
-
-        public Integer getPhaseTwoAttempts() {
-            return phaseTwoAttempts;
-        }
-
-        public void setPhaseTwoAttempts(Integer phaseTwoAttempts) {
-            this.phaseTwoAttempts = phaseTwoAttempts;
-        }
-
-        public Duration getRetryBackoff() {
-            return retryBackoff;
-        }
-
-        public void setRetryBackoff(Duration retryBackoff) {
-            this.retryBackoff = retryBackoff;
+            RemoteGuards own = participants.get(name);
+            return (own == null ? this : own.over(this)).toConfig();
         }
     }
 

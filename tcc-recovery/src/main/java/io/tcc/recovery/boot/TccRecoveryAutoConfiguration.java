@@ -24,6 +24,7 @@ import io.tcc.global.Coordinator;
 import io.tcc.recovery.Cleanup;
 import io.tcc.recovery.OperatorEndpoint;
 import io.tcc.recovery.Operations;
+import io.tcc.recovery.ParticipantStates;
 import io.tcc.recovery.Recovery;
 import io.tcc.recovery.RecoveryListener;
 import io.tcc.recovery.RecoveryScheduler;
@@ -119,8 +120,10 @@ public class TccRecoveryAutoConfiguration {
     @ConditionalOnProperty(prefix = "tcc.recovery.operator", name = "token")
     static class OperatorEndpoints {
         @Bean
-        RouterFunction<ServerResponse> tccOperatorRoutes(Operations operations, TccRecoveryProperties p) {
-            return new OperatorEndpoint(operations, JsonMapper.builder().build(), p.getOperator().getToken()).routes();
+        RouterFunction<ServerResponse> tccOperatorRoutes(Operations operations, TccRecoveryProperties p, Recovery recovery,
+                                                         ObjectProvider<ParticipantStates> participants) {
+            return new OperatorEndpoint(operations, JsonMapper.builder().build(), p.getOperator().getToken(),
+                    participants.getIfAvailable(() -> ParticipantStates.NONE), recovery.config()).routes();
         }
     }
 }

@@ -38,10 +38,14 @@ public class TccRecoveryProperties {
      */
     private Duration lease = DEFAULTS.lease();
 
-    /** Attempts after which a transaction is flagged for an operator. */
+    /**
+     * Phase-two attempts after which a transaction is flagged for an operator. An attempt is one pass over the
+     * transaction's pending branches (the initiator's own counts as the first); each makes up to
+     * tcc.http.remote.phase-two-calls HTTP calls per remote branch.
+     */
     private int maxAttempts = DEFAULTS.maxAttempts();
 
-    /** The wait after the first failed attempt; it doubles, with jitter. */
+    /** The wait between the first two attempts; it doubles, with jitter, up to max-backoff. */
     private Duration initialBackoff = DEFAULTS.initialBackoff();
 
     /** The longest wait between two attempts. */

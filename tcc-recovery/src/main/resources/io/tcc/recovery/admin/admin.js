@@ -11,6 +11,7 @@
 
   const $ = id => document.getElementById(id);
   let selectedXid = null;
+  let maxAttempts = null; // recovery's max-attempts, once the participants' view has loaded
   let listRequest = 0; // only the latest list request may render: an older answer can arrive after a newer one
 
   /** A refused or failed call: status 0 when the service did not answer at all. */
@@ -204,6 +205,7 @@
       if (request !== listRequest) {
         return;
       }
+      loadParticipants();
       const transactions = lists.flat().sort((a, b) => (toDate(a.createdAt) || 0) - (toDate(b.createdAt) || 0));
       renderList(transactions);
       const truncated = lists.some(list => list.length === LIMIT);
@@ -259,6 +261,41 @@
     loadList();
   });
 
+  // --- the participants' guards, and what an attempt is
+
+  async function loadParticipants() {
+    try {
+      renderParticipants(await api('GET', 'participants'));
+    } catch (error) {
+      clear($('participants').tBodies[0]);
+      $('attempt-settings').textContent = describe(error);
+    }
+  }
+
+  function renderParticipants(view) {
+    const recovery = view.recovery || {};
+    maxAttempts = recovery.maxAttempts === undefined ? null : recovery.maxAttempts;
+    $('attempt-settings').textContent = recovery.maxAttempts === undefined
+      ? 'Recovery does not run in this service.'
+      : 'A transaction is flagged for an operator after ' + recovery.maxAttempts + ' attempts, '
+        + formatSeconds(recovery.initialBackoffMillis / 1000) + ' apart at first, doubling up to '
+        + formatSeconds(recovery.maxBackoffMillis / 1000) + '.';
+    const body = $('participants').tBodies[0];
+    clear(body);
+    for (const p of view.participants || []) {
+      const row = document.createElement('tr');
+      if (p.circuitBreaker !== 'CLOSED') {
+        row.classList.add('flagged');
+      }
+      cell(row, p.participant, 'name');
+      cell(row, p.circuitBreaker, 'state breaker-' + p.circuitBreaker);
+      cell(row, p.failureRate < 0 ? 'not judged yet' : p.failureRate.toFixed(1) + ' %', 'number');
+      cell(row, p.callsInFlight + ' of ' + p.maxConcurrentCalls, 'number');
+      cell(row, Object.entries(p.calls || {}).map(([key, count]) => key + ': ' + count).join(', '));
+      body.appendChild(row);
+    }
+  }
+
   // --- one transaction
 
   async function showTransaction(xid) {
@@ -287,7 +324,8 @@
       ['state', tx.state],
       ['name', tx.name],
       ['flagged for an operator', tx.needsOperator ? 'yes' : 'no'],
-      ['attempts', tx.attempts],
+      ['attempts', tx.attempts + (maxAttempts === null ? '' : ' of ' + maxAttempts + ' before it is flagged')
+        + ' (passes of phase two that did not finish it)'],
       ['created', formatTime(tx.createdAt) + ' (' + formatAge(tx.createdAt) + ' ago)'],
       ['deadline', formatTime(tx.deadline)],
       ['next attempt', tx.nextAttempt ? formatTime(tx.nextAttempt) : 'none (finished, or waiting for an operator)'],
