@@ -16,7 +16,8 @@ class ModulesArchitectureTest {
 
     private static final JavaClasses LIBRARY = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .withImportOption(location -> !location.contains("tcc-test-support"))
+            // main code only: not tcc-test-support, nor another module's test classes (tcc-http's test jar)
+            .withImportOption(location -> !location.contains("tcc-test-support") && !location.contains("-tests.jar"))
             .importPackages("io.tcc");
 
     @Test
