@@ -122,9 +122,12 @@ public enum Dialect {
     }
 
     /**
-     * Loads the named statements of one SQL file ({@code -- name: x} starts each). {@code ${now}}, {@code ${now_ms}} and
-     * {@code ${seconds_ago}} (taking one parameter) become this database's clock; every other {@code ${name}} is replaced
-     * from {@code tables}.
+     * Loads the named statements of one SQL file ({@code -- name: x} starts each): the file all databases share, with
+     * the statements this database's folder overrides. {@code ${now}}, {@code ${now_ms}} and {@code ${seconds_ago}}
+     * (taking one parameter) become this database's clock; every other {@code ${name}} is replaced from {@code tables}.
+     *
+     * @throws IllegalStateException when an override names a statement the shared file lacks (a typo would otherwise
+     *                               add a statement nothing runs and leave the shared one in force)
      */
     public Map<String, String> statements(String file, Map<String, String> tables) {
         tables.forEach((key, table) -> {
@@ -133,20 +136,32 @@ public enum Dialect {
                         + "' is not a plain identifier (letters, digits, _; optionally schema.table)");
             }
         });
-        // this database's own file where its SQL differs, else the one all databases share
-        String resource = "/io/tcc/jdbc/" + folder + "/" + file;
-        if (Dialect.class.getResource(resource) == null) {
-            resource = "/io/tcc/jdbc/" + file;
+        String shared = "/io/tcc/jdbc/" + file;
+        Map<String, String> statements = parse(read(shared), tables);
+        String own = "/io/tcc/jdbc/" + folder + "/" + file;
+        if (Dialect.class.getResource(own) != null) {
+            parse(read(own), tables).forEach((name, sql) -> {
+                if (statements.replace(name, sql) == null) {
+                    throw new IllegalStateException(own + " overrides statement '" + name + "', which " + shared
+                            + " does not have");
+                }
+            });
         }
-        String text;
+        return statements;
+    }
+
+    private static String read(String resource) {
         try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("SQL resource " + resource + " is missing from the classpath");
             }
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + resource, e);
         }
+    }
+
+    private Map<String, String> parse(String text, Map<String, String> tables) {
         Map<String, String> statements = new LinkedHashMap<>();
         Matcher m = STATEMENT_NAME.matcher(text);
         String name = null;

@@ -33,6 +33,19 @@ class DialectTest {
     }
 
     @Test
+    void aDatabaseOverridesOnlyTheFenceStatementsWhoseSqlDiffers() {
+        Map<String, String> mysql = Dialect.MYSQL.statements("fence.sql", Map.of("table", "f"));
+        Map<String, String> postgres = Dialect.POSTGRESQL.statements("fence.sql", Map.of("table", "f"));
+        assertTrue(mysql.get("find-locking").endsWith("LOCK IN SHARE MODE"), mysql.get("find-locking"));
+        assertTrue(postgres.get("find-locking").endsWith("FOR SHARE"), postgres.get("find-locking"));
+        assertFalse(mysql.get("insert-tried").contains("ON CONFLICT"), "InnoDB reports the duplicate key instead");
+        assertTrue(postgres.get("insert-tried").contains("ON CONFLICT"), postgres.get("insert-tried"));
+        // the shared statements differ only by each database's clock
+        assertTrue(mysql.get("find-finished").contains("UTC_TIMESTAMP(3) - INTERVAL ? SECOND"), mysql.get("find-finished"));
+        assertTrue(postgres.get("find-finished").contains("make_interval(secs => ?)"), postgres.get("find-finished"));
+    }
+
+    @Test
     void everyDialectDefinesTheSameGlobalLogStatementsWithItsOwnClock() {
         Map<String, String> mysql = Dialect.MYSQL.statements("global.sql", Map.of("global", "g", "branch", "b"));
         Map<String, String> postgres = Dialect.POSTGRESQL.statements("global.sql", Map.of("global", "g", "branch", "b"));
