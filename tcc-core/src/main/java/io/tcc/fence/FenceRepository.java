@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.tcc.jdbc.Dialect;
+import io.tcc.jdbc.Statements;
 
 /**
  * The fence table's SQL. Every method takes the connection first: the caller owns the transaction.
@@ -24,35 +25,12 @@ final class FenceRepository {
 
     private final Dialect dialect;
     private final String table;
-    private final String insertTried;
-    private final String insertEmptyCancel;
-    private final String transition;
-    private final String find;
-    private final String findLocking;
-    private final String findFinished;
-    private final String deleteFinished;
-    private final String nowMillis;
+    private final Statements sql;
 
     FenceRepository(Dialect dialect, String table) {
-        Map<String, String> sql = dialect.statements("fence.sql", Map.of("table", table));
         this.dialect = dialect;
         this.table = table;
-        this.insertTried = required(sql, "insert-tried");
-        this.insertEmptyCancel = required(sql, "insert-empty-cancel");
-        this.transition = required(sql, "transition");
-        this.find = required(sql, "find");
-        this.findLocking = required(sql, "find-locking");
-        this.findFinished = required(sql, "find-finished");
-        this.deleteFinished = required(sql, "delete-finished");
-        this.nowMillis = required(sql, "now-ms");
-    }
-
-    private static String required(Map<String, String> sql, String name) {
-        String statement = sql.get(name);
-        if (statement == null) {
-            throw new IllegalStateException("fence.sql has no statement '" + name + "'");
-        }
-        return statement;
+        this.sql = new Statements(dialect, "fence.sql", Map.of("table", table));
     }
 
     Dialect dialect() {
@@ -60,7 +38,7 @@ final class FenceRepository {
     }
 
     Insert insertTried(Connection c, BranchKey key, String action, String args, long deadlineMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(insertTried)) {
+        try (PreparedStatement ps = sql.prepare(c, "insert-tried")) {
             ps.setString(1, key.xid());
             ps.setString(2, key.branchId());
             ps.setString(3, action);
@@ -72,7 +50,7 @@ final class FenceRepository {
     }
 
     Insert insertEmptyCancel(Connection c, BranchKey key, String action, long deadlineMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(insertEmptyCancel)) {
+        try (PreparedStatement ps = sql.prepare(c, "insert-empty-cancel")) {
             ps.setString(1, key.xid());
             ps.setString(2, key.branchId());
             ps.setString(3, action);
@@ -95,7 +73,7 @@ final class FenceRepository {
 
     /** Compare-and-set; false when the row is absent, not in {@code from}, or recorded for another action. */
     boolean transition(Connection c, BranchKey key, String action, FenceState from, FenceState to) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(transition)) {
+        try (PreparedStatement ps = sql.prepare(c, "transition")) {
             ps.setString(1, to.name());
             ps.setString(2, key.xid());
             ps.setString(3, key.branchId());
@@ -110,7 +88,7 @@ final class FenceRepository {
      *                transaction's snapshot); false for a plain, lock-free read
      */
     Optional<FenceRecord> find(Connection c, BranchKey key, boolean locking) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(locking ? findLocking : find)) {
+        try (PreparedStatement ps = sql.prepare(c, locking ? "find-locking" : "find")) {
             ps.setString(1, key.xid());
             ps.setString(2, key.branchId());
             try (ResultSet rs = ps.executeQuery()) {
@@ -120,15 +98,7 @@ final class FenceRepository {
     }
 
     private FenceRecord read(ResultSet rs, BranchKey key) throws SQLException {
-        String state = rs.getString("state");
-        FenceState parsed;
-        try {
-            parsed = FenceState.valueOf(state);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw new FenceStoreException("fence row " + key + " in " + table + " has state '" + state
-                    + "', which is none of " + java.util.Arrays.toString(FenceState.values())
-                    + "; the row was written by hand or by another version: correct it before retrying this branch");
-        }
+        FenceState parsed = Statements.read(FenceState.class, rs.getString("state"), "fence row " + key + " in " + table);
         return new FenceRecord(key, rs.getString("action"), parsed, rs.getBoolean("empty_cancel"),
                 rs.getString("args"), Instant.ofEpochMilli(rs.getLong("deadline_ms")),
                 dialect.timestamp(rs, "created_at"), dialect.timestamp(rs, "updated_at"));
@@ -136,7 +106,7 @@ final class FenceRepository {
 
     List<BranchKey> findFinished(Connection c, Duration retention, int limit) throws SQLException {
         List<BranchKey> keys = new ArrayList<>(limit);
-        try (PreparedStatement ps = c.prepareStatement(findFinished)) {
+        try (PreparedStatement ps = sql.prepare(c, "find-finished")) {
             ps.setLong(1, retention.toSeconds());
             ps.setLong(2, retention.toMillis());
             ps.setInt(3, limit);
@@ -153,8 +123,7 @@ final class FenceRepository {
         if (keys.isEmpty()) {
             return 0;
         }
-        String sql = deleteFinished.replace("${keys}", String.join(", ", java.util.Collections.nCopies(keys.size(), "(?, ?)")));
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = sql.prepareForKeys(c, "delete-finished", keys.size(), "(?, ?)")) {
             int i = 1;
             for (BranchKey key : keys) {
                 ps.setString(i++, key.xid());
@@ -168,7 +137,7 @@ final class FenceRepository {
 
     /** The database's clock, in epoch milliseconds: the one clock that deadlines and cleanup are judged by. */
     long nowMillis(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(nowMillis); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = sql.prepare(c, "now-ms"); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
         }

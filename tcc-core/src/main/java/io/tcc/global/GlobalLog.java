@@ -7,12 +7,12 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import io.tcc.jdbc.Dialect;
+import io.tcc.jdbc.Statements;
 
 /**
  * The initiator's global log: SQL only. Every method takes the connection first, so the caller owns the transaction
@@ -20,35 +20,22 @@ import io.tcc.jdbc.Dialect;
  */
 final class GlobalLog {
 
+    private final Statements sql;
     private final Dialect dialect;
-    private final Map<String, String> sql;
 
     GlobalLog(Dialect dialect, String globalTable, String branchTable) {
+        this.sql = new Statements(dialect, "global.sql", Map.of("global", globalTable, "branch", branchTable));
         this.dialect = dialect;
-        this.sql = dialect.statements("global.sql", Map.of("global", globalTable, "branch", branchTable));
     }
 
     Dialect dialect() {
         return dialect;
     }
 
-    /** A statement whose {@code ${keys}} becomes {@code count} parameters: one per key of a batch. */
-    private PreparedStatement prepareForKeys(Connection c, String name, int count) throws SQLException {
-        return c.prepareStatement(sql.get(name).replace("${keys}", String.join(", ", java.util.Collections.nCopies(count, "?"))));
-    }
-
-    private PreparedStatement prepare(Connection c, String name) throws SQLException {
-        String statement = sql.get(name);
-        if (statement == null) {
-            throw new IllegalStateException("global.sql has no statement '" + name + "'");
-        }
-        return c.prepareStatement(statement);
-    }
-
     /** Records a new transaction as TRYING; recovery looks at it once its deadline plus {@code recoveryMargin} passed. */
     void insertGlobal(Connection c, String xid, String name, Instant deadline, Duration recoveryMargin)
             throws SQLException {
-        try (PreparedStatement ps = prepare(c, "insert-global")) {
+        try (PreparedStatement ps = sql.prepare(c, "insert-global")) {
             ps.setString(1, xid);
             ps.setString(2, name);
             ps.setLong(3, deadline.toEpochMilli());
@@ -62,7 +49,7 @@ final class GlobalLog {
      * by the database's clock. The lock is held until the caller's transaction ends.
      */
     boolean holdForRegistration(Connection c, String xid) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "hold-for-registration")) {
+        try (PreparedStatement ps = sql.prepare(c, "hold-for-registration")) {
             ps.setString(1, xid);
             return ps.executeUpdate() == 1;
         }
@@ -70,7 +57,7 @@ final class GlobalLog {
 
     void insertBranch(Connection c, String xid, String branchId, String participant, String action,
                              String endpoint) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "insert-branch")) {
+        try (PreparedStatement ps = sql.prepare(c, "insert-branch")) {
             ps.setString(1, xid);
             ps.setString(2, branchId);
             ps.setString(3, participant);
@@ -87,7 +74,7 @@ final class GlobalLog {
      */
     boolean decide(Connection c, String xid, GlobalState decision, Duration retryDelay) throws SQLException {
         GlobalState.TRYING.requireMoveTo(decision);
-        try (PreparedStatement ps = prepare(c, decision == GlobalState.CONFIRMING ? "decide-confirm" : "decide-cancel")) {
+        try (PreparedStatement ps = sql.prepare(c, decision == GlobalState.CONFIRMING ? "decide-confirm" : "decide-cancel")) {
             ps.setLong(1, retryDelay.toMillis());
             ps.setString(2, xid);
             return ps.executeUpdate() == 1;
@@ -97,7 +84,7 @@ final class GlobalLog {
     /** Moves a decided transaction to its final state; false when it was not in {@code from}. */
     boolean finish(Connection c, String xid, GlobalState from) throws SQLException {
         GlobalState to = from.requireMoveTo(from.finalState());
-        try (PreparedStatement ps = prepare(c, "finish")) {
+        try (PreparedStatement ps = sql.prepare(c, "finish")) {
             ps.setString(1, to.name());
             ps.setString(2, xid);
             ps.setString(3, from.name());
@@ -108,7 +95,7 @@ final class GlobalLog {
 
     /** Counts a failed attempt and schedules the next one after {@code delay}. */
     boolean postpone(Connection c, String xid, GlobalState state, Duration delay) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "postpone")) {
+        try (PreparedStatement ps = sql.prepare(c, "postpone")) {
             ps.setLong(1, delay.toMillis());
             ps.setString(2, xid);
             ps.setString(3, state.name());
@@ -119,7 +106,7 @@ final class GlobalLog {
     boolean moveBranch(Connection c, String xid, String branchId, BranchState from, BranchState to,
                               String outcome) throws SQLException {
         from.requireMoveTo(to);
-        try (PreparedStatement ps = prepare(c, "transition-branch")) {
+        try (PreparedStatement ps = sql.prepare(c, "transition-branch")) {
             ps.setString(1, to.name());
             ps.setString(2, truncate(outcome));
             ps.setString(3, xid);
@@ -130,7 +117,7 @@ final class GlobalLog {
     }
 
     void recordBranchOutcome(Connection c, String xid, String branchId, String outcome) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "record-branch-outcome")) {
+        try (PreparedStatement ps = sql.prepare(c, "record-branch-outcome")) {
             ps.setString(1, truncate(outcome));
             ps.setString(2, xid);
             ps.setString(3, branchId);
@@ -141,7 +128,7 @@ final class GlobalLog {
     /** Up to {@code limit} transactions whose next attempt is due by the database's clock, oldest first. */
     List<String> findDue(Connection c, int limit) throws SQLException {
         List<String> due = new ArrayList<>(limit);
-        try (PreparedStatement ps = prepare(c, "find-due")) {
+        try (PreparedStatement ps = sql.prepare(c, "find-due")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -158,7 +145,7 @@ final class GlobalLog {
      */
     List<String> claimDue(Connection c, int limit, Duration lease) throws SQLException {
         List<String> locked = new ArrayList<>(limit);
-        try (PreparedStatement ps = prepare(c, "lock-due")) {
+        try (PreparedStatement ps = sql.prepare(c, "lock-due")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -167,7 +154,7 @@ final class GlobalLog {
             }
         }
         if (!locked.isEmpty()) {
-            try (PreparedStatement ps = prepareForKeys(c, "lease", locked.size())) {
+            try (PreparedStatement ps = sql.prepareForKeys(c, "lease", locked.size(), "?")) {
                 ps.setLong(1, lease.toMillis());
                 for (int i = 0; i < locked.size(); i++) {
                     ps.setString(i + 2, locked.get(i));
@@ -180,7 +167,7 @@ final class GlobalLog {
 
     /** Flags a transaction for an operator; it keeps its state and is no longer due. */
     boolean flag(Connection c, String xid, GlobalState state, String reason) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "flag")) {
+        try (PreparedStatement ps = sql.prepare(c, "flag")) {
             ps.setString(1, truncate(reason));
             ps.setString(2, xid);
             ps.setString(3, state.name());
@@ -189,7 +176,7 @@ final class GlobalLog {
     }
 
     Optional<GlobalRecord> findGlobal(Connection c, String xid) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "find-global")) {
+        try (PreparedStatement ps = sql.prepare(c, "find-global")) {
             ps.setString(1, xid);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(readGlobal(rs)) : Optional.empty();
@@ -204,7 +191,7 @@ final class GlobalLog {
     List<GlobalRecord> list(Connection c, GlobalState state, boolean flaggedOnly, Duration olderThan, int limit)
             throws SQLException {
         List<GlobalRecord> found = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "list")) {
+        try (PreparedStatement ps = sql.prepare(c, "list")) {
             ps.setString(1, state == null ? null : state.name());
             ps.setString(2, state == null ? null : state.name());
             ps.setBoolean(3, flaggedOnly);
@@ -221,7 +208,7 @@ final class GlobalLog {
 
     /** Clears the flag and makes an unfinished transaction due now; false when it is finished or absent. */
     boolean retryNow(Connection c, String xid) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "retry-now")) {
+        try (PreparedStatement ps = sql.prepare(c, "retry-now")) {
             ps.setString(1, xid);
             return ps.executeUpdate() == 1;
         }
@@ -229,7 +216,7 @@ final class GlobalLog {
 
     /** Records an operator's reason, clears the flag and makes the transaction due now, if it is still in {@code state}. */
     boolean resolve(Connection c, String xid, GlobalState state, String reason) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "resolve")) {
+        try (PreparedStatement ps = sql.prepare(c, "resolve")) {
             ps.setString(1, truncate(reason));
             ps.setString(2, xid);
             ps.setString(3, state.name());
@@ -244,7 +231,7 @@ final class GlobalLog {
      */
     int deleteFinished(Connection c, Duration retention, int limit) throws SQLException {
         List<String> xids = new ArrayList<>(limit);
-        try (PreparedStatement ps = prepare(c, "find-finished")) {
+        try (PreparedStatement ps = sql.prepare(c, "find-finished")) {
             ps.setLong(1, retention.toSeconds());
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -257,13 +244,13 @@ final class GlobalLog {
             return 0;
         }
         int deleted;
-        try (PreparedStatement ps = prepareForKeys(c, "delete-finished", xids.size())) {
+        try (PreparedStatement ps = sql.prepareForKeys(c, "delete-finished", xids.size(), "?")) {
             for (int i = 0; i < xids.size(); i++) {
                 ps.setString(i + 1, xids.get(i));
             }
             deleted = ps.executeUpdate();
         }
-        try (PreparedStatement ps = prepareForKeys(c, "delete-branches", xids.size())) {
+        try (PreparedStatement ps = sql.prepareForKeys(c, "delete-branches", xids.size(), "?")) {
             for (int i = 0; i < xids.size(); i++) {
                 ps.setString(i + 1, xids.get(i)); // finished ones only: an unfinished transaction was never selected
             }
@@ -274,9 +261,9 @@ final class GlobalLog {
 
     List<PendingStats> pendingStats(Connection c) throws SQLException {
         List<PendingStats> stats = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "stats"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = sql.prepare(c, "stats"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                stats.add(new PendingStats(parse(GlobalState.class, rs.getString(1), "(stats)"), rs.getLong(2), rs.getLong(3),
+                stats.add(new PendingStats(Statements.read(GlobalState.class, rs.getString(1), "a global log row"), rs.getLong(2), rs.getLong(3),
                         dialect.timestamp(rs, rs.getMetaData().getColumnLabel(4))));
             }
         }
@@ -287,7 +274,7 @@ final class GlobalLog {
         String xid = rs.getString("xid");
         long next = rs.getLong("next_attempt_ms");
         Instant nextAttempt = rs.wasNull() ? null : Instant.ofEpochMilli(next);
-        return new GlobalRecord(xid, parse(GlobalState.class, rs.getString("state"), xid), rs.getString("name"),
+        return new GlobalRecord(xid, Statements.read(GlobalState.class, rs.getString("state"), "global log row of xid=" + xid), rs.getString("name"),
                 Instant.ofEpochMilli(rs.getLong("deadline_ms")), rs.getInt("attempts"), nextAttempt,
                 rs.getBoolean("needs_operator"), rs.getString("operator_reason"), dialect.timestamp(rs, "created_at"),
                 dialect.timestamp(rs, "updated_at"));
@@ -295,28 +282,18 @@ final class GlobalLog {
 
     List<BranchRecord> findBranches(Connection c, String xid) throws SQLException {
         List<BranchRecord> branches = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "find-branches")) {
+        try (PreparedStatement ps = sql.prepare(c, "find-branches")) {
             ps.setString(1, xid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     branches.add(new BranchRecord(rs.getString("xid"), rs.getString("branch_id"),
                             rs.getString("participant"), rs.getString("action"), rs.getString("endpoint"),
-                            parse(BranchState.class, rs.getString("state"), xid), rs.getString("last_outcome"),
+                            Statements.read(BranchState.class, rs.getString("state"), "branch row of xid=" + xid), rs.getString("last_outcome"),
                             dialect.timestamp(rs, "created_at"), dialect.timestamp(rs, "updated_at")));
                 }
             }
         }
         return branches;
-    }
-
-    private static <E extends Enum<E>> E parse(Class<E> type, String value, String xid) {
-        try {
-            return Enum.valueOf(type, value);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw new IllegalStateException("global log row of xid=" + xid + " has " + type.getSimpleName() + " '" + value
-                    + "', none of " + Arrays.toString(type.getEnumConstants())
-                    + "; it was written by hand or by another version: correct it before recovery drives it");
-        }
     }
 
     private static String truncate(String outcome) {

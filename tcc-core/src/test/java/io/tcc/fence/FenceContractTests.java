@@ -34,6 +34,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.tcc.BadInputException;
+import io.tcc.jdbc.UnreadableRowException;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
@@ -489,9 +490,9 @@ abstract class FenceContractTests {
         jdbc.execute("ALTER TABLE tcc_fence DROP CONSTRAINT chk_tcc_fence_state");
         try {
             jdbc.update("UPDATE tcc_fence SET state = 'PAUSED' WHERE xid = ?", key.xid());
-            FenceStoreException error = assertThrows(FenceStoreException.class, () -> fence.find(key));
+            UnreadableRowException error = assertThrows(UnreadableRowException.class, () -> fence.find(key));
             assertTrue(error.getMessage().contains("PAUSED") && error.getMessage().contains(key.xid()), error.getMessage());
-            assertThrows(FenceStoreException.class, () -> confirm(key));
+            assertThrows(UnreadableRowException.class, () -> confirm(key));
             assertArrayEquals(new int[] {9, 1, 0}, stock.stock(sku));
         } finally {
             jdbc.update("DELETE FROM tcc_fence WHERE xid = ?", key.xid());
