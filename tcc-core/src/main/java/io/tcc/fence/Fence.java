@@ -1,6 +1,5 @@
 package io.tcc.fence;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -18,10 +17,8 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionStatus;
-import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 
-import io.tcc.BadInputException;
 import io.tcc.RetentionRule;
 import io.tcc.Identifiers;
 import io.tcc.jdbc.Dialect;
@@ -57,6 +54,7 @@ public final class Fence {
     private final PlatformTransactionManager transactionManager;
     private final FenceConfig config;
     private final FenceRepository repository;
+    private final FencedTransaction transactions;
     private final FenceListener listener;
     private final Clock clock;
 
@@ -78,6 +76,7 @@ public final class Fence {
         }
         Dialect dialect = config.dialect() != null ? config.dialect() : Dialect.detect(dataSource);
         this.repository = new FenceRepository(dialect, config.tableName());
+        this.transactions = new FencedTransaction(dataSource, transactionManager, dialect, config, listener);
     }
 
     /** A fence with its own {@link DataSourceTransactionManager} and default settings. */
@@ -109,9 +108,9 @@ public final class Fence {
                                         BranchCallback<T> business) throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        checkArgs(args);
-        Call call = new Call(key, FencePhase.TRY, action, checkDeadline(key, deadline));
-        return inTransaction(call, (connection, callerSnapshot) -> {
+        config.requireRecordable(args, repository.dialect());
+        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.TRY, action, config.requireDeadline(key, deadline, clock));
+        return transactions.run(call, (connection, callerSnapshot) -> {
             FenceRepository.Insert insert = repository.insertTried(connection, key, action, args, call.deadlineMs());
             if (insert == FenceRepository.Insert.INSERTED) {
                 T value = business.proceed();
@@ -124,7 +123,7 @@ public final class Fence {
                 throw refuse(new TryRefusedException(key, TryRefusedException.Reason.DEADLINE_PASSED));
             }
             return alreadyDone(call, found.get());
-        });
+        }, this::fromCommittedState);
     }
 
     /**
@@ -141,8 +140,8 @@ public final class Fence {
             throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        Call call = new Call(key, FencePhase.CONFIRM, action, checkDeadline(key, deadline));
-        return inTransaction(call, (connection, callerSnapshot) -> {
+        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CONFIRM, action, config.requireDeadline(key, deadline, clock));
+        return transactions.run(call, (connection, callerSnapshot) -> {
             if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CONFIRMED)) {
                 T value = business.proceed(recordedTry(connection, key));
                 requireIntact(connection, call, FenceState.CONFIRMED);
@@ -155,10 +154,10 @@ public final class Fence {
                 return alreadyDone(call, row.get());
             }
             if (callerSnapshot) {
-                throw new NotInSnapshot(); // PostgreSQL's current read still misses rows newer than the caller's snapshot
+                throw new FencedTransaction.NotInSnapshot(); // PostgreSQL's current read still misses rows newer than the caller's snapshot
             }
             return absent(connection, call);
-        });
+        }, this::fromCommittedState);
     }
 
     /**
@@ -176,8 +175,8 @@ public final class Fence {
             throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        Call call = new Call(key, FencePhase.CANCEL, action, checkDeadline(key, deadline));
-        return inTransaction(call, (connection, callerSnapshot) -> {
+        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CANCEL, action, config.requireDeadline(key, deadline, clock));
+        return transactions.run(call, (connection, callerSnapshot) -> {
             // A lock-free read picks the path: a row that exists is moved by compare-and-set (a record lock only);
             // a row that does not is inserted, never locked first (that gap lock deadlocks with other inserts).
             if (repository.find(connection, key, false).isEmpty()) {
@@ -196,7 +195,7 @@ public final class Fence {
                 return FenceResult.executed(value);
             }
             return alreadyDone(call, currentState(connection, key));
-        });
+        }, this::fromCommittedState);
     }
 
     /** The branch's row as committed now, or empty; a lock-free read outside any fenced call. */
@@ -205,7 +204,7 @@ public final class Fence {
         try {
             return repository.find(connection, key, false);
         } catch (SQLException e) {
-            throw storeFailure(key, "read", e);
+            throw transactions.storeFailure(key, "read", e);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
@@ -253,43 +252,32 @@ public final class Fence {
 
     private FenceRecord recordedTry(Connection connection, BranchKey key) throws SQLException {
         // this transaction just changed the row, so even a snapshot read sees it
-        return repository.find(connection, key, false).orElseThrow(() -> new ConcurrentChange(key));
+        return repository.find(connection, key, false).orElseThrow(() -> new FencedTransaction.ConcurrentChange(key));
     }
 
     /** A current read of a row a failed compare-and-set found in another state; absent means cleanup raced us. */
     private FenceRecord currentState(Connection connection, BranchKey key) throws SQLException {
-        return repository.find(connection, key, true).orElseThrow(() -> new ConcurrentChange(key));
+        return repository.find(connection, key, true).orElseThrow(() -> new FencedTransaction.ConcurrentChange(key));
     }
 
     /**
      * The fence table's answer for a call that found its branch's row and has nothing to run: a duplicate, or a refusal.
      * A row still TRIED under a confirm or cancel was moved between two of this call's statements: run it again.
      */
-    private static <T> FenceResult<T> alreadyDone(Call call, FenceRecord row) {
+    private static <T> FenceResult<T> alreadyDone(FencedTransaction.Call call, FenceRecord row) {
         BranchKey key = row.key();
         if (!row.action().equals(call.action())) {
             throw refuse(new ProtocolViolationException(key, call.phase(), row.state(),
                     "the branch is recorded for action '" + row.action() + "', not '" + call.action() + "'"));
         }
-        return switch (call.phase()) {
-            case TRY -> {
-                if (row.state() == FenceState.CANCELLED) {
-                    throw refuse(new TryRefusedException(key, TryRefusedException.Reason.SUSPENDED));
-                }
-                yield FenceResult.duplicate();
-            }
-            case CONFIRM -> switch (row.state()) {
-                case CONFIRMED -> FenceResult.duplicate();
-                case CANCELLED -> throw refuse(new ProtocolViolationException(key, FencePhase.CONFIRM, FenceState.CANCELLED,
-                        row.emptyCancel() ? "the branch was cancelled before any try arrived" : "the branch was cancelled"));
-                case TRIED -> throw new ConcurrentChange(key);
-            };
-            case CANCEL -> switch (row.state()) {
-                case CANCELLED -> FenceResult.duplicate();
-                case CONFIRMED -> throw refuse(new ProtocolViolationException(key, FencePhase.CANCEL, FenceState.CONFIRMED,
-                        "the branch was already confirmed; a confirmed branch cannot be cancelled"));
-                case TRIED -> throw new ConcurrentChange(key);
-            };
+        return switch (row.state().found(call.phase())) {
+            case DUPLICATE -> FenceResult.duplicate();
+            case SUSPENDED -> throw refuse(new TryRefusedException(key, TryRefusedException.Reason.SUSPENDED));
+            case MOVING -> throw new FencedTransaction.ConcurrentChange(key);
+            case VIOLATION -> throw refuse(new ProtocolViolationException(key, call.phase(), row.state(),
+                    row.state() == FenceState.CONFIRMED
+                            ? "the branch was already confirmed; a confirmed branch cannot be cancelled"
+                            : row.emptyCancel() ? "the branch was cancelled before any try arrived" : "the branch was cancelled"));
         };
     }
 
@@ -297,7 +285,7 @@ public final class Fence {
      * A confirm or cancel with no row to act on. Past the retention, cleanup may have removed the row of a branch that
      * finished: answered as finished. Within it, a confirm is a protocol violation (a cancel records an empty one).
      */
-    private <T> FenceResult<T> absent(Connection connection, Call call) throws SQLException {
+    private <T> FenceResult<T> absent(Connection connection, FencedTransaction.Call call) throws SQLException {
         if (isPastRetention(connection, call)) {
             return FenceResult.cleanedUp();
         }
@@ -307,7 +295,7 @@ public final class Fence {
     }
 
     /** True when the call's deadline lies further back than the minimum retention, by the database's clock. */
-    private boolean isPastRetention(Connection connection, Call call) throws SQLException {
+    private boolean isPastRetention(Connection connection, FencedTransaction.Call call) throws SQLException {
         return call.deadlineMs() < repository.nowMillis(connection) - config.minimumRetention().toMillis();
     }
 
@@ -316,7 +304,7 @@ public final class Fence {
      * may have lost the transaction underneath us (PostgreSQL aborts it and turns COMMIT into a rollback; InnoDB rolls a
      * deadlock victim back whole), and then the row it reads back is gone or the read itself fails.
      */
-    private void requireIntact(Connection connection, Call call, FenceState expected) {
+    private void requireIntact(Connection connection, FencedTransaction.Call call, FenceState expected) {
         Optional<FenceRecord> row;
         try {
             row = repository.find(connection, call.key(), false);
@@ -333,7 +321,7 @@ public final class Fence {
      * snapshot (a serialization failure, or a current read that still misses it). The savepoint has undone this call;
      * the answer comes from the row as committed now, read on a connection of its own.
      */
-    private <T> FenceResult<T> fromCommittedState(Call call, Throwable conflict) throws SQLException {
+    private <T> FenceResult<T> fromCommittedState(FencedTransaction.Call call, Throwable conflict) throws SQLException {
         try (Connection fresh = dataSource.getConnection()) {
             Optional<FenceRecord> row = repository.find(fresh, call.key(), false);
             if (row.isEmpty()) {
@@ -350,211 +338,7 @@ public final class Fence {
     }
 
     /** Marks a refusal decided by the fence itself (never one a business method threw): nothing was written. */
-    private static Refusal refuse(io.tcc.TccException refusal) {
-        return new Refusal(refusal);
-    }
-
-    private void checkArgs(String args) {
-        if (args != null && args.indexOf('\u0000') >= 0 && repository.dialect() == Dialect.POSTGRESQL) {
-            throw new BadInputException("try arguments contain the NUL character (U+0000), which PostgreSQL cannot store"
-                    + " in a text column; nothing was recorded. Encode such values (an ArgumentCodec such as the default"
-                    + " Java serialization one never produces NUL)");
-        }
-        if (args != null) {
-            int bytes = args.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > config.maxArgsBytes()) {
-                throw new BadInputException("try arguments are " + bytes + " bytes in UTF-8; at most "
-                        + config.maxArgsBytes() + " are recorded");
-            }
-        }
-    }
-
-    private long checkDeadline(BranchKey key, Instant deadline) {
-        if (deadline == null) {
-            throw new BadInputException("deadline is missing for " + key);
-        }
-        Instant latest = clock.instant().plus(config.maxTransactionTimeout()).plus(config.clockSkewMargin());
-        if (deadline.isAfter(latest)) {
-            throw new BadInputException("deadline " + deadline + " of " + key + " lies more than "
-                    + RetentionRule.LONGEST_TRANSACTION_KEY + " (" + config.maxTransactionTimeout() + ") plus "
-                    + RetentionRule.CLOCK_SKEW_MARGIN_KEY + " (" + config.clockSkewMargin() + ") ahead of this"
-                    + " participant's clock: cleanup could not keep its row long enough to refuse a late try. Give the"
-                    + " transaction a shorter timeout, or raise " + RetentionRule.LONGEST_TRANSACTION_KEY + " here");
-        }
-        return deadline.toEpochMilli();
-    }
-
-    /** What a fenced call is about; the deadline in epoch milliseconds, as carried with the call. */
-    private record Call(BranchKey key, FencePhase phase, String action, long deadlineMs) {
-    }
-
-    /** One attempt of a fenced call, on the transaction's connection. */
-    @FunctionalInterface
-    private interface FencedWork<T> {
-        /**
-         * @param callerSnapshot true when the call runs inside a caller's PostgreSQL transaction, whose snapshot may be
-         *                       older than the row (its current reads too miss rows committed after it)
-         */
-        FenceResult<T> run(Connection connection, boolean callerSnapshot) throws Throwable;
-    }
-
-    /** Carries a refusal out of the transaction; the fence wrote nothing before throwing it. */
-    private static final class Refusal extends RuntimeException {
-        final io.tcc.TccException refusal;
-
-        Refusal(io.tcc.TccException refusal) {
-            super(null, null, false, false);
-            this.refusal = refusal;
-        }
-    }
-
-    /** A state seen in the middle of another call's change; the transaction is simply run again. */
-    private static final class ConcurrentChange extends RuntimeException {
-        ConcurrentChange(BranchKey key) {
-            super("fence row " + key + " changed between two statements of one call", null, false, false);
-        }
-    }
-
-    /** A row the caller's snapshot cannot see; answered from the committed state (see fromCommittedState). */
-    private static final class NotInSnapshot extends RuntimeException {
-        NotInSnapshot() {
-            super("the fence row is not visible in the caller's snapshot", null, false, false);
-        }
-    }
-
-    private <T> FenceResult<T> inTransaction(Call call, FencedWork<T> work) throws Throwable {
-        BranchKey key = call.key();
-        FencePhase phase = call.phase();
-        DefaultTransactionDefinition definition = new DefaultTransactionDefinition();
-        definition.setName("tcc-fence:" + phase.name().toLowerCase());
-        for (int attempt = 1; ; attempt++) {
-            TransactionStatus status = transactionManager.getTransaction(definition);
-            boolean joined = !status.isNewTransaction();
-            // On PostgreSQL any failed statement aborts the whole transaction: inside a caller's, work under a
-            // savepoint so that a refusal or conflict of ours leaves the caller's transaction usable.
-            boolean callerSnapshot = joined && repository.dialect() == Dialect.POSTGRESQL;
-            Object savepoint = callerSnapshot ? status.createSavepoint() : null;
-            FenceResult<T> result;
-            Connection connection = DataSourceUtils.getConnection(dataSource);
-            try {
-                result = work.run(connection, callerSnapshot);
-            } catch (Refusal r) {
-                finishWithoutChanges(status, joined, savepoint);
-                report(key, r.refusal);
-                throw r.refusal;
-            } catch (Throwable failure) {
-                if (savepoint != null && (failure instanceof NotInSnapshot || isConflict(failure))) {
-                    try {
-                        status.rollbackToSavepoint(savepoint);
-                        result = fromCommittedState(call, failure);
-                    } catch (Refusal r) {
-                        finishWithoutChanges(status, true, null);
-                        report(key, r.refusal);
-                        throw r.refusal;
-                    }
-                    finishWithoutChanges(status, true, null);
-                    report(call, result.outcome());
-                    return result;
-                }
-                if (savepoint != null) {
-                    status.rollbackToSavepoint(savepoint); // the caller may go on; its transaction is rollback-only
-                }
-                rollback(status, failure);
-                if (isConflict(failure) && !joined && attempt <= config.conflictRetries()) {
-                    log.warn("{} of {} lost a lock conflict (attempt {}), running it again: {}", phase, key, attempt,
-                            failure.getMessage());
-                    listener.onConflictRetried(key, phase, attempt, failure);
-                    continue;
-                }
-                if (isConflict(failure)) {
-                    throw new FenceConflictException(key, phase, attempt, joined, failure);
-                }
-                if (failure instanceof SQLException sql) {
-                    throw storeFailure(key, phase.name().toLowerCase(), sql);
-                }
-                throw failure;
-            } finally {
-                DataSourceUtils.releaseConnection(connection, dataSource);
-            }
-            if (savepoint != null) {
-                status.releaseSavepoint(savepoint);
-            }
-            try {
-                transactionManager.commit(status);
-            } catch (RuntimeException commitFailure) {
-                if (isConflict(commitFailure) && !joined && attempt <= config.conflictRetries()) {
-                    listener.onConflictRetried(key, phase, attempt, commitFailure);
-                    continue;
-                }
-                throw commitFailure;
-            }
-            report(call, result.outcome());
-            return result;
-        }
-    }
-
-    private boolean isConflict(Throwable failure) {
-        return failure instanceof ConcurrentChange || repository.dialect().isConflict(failure);
-    }
-
-    private void finishWithoutChanges(TransactionStatus status, boolean joined, Object savepoint) {
-        if (savepoint != null) {
-            status.rollbackToSavepoint(savepoint);
-        }
-        if (joined) {
-            // completing a joined status only ends this scope; it neither commits nor marks rollback-only
-            transactionManager.commit(status);
-        } else {
-            transactionManager.rollback(status);
-        }
-    }
-
-    private void rollback(TransactionStatus status, Throwable failure) {
-        try {
-            transactionManager.rollback(status);
-        } catch (TransactionSystemException rollbackFailure) {
-            rollbackFailure.initApplicationException(failure);
-            throw rollbackFailure;
-        } catch (RuntimeException | Error rollbackFailure) {
-            failure.addSuppressed(rollbackFailure);
-        }
-    }
-
-    private FenceStoreException storeFailure(BranchKey key, String what, SQLException e) {
-        return new FenceStoreException("fence " + what + " of " + key + " failed on table " + config.tableName()
-                + " (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage()
-                + "; nothing was recorded, the call may be retried once the database answers", e);
-    }
-
-    private void report(Call call, FenceOutcome outcome) {
-        BranchKey key = call.key();
-        FencePhase phase = call.phase();
-        switch (outcome) {
-            case EXECUTED -> {
-                log.debug("{} of {} executed", phase, key);
-                listener.onExecuted(key, phase);
-            }
-            case DUPLICATE -> {
-                log.debug("{} of {} is a duplicate: already done, nothing ran again", phase, key);
-                listener.onDuplicate(key, phase);
-            }
-            case EMPTY_CANCEL -> {
-                log.info("cancel of {} found no try: empty rollback recorded, a later try will be refused", key);
-                listener.onEmptyCancel(key);
-            }
-            case CLEANED_UP -> {
-                log.info("{} of {} found no row, and its deadline {} lies more than the minimum retention {} back: a late"
-                        + " repeat of a finished branch whose row cleanup removed; answered as finished, nothing ran",
-                        phase, key, Instant.ofEpochMilli(call.deadlineMs()), config.minimumRetention());
-                listener.onCleanedUpRepeat(key, phase);
-            }
-        }
-    }
-
-    private void report(BranchKey key, RuntimeException refusal) {
-        log.info(refusal.getMessage());
-        if (refusal instanceof TryRefusedException refused) {
-            listener.onTryRefused(key, refused.reason());
-        }
+    private static FencedTransaction.Refusal refuse(io.tcc.TccException refusal) {
+        return new FencedTransaction.Refusal(refusal);
     }
 }

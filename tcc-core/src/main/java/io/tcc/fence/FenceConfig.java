@@ -1,8 +1,12 @@
 package io.tcc.fence;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 
+import io.tcc.BadInputException;
 import io.tcc.RetentionRule;
 import io.tcc.jdbc.Dialect;
 
@@ -35,6 +39,43 @@ public final class FenceConfig {
 
     public static FenceConfig ofDefaults() {
         return custom().build();
+    }
+
+    /** @throws BadInputException for arguments this fence cannot record; nothing was recorded */
+    void requireRecordable(String args, Dialect dialect) {
+        if (args != null && args.indexOf('\u0000') >= 0 && dialect == Dialect.POSTGRESQL) {
+            throw new BadInputException("try arguments contain the NUL character (U+0000), which PostgreSQL cannot store"
+                    + " in a text column; nothing was recorded. Encode such values (an ArgumentCodec such as the default"
+                    + " Java serialization one never produces NUL)");
+        }
+        if (args != null) {
+            int bytes = args.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > maxArgsBytes) {
+                throw new BadInputException("try arguments are " + bytes + " bytes in UTF-8; at most "
+                        + maxArgsBytes + " are recorded");
+            }
+        }
+    }
+
+    /**
+     * The deadline in epoch milliseconds.
+     *
+     * @throws BadInputException for a missing deadline, or one further ahead than the longest transaction and the clock
+     *                           skew margin allow: cleanup could not keep its row long enough to refuse a late try
+     */
+    long requireDeadline(BranchKey key, Instant deadline, Clock clock) {
+        if (deadline == null) {
+            throw new BadInputException("deadline is missing for " + key);
+        }
+        Instant latest = clock.instant().plus(maxTransactionTimeout).plus(clockSkewMargin);
+        if (deadline.isAfter(latest)) {
+            throw new BadInputException("deadline " + deadline + " of " + key + " lies more than "
+                    + RetentionRule.LONGEST_TRANSACTION_KEY + " (" + maxTransactionTimeout + ") plus "
+                    + RetentionRule.CLOCK_SKEW_MARGIN_KEY + " (" + clockSkewMargin + ") ahead of this"
+                    + " participant's clock: cleanup could not keep its row long enough to refuse a late try. Give the"
+                    + " transaction a shorter timeout, or raise " + RetentionRule.LONGEST_TRANSACTION_KEY + " here");
+        }
+        return deadline.toEpochMilli();
     }
 
     public static Builder custom() {
