@@ -19,6 +19,7 @@ import io.tcc.fence.FenceConfig;
 import io.tcc.fence.FenceListener;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
 
@@ -50,7 +51,7 @@ final class FenceOverhead implements AutoCloseable {
         stock = new StockReservation(jdbc);
         DataSourceTransactionManager transactions = new DataSourceTransactionManager(pool);
         plain = new TransactionTemplate(transactions);
-        ActionRegistry registry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
         registry.register(stock, StockReservation.class);
         reserve = registry.forAction("reserve-stock");
         participant = new LocalParticipant(new Fence(pool, transactions, FenceConfig.ofDefaults(), FenceListener.NONE),

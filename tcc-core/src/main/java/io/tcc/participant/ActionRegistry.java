@@ -21,28 +21,6 @@ import io.tcc.Identifiers;
  */
 public final class ActionRegistry {
 
-    /** How {@link Try} methods are intercepted; it decides which methods can be. */
-    public enum Interception {
-        /** Spring AOP proxies: public, non-final, non-static methods of non-final classes, called through the proxy. */
-        PROXY,
-        /** AspectJ compile-time weaving: any method of a woven class, also when the bean calls itself. */
-        ASPECTJ;
-
-        /**
-         * Why this mechanism cannot intercept {@code method} of an object of class {@code type} ("private", "final",
-         * ...), or null when it can. Whether a class was woven at all is for the AspectJ configuration to check.
-         */
-        public String cannotIntercept(Method method, Class<?> type) {
-            int modifiers = method.getModifiers();
-            if (this != PROXY) {
-                return null;
-            }
-            return Modifier.isStatic(modifiers) ? "static" : Modifier.isPrivate(modifiers) ? "private"
-                    : Modifier.isFinal(modifiers) ? "final" : !Modifier.isPublic(modifiers) ? "not public"
-                    : Modifier.isFinal(type.getModifiers()) ? "in a final class" : null;
-        }
-    }
-
     private final Interception interception;
     private final Map<String, ActionDescriptor> byAction = new ConcurrentHashMap<>();
     private final Map<Method, ActionDescriptor> byTryMethod = new ConcurrentHashMap<>();
@@ -168,7 +146,7 @@ public final class ActionRegistry {
         if (why != null) {
             throw new InvalidActionException("@Try method " + describe(m) + " is " + why
                     + ": a Spring AOP proxy cannot intercept it; make it public and overridable, or use AspectJ weaving"
-                    + " (tcc.mode=aspectj, or @EnableTcc(mode = AdviceMode.ASPECTJ))");
+                    + " (tcc.mode=aspectj, or @EnableTcc(mode = Interception.ASPECTJ))");
         }
     }
 

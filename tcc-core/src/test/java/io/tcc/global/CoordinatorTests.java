@@ -48,6 +48,7 @@ import io.tcc.fence.FenceListener;
 import io.tcc.fence.FenceState;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
 import io.tcc.test.Await;
@@ -162,7 +163,7 @@ abstract class CoordinatorTests {
         Fence fence = new Fence(participantDs, participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
         JdbcTemplate stockJdbc = new JdbcTemplate(participantDs);
         StockActions actions = new StockActions(stockJdbc);
-        ActionRegistry registry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
         registry.register(actions, StockActions.class);
         LocalParticipant local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
         DataSourceTransactionManager logTx = logDs == participantDs ? participantTx : new DataSourceTransactionManager(logDs);

@@ -14,7 +14,6 @@ import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
 import io.tcc.context.BranchContext;
-import io.tcc.participant.ActionRegistry.Interception;
 
 class ActionRegistryTest {
 

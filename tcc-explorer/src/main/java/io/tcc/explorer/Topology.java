@@ -26,6 +26,7 @@ import io.tcc.http.RemoteParticipants;
 import io.tcc.http.RequestSigner;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 import io.tcc.participant.LocalParticipant;
 import io.tcc.recovery.Cleanup;
 import io.tcc.recovery.Operations;
@@ -104,14 +105,14 @@ final class Topology implements AutoCloseable {
         DataSourceTransactionManager logTm = new DataSourceTransactionManager(logPool);
         Fence sharedFence = new Fence(logPool, logTm, fenceConfig, FenceListener.NONE);
         sharedShop = new Shop(logPool, pool(logDb, 3), faults, postgres());
-        ActionRegistry sharedRegistry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        ActionRegistry sharedRegistry = new ActionRegistry(Interception.PROXY);
         sharedAction = sharedRegistry.register(sharedShop, Shop.class).get(0);
         shared = new LocalParticipant(sharedFence, sharedRegistry, new JsonCodec());
 
         DataSourceTransactionManager ownTm = new DataSourceTransactionManager(ownPool);
         ownFence = new Fence(ownPool, ownTm, fenceConfig, FenceListener.NONE);
         ownShop = new Shop(ownPool, pool(ownDb, 3), faults, postgres());
-        ActionRegistry ownRegistry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        ActionRegistry ownRegistry = new ActionRegistry(Interception.PROXY);
         ownAction = ownRegistry.register(ownShop, Shop.class).get(0);
         own = new LocalParticipant(ownFence, ownRegistry, new JsonCodec());
         ownCallerTx = new TransactionTemplate(ownTm);

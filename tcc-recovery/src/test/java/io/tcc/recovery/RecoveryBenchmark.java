@@ -18,6 +18,7 @@ import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
 import io.tcc.global.CrashPoints;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
 import io.tcc.test.DatabaseKind;
@@ -121,7 +122,7 @@ public final class RecoveryBenchmark {
     private static Coordinator node(TestDatabase logDb, TestDatabase partDb) {
         Fence fence = new Fence(partDb.dataSource(), new DataSourceTransactionManager(partDb.dataSource()),
                 FenceConfig.ofDefaults(), FenceListener.NONE);
-        ActionRegistry registry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
         registry.register(new TrackedStock(new JdbcTemplate(partDb.dataSource())), TrackedStock.class);
         return new Coordinator(logDb.dataSource(), new DataSourceTransactionManager(logDb.dataSource()),
                 CoordinatorConfig.ofDefaults(), new LocalParticipant(fence, registry, new JavaSerializationCodec()),

@@ -44,6 +44,7 @@ import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
 import io.tcc.test.Await;
@@ -73,7 +74,7 @@ abstract class RecoveryTests {
         DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDb.dataSource());
         Fence fence = new Fence(participantDb.dataSource(), participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
         TrackedStock stock = new TrackedStock(new JdbcTemplate(participantDb.dataSource()));
-        ActionRegistry registry = new ActionRegistry(ActionRegistry.Interception.PROXY);
+        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
         registry.register(stock, TrackedStock.class);
         CoordinatorConfig config = CoordinatorConfig.custom().recoveryMargin(Duration.ofMillis(1))
                 .phaseTwoRetryDelay(Duration.ofMillis(100)).build();

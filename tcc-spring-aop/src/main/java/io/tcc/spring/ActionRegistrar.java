@@ -12,6 +12,7 @@ import org.springframework.util.ClassUtils;
 
 import io.tcc.annotation.GlobalTransaction;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 import io.tcc.participant.InvalidActionException;
 
 /**
@@ -75,12 +76,12 @@ public class ActionRegistrar implements BeanPostProcessor, SmartInitializingSing
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Method m : c.getDeclaredMethods()) {
                 String why = m.isAnnotationPresent(GlobalTransaction.class)
-                        ? ActionRegistry.Interception.PROXY.cannotIntercept(m, type) : null;
+                        ? Interception.PROXY.cannotIntercept(m, type) : null;
                 if (why != null) {
                     throw new InvalidActionException("@GlobalTransaction method " + ActionRegistry.describe(m) + " is "
                             + why + ": a Spring AOP proxy cannot intercept it, so it would run without a global transaction;"
                             + " make it public and overridable, or use AspectJ weaving (tcc.mode=aspectj, or"
-                            + " @EnableTcc(mode = AdviceMode.ASPECTJ))");
+                            + " @EnableTcc(mode = Interception.ASPECTJ))");
                 }
             }
         }

@@ -6,8 +6,9 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-import org.springframework.context.annotation.AdviceMode;
 import org.springframework.context.annotation.Import;
+
+import io.tcc.participant.Interception;
 
 /**
  * Turns on TCC for a Spring application: {@code @GlobalTransaction} methods start global transactions and {@code @Try}
@@ -15,10 +16,10 @@ import org.springframework.context.annotation.Import;
  *
  * <p>{@link #mode()} chooses how methods are intercepted, exactly as {@code @EnableTransactionManagement} does:
  * <ul>
- * <li>{@link AdviceMode#PROXY} (default): Spring AOP proxies. Only calls made through the proxy are intercepted: a
+ * <li>{@link Interception#PROXY} (default): Spring AOP proxies. Only calls made through the proxy are intercepted: a
  *     bean calling its own {@code @Try} method runs it as a plain local call, outside the fence; and only public,
  *     overridable methods can be. Start-up refuses {@code @Try} methods a proxy cannot intercept.</li>
- * <li>{@link AdviceMode#ASPECTJ}: the classes are compiled with {@code tcc-spring-aop} as an AspectJ aspect library
+ * <li>{@link Interception#ASPECTJ}: the classes are compiled with {@code tcc-spring-aop} as an AspectJ aspect library
  *     (see {@code docs/getting-started.md}); every call is intercepted, self-invocation and objects Spring does not
  *     create included.</li>
  * </ul>
@@ -31,7 +32,8 @@ import org.springframework.context.annotation.Import;
 @Import(TccConfigurationSelector.class)
 public @interface EnableTcc {
 
-    AdviceMode mode() default AdviceMode.PROXY;
+    /** The same choice as {@code tcc.mode} in a Boot application. */
+    Interception mode() default Interception.PROXY;
 
     /** With proxies: subclass the target class (true) rather than proxy its interfaces. */
     boolean proxyTargetClass() default true;

@@ -16,7 +16,7 @@ import io.tcc.interception.TccInterceptorSupport;
  * execution of every {@code @Try} and {@code @GlobalTransaction} method, including calls a bean makes to itself and
  * methods of objects Spring never created, which proxies cannot reach.
  *
- * <p>It does nothing until {@code @EnableTcc(mode = AdviceMode.ASPECTJ)} activates it, so a woven class used in proxy
+ * <p>It does nothing until {@code @EnableTcc(mode = Interception.ASPECTJ)} activates it, so a woven class used in proxy
  * mode is intercepted once, by its proxy. AspectJ makes one instance per class loader: when several application
  * contexts in one JVM activate it (tests do), the latest active one serves, and closing it restores the one before.
  */

@@ -7,6 +7,7 @@ import org.springframework.context.annotation.Import;
 
 import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 
 /** AspectJ mode: hands the woven {@link TccAspect} (a singleton made by AspectJ, not Spring) what it delegates to. */
 @Configuration(proxyBeanMethods = false)
@@ -15,7 +16,7 @@ public class TccAspectJConfiguration {
 
     @Bean
     public ActionRegistry tccActionRegistry() {
-        return new ActionRegistry(ActionRegistry.Interception.ASPECTJ);
+        return new ActionRegistry(Interception.ASPECTJ);
     }
 
     /** Closed with the context, which hands the aspect back to whatever was active before. */

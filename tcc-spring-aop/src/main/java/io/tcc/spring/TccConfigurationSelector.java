@@ -1,16 +1,21 @@
 package io.tcc.spring;
 
-import org.springframework.context.annotation.AdviceMode;
-import org.springframework.context.annotation.AdviceModeImportSelector;
-import org.springframework.context.annotation.AutoProxyRegistrar;
+import java.util.Map;
+
+import org.springframework.context.annotation.ImportSelector;
+import org.springframework.core.type.AnnotationMetadata;
+
+import io.tcc.participant.Interception;
 
 /** Picks the configuration for {@link EnableTcc#mode()}: one interception mechanism, never both. */
-public class TccConfigurationSelector extends AdviceModeImportSelector<EnableTcc> {
+public class TccConfigurationSelector implements ImportSelector {
 
     @Override
-    protected String[] selectImports(AdviceMode adviceMode) {
-        return switch (adviceMode) {
-            case PROXY -> new String[] {AutoProxyRegistrar.class.getName(), TccProxyConfiguration.class.getName()};
+    public String[] selectImports(AnnotationMetadata metadata) {
+        Map<String, Object> attributes = metadata.getAnnotationAttributes(EnableTcc.class.getName());
+        Interception mode = attributes == null ? Interception.PROXY : (Interception) attributes.get("mode");
+        return switch (mode) {
+            case PROXY -> new String[] {TccProxyRegistrar.class.getName(), TccProxyConfiguration.class.getName()};
             case ASPECTJ -> new String[] {TccAspectJConfiguration.class.getName()};
         };
     }

@@ -16,6 +16,7 @@ import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
 import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.participant.ActionRegistry;
+import io.tcc.participant.Interception;
 
 /** Proxy mode: an advisor that Spring's infrastructure auto-proxy creator applies to annotated methods. */
 @Configuration(proxyBeanMethods = false)
@@ -24,7 +25,7 @@ public class TccProxyConfiguration {
 
     @Bean
     public ActionRegistry tccActionRegistry() {
-        return new ActionRegistry(ActionRegistry.Interception.PROXY);
+        return new ActionRegistry(Interception.PROXY);
     }
 
     @Bean

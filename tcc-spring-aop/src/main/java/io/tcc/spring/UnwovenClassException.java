@@ -17,7 +17,7 @@ public class UnwovenClassException extends TccException {
     private final List<Class<?>> classes;
 
     public UnwovenClassException(Map<Class<?>, List<Method>> unwoven) {
-        super("AspectJ mode (tcc.mode=aspectj, or @EnableTcc(mode = AdviceMode.ASPECTJ)) is on, but "
+        super("AspectJ mode (tcc.mode=aspectj, or @EnableTcc(mode = Interception.ASPECTJ)) is on, but "
                 + unwoven.size() + " class(es) with @Try or @GlobalTransaction methods were not woven by "
                 + TccAspect.class.getName() + ", so those methods would run as plain calls, outside any global"
                 + " transaction and fence: " + unwoven.entrySet().stream()
@@ -26,7 +26,7 @@ public class UnwovenClassException extends TccException {
                         .collect(Collectors.joining("; "))
                 + ". Compile them with ajc: the aspectj-maven-plugin with io.tcc:tcc-spring-aop as an <aspectLibrary>"
                 + " (docs/getting-started.md), and make sure javac does not compile them again afterwards; or use"
-                + " Spring AOP proxies instead: tcc.mode=proxy, or @EnableTcc(mode = AdviceMode.PROXY).");
+                + " Spring AOP proxies instead: tcc.mode=proxy, or @EnableTcc(mode = Interception.PROXY).");
         this.classes = List.copyOf(unwoven.keySet());
     }
 

@@ -12,7 +12,7 @@ import org.springframework.context.ApplicationContext;
 import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalState;
 
-/** The contract through AspectJ compile-time weaving ({@code @EnableTcc(mode = AdviceMode.ASPECTJ)}). */
+/** The contract through AspectJ compile-time weaving ({@code @EnableTcc(mode = Interception.ASPECTJ)}). */
 class AspectJModeIT extends TccContractTests {
 
     @Override

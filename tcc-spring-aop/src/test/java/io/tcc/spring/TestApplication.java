@@ -2,7 +2,7 @@ package io.tcc.spring;
 
 import javax.sql.DataSource;
 
-import org.springframework.context.annotation.AdviceMode;
+import io.tcc.participant.Interception;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -40,7 +40,7 @@ class TestApplication {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @EnableTcc(mode = AdviceMode.ASPECTJ)
+    @EnableTcc(mode = Interception.ASPECTJ)
     static class Woven extends Beans {
     }
 }

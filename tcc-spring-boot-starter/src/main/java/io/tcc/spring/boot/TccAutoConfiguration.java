@@ -2,8 +2,6 @@ package io.tcc.spring.boot;
 
 import javax.sql.DataSource;
 
-import org.springframework.aop.config.AopConfigUtils;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -12,8 +10,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
-import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.fence.FenceConfig;
@@ -21,6 +17,7 @@ import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
 import io.tcc.spring.TccAspectJConfiguration;
 import io.tcc.spring.TccProxyConfiguration;
+import io.tcc.spring.TccProxyRegistrar;
 
 /**
  * TCC for a Spring Boot application with a DataSource and a transaction manager: the fence, the coordinator and the
@@ -51,7 +48,7 @@ public class TccAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnProperty(prefix = "tcc", name = "mode", havingValue = "proxy", matchIfMissing = true)
-    @Import({ClassProxyingAutoProxyCreator.class, TccProxyConfiguration.class})
+    @Import({TccProxyRegistrar.class, TccProxyConfiguration.class})
     static class ProxyMode {
     }
 
@@ -59,14 +56,5 @@ public class TccAutoConfiguration {
     @ConditionalOnProperty(prefix = "tcc", name = "mode", havingValue = "aspectj")
     @Import(TccAspectJConfiguration.class)
     static class AspectJMode {
-    }
-
-    /** What {@code @EnableTcc} gets from its AutoProxyRegistrar: an auto-proxy creator that subclasses targets. */
-    static class ClassProxyingAutoProxyCreator implements ImportBeanDefinitionRegistrar {
-        @Override
-        public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
-            AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
-            AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
-        }
     }
 }

@@ -5,21 +5,14 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import io.tcc.global.CoordinatorConfig;
+import io.tcc.participant.Interception;
 
 /** Settings of the TCC framework, under {@code tcc.*}. */
 @ConfigurationProperties("tcc")
 public class TccProperties {
 
-    /** How @Try and @GlobalTransaction methods are intercepted. */
-    public enum Mode {
-        /** Spring AOP proxies: public methods called through the proxy. */
-        PROXY,
-        /** AspectJ compile-time weaving with tcc-spring-aop as an aspect library: every call, self-invocation included. */
-        ASPECTJ
-    }
-
     /** How @Try and @GlobalTransaction methods are intercepted: proxy or aspectj. */
-    private Mode mode = Mode.PROXY;
+    private Interception mode = Interception.PROXY;
 
     /** Starts every xid this service creates, so logs show where a transaction began. */
     private String xidPrefix = "tcc";
@@ -125,11 +118,11 @@ public class TccProperties {
         }
     }
 
-    public Mode getMode() {
+    public Interception getMode() {
         return mode;
     }
 
-    public void setMode(Mode mode) {
+    public void setMode(Interception mode) {
         this.mode = mode;
     }
 
