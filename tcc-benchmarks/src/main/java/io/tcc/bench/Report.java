@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * docs/benchmarks.md: the hand-written template ({@code benchmarks.md} beside this class) with every {@code {{name}}}
- * replaced by what this run measured. Benchmark 3's tables are {@link CommitTables}'.
+ * replaced by what this run measured. Benchmark 3's tables come from {@link CommitTables}.
  */
 final class Report {
 
