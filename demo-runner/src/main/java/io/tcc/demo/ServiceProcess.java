@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.tcc.test.Await;
+
 /**
  * One service as its own JVM: {@code java -jar} of its Spring Boot jar on a fixed port, output appended to a log file.
  * It can be killed as {@code kill -9} does ({@link Process#destroyForcibly()} sends SIGKILL on Linux and macOS) and
@@ -86,24 +88,25 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /** Waits until the probe answers 200; fails at once, with the end of the log, if the process exits. */
-    public void awaitReady(Duration timeout) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with status " + process.exitValue() + " while starting;"
-                        + " the end of its log " + log + ":\n" + tail());
-            }
-            try {
-                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
+    public void awaitReady(Duration timeout) {
+        try {
+            Await.until(name + " ready", timeout, () -> !process.isAlive() || answers());
+        } catch (AssertionError timedOut) {
+            throw new IllegalStateException(name + " did not become ready within " + timeout.toSeconds() + " s; see its log "
+                    + log + ":\n" + tail());
         }
-        throw new IllegalStateException(name + " did not become ready within " + timeout.toSeconds() + " s; see its log "
-                + log + ":\n" + tail());
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with status " + process.exitValue() + " while starting;"
+                    + " the end of its log " + log + ":\n" + tail());
+        }
+    }
+
+    private boolean answers() throws InterruptedException {
+        try {
+            return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYet) {
+            return false; // not listening yet
+        }
     }
 
     /** SIGKILL: no shutdown hook, no graceful stop, in-flight requests and transactions cut where they stand. */

@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,8 @@ import io.tcc.test.EmbeddedMariaDb;
  * embedded MariaDB. Every step must show its guarantee and the invariant must hold.
  */
 class DemoScenarioIT {
+
+    private static final String EMPTY_ROLLBACK = "CANCELLED (empty rollback)";
 
     @Test
     void everyStepShowsItsGuaranteeAndTheInvariantHolds() throws Exception {
@@ -37,20 +41,41 @@ class DemoScenarioIT {
                 Path.of(System.getProperty("demo.workDir", "target/it"), "logs-" + suffix));
         try (Demo demo = Demo.create(config)) {
             demo.start();
-            List<Scenario.Step> steps = new Scenario(demo, Scenario.Settings.reduced(), System.out).play();
+            Scenario.Settings settings = Scenario.Settings.reduced();
+            List<Scenario.Step> steps = new Scenario(demo, settings, System.out).play();
 
             assertEquals(Scenario.STEPS, steps.size());
             for (Scenario.Step step : steps) {
                 assertTrue(step.ok(), "step " + step.number() + ", " + step.title() + ": " + step.observation());
             }
-            assertTrue(steps.get(0).observation().startsWith("{CONFIRMED=10}; 10 of them ran"), steps.get(0).observation());
-            assertTrue(steps.get(1).observation().contains("not enough stock of VASE-4: 3 asked, 2 available"), steps.get(1).observation());
-            assertTrue(steps.get(2).observation().contains("fence row CANCELLED (empty rollback)"), steps.get(2).observation());
-            assertTrue(steps.get(3).observation().contains("the retried confirm was a duplicate (fence row CONFIRMED"),
-                    steps.get(3).observation());
-            assertTrue(steps.get(4).observation().contains("was refused: 409 REJECTED SUSPENDED"), steps.get(4).observation());
-            assertTrue(steps.get(5).observation().contains("recovery finished them"), steps.get(5).observation());
-            assertTrue(steps.get(6).observation().contains("decided CONFIRMING and its stock still FROZEN"), steps.get(6).observation());
+            StepFacts.OrdinaryBatch batch = (StepFacts.OrdinaryBatch) steps.get(0).facts();
+            assertEquals(Map.of("CONFIRMED", settings.batch()), batch.answers());
+            assertEquals(settings.batch(), batch.wovenBranches(), "every order's self-invoked @Try ran as a branch");
+
+            StepFacts.TooLittleStock tooLittle = (StepFacts.TooLittleStock) steps.get(1).facts();
+            assertEquals(List.of(2, 3, 2, 0), List.of(tooLittle.available(), tooLittle.asked(), tooLittle.availableAfter(),
+                    tooLittle.frozenAfter()), "available, asked, available and frozen afterwards");
+            assertTrue(tooLittle.reason().contains("not enough stock"), tooLittle.reason());
+            assertEquals(EMPTY_ROLLBACK, tooLittle.fence());
+
+            StepFacts.TryRequestLost lost = (StepFacts.TryRequestLost) steps.get(2).facts();
+            assertEquals(new StepFacts.TryRequestLost("CANCELLED", EMPTY_ROLLBACK, null), lost);
+
+            StepFacts.ConfirmResponseLost confirm = (StepFacts.ConfirmResponseLost) steps.get(3).facts();
+            assertEquals(new StepFacts.ConfirmResponseLost("CONFIRMED", 1, "CONFIRMED", "SOLD"), confirm);
+
+            StepFacts.TryAfterItsCancel late = (StepFacts.TryAfterItsCancel) steps.get(4).facts();
+            assertEquals(new StepFacts.TryAfterItsCancel("CANCELLED", 1, EMPTY_ROLLBACK, null), late);
+
+            StepFacts.InventoryKilled inventoryKilled = (StepFacts.InventoryKilled) steps.get(5).facts();
+            assertEquals(settings.killBatch() / 3, inventoryKilled.killedAfter());
+            assertEquals(settings.killBatch(), inventoryKilled.answers().values().stream().mapToInt(Integer::intValue).sum());
+            assertTrue(Set.of("CONFIRMED", "CANCELLED").containsAll(inventoryKilled.answers().keySet()),
+                    inventoryKilled.answers().toString());
+
+            StepFacts.OrderKilled orderKilled = (StepFacts.OrderKilled) steps.get(6).facts();
+            assertEquals(List.of("CONFIRMING", "FROZEN", "CONFIRMED", "SOLD"), List.of(orderKilled.decided(),
+                    orderKilled.frozen(), orderKilled.finalState(), orderKilled.sold()), "decided, stock, then recovered");
 
             Demo.Refused refused = demo.refusedTries();
             assertEquals(new Demo.Refused(1, 0), refused, "the one late try is refused as SUSPENDED, none for its deadline");

@@ -1,11 +1,11 @@
 package io.tcc.bench;
 
+import static io.tcc.bench.CommitTables.per;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * docs/benchmarks.md: the hand-written template ({@code benchmarks.md} beside this class) with every {@code {{name}}}
- * replaced by what this run measured.
+ * replaced by what this run measured. Benchmark 3's tables come from {@link CommitTables}.
  */
 final class Report {
 
@@ -107,31 +107,12 @@ final class Report {
         orderStatements = new double[] {per(tcc, "Questions", orders), per(baseline, "Questions", orders),
                 per(tcc, "Com_commit", orders), per(baseline, "Com_commit+Com_insert+Com_insert_select+Com_update+Com_delete",
                 orders), per(tcc, "Com_set_option", orders)};
-        Map<String, Double> order = byKind(tcc, orderDb, orders);
-        Map<String, Double> inventory = byKind(tcc, inventoryDb, orders);
+        Map<String, Double> order = CommitTables.byKind(tcc, orderDb, orders);
+        Map<String, Double> inventory = CommitTables.byKind(tcc, inventoryDb, orders);
         double commits = orderStatements[2];
         double baselineCommits = orderStatements[3];
-        String[][] rows = {
-                {"commits (`COMMIT` statements, `Com_commit`)", "COMMIT", "Com_commit"},
-                {"`INSERT` (`Com_insert` + `Com_insert_select`)", "INSERT", "Com_insert+Com_insert_select"},
-                {"`UPDATE`", "UPDATE", "Com_update"},
-                {"`DELETE`", "DELETE", "Com_delete"},
-                {"`SELECT`", "SELECT", "Com_select"},
-                {"`SET` (`Com_set_option`)", "SET", "Com_set_option"},
-                {"all statements (`Questions`)", "ALL", "Questions"},
-                {"`Handler_commit`", null, "Handler_commit"}};
-        StringBuilder t = new StringBuilder("| per global transaction | TCC: order database | TCC: inventory database"
-                + " | TCC: both (server counters) | baseline: both (server counters) |\n|---|---|---|---|---|\n");
-        for (String[] row : rows) {
-            t.append(String.format("| %s | %s | %s | %s | %s |%n", row[0],
-                    perDatabase && row[1] != null ? hundredths(order.get(row[1])) : "",
-                    perDatabase && row[1] != null ? hundredths(inventory.get(row[1])) : "",
-                    hundredths(per(tcc, row[2], orders)), hundredths(per(baseline, row[2], orders))));
-        }
-        t.append(String.format("| **durable commits**: `COMMIT`s, plus writes in autocommit mode (each its own commit)"
-                + " | %s | %s | **%s** | %s |%n", perDatabase ? hundredths(order.get("COMMIT")) : "",
-                perDatabase ? hundredths(inventory.get("COMMIT")) : "", hundredths(commits), hundredths(baselineCommits)));
-        put("commits-table", t.toString());
+        put("commits-table", CommitTables.table(orders, tcc, baseline, perDatabase ? order : null,
+                perDatabase ? inventory : null, commits, baselineCommits));
         put("commits-orders", String.format("%,d", orders));
         put("commits-idle", String.format("%.1f s, in which the server counted %d `COMMIT`s and %d statements",
                 idle.nanos() / 1e9, idle.status().get("Com_commit"), idle.status().get("Questions")));
@@ -152,7 +133,8 @@ final class Report {
                             + " `benchmarks.md` template).", order.get("COMMIT"), inventory.get("COMMIT"),
                     EXPLAINED_COMMITS[0], EXPLAINED_COMMITS[1]));
         }
-        put("statements", perDatabase ? statements(tcc, orders, orderDb, "order") + statements(tcc, orders, inventoryDb, "inventory")
+        put("statements", perDatabase ? CommitTables.statements(tcc, orders, orderDb, "order")
+                + CommitTables.statements(tcc, orders, inventoryDb, "inventory")
                 : "Not available on this server: performance_schema is off.\n");
     }
 
@@ -298,45 +280,6 @@ final class Report {
         return outcomes.get(outcomes.size() - 1);
     }
 
-    private static String statements(DatabaseCounters.Snapshot tcc, int orders, String database, String service) {
-        StringBuilder list = new StringBuilder("The " + service + " database (`" + database + "`), per global transaction:\n\n```\n");
-        tcc.digests().entrySet().stream().filter(e -> e.getKey().database().equals(database))
-                .filter(e -> e.getValue() / (double) orders >= 0.02)
-                .sorted(Map.Entry.<DatabaseCounters.Digest, Long>comparingByValue(Comparator.reverseOrder()))
-                .forEach(e -> list.append(String.format("%5.2f  %s%n", e.getValue() / (double) orders,
-                        shorten(e.getKey().text()))));
-        return list.append("```\n\n").toString();
-    }
-
-    /** Per transaction, by kind, from the digests of one database; ALL is every statement. */
-    private static Map<String, Double> byKind(DatabaseCounters.Snapshot counts, String database, int orders) {
-        Map<String, Double> kinds = new HashMap<>();
-        for (String kind : List.of("COMMIT", "INSERT", "UPDATE", "DELETE", "SELECT", "SET", "OTHER", "ALL")) {
-            kinds.put(kind, 0.0);
-        }
-        counts.digests().forEach((digest, n) -> {
-            if (digest.database().equals(database)) {
-                kinds.merge(digest.kind(), n / (double) orders, Double::sum);
-                kinds.merge("ALL", n / (double) orders, Double::sum);
-            }
-        });
-        return kinds;
-    }
-
-    /** @param status a status counter, or several joined by {@code +} */
-    private static double per(DatabaseCounters.Snapshot counts, String status, int orders) {
-        double sum = 0;
-        for (String name : status.split("\\+")) {
-            sum += counts.status().getOrDefault(name, 0L);
-        }
-        return sum / orders;
-    }
-
-    private static String shorten(String digest) {
-        String flat = digest.replaceAll("\\s+", " ");
-        return flat.length() > 150 ? flat.substring(0, 147) + "..." : flat;
-    }
-
     private static String rounds(List<Interleaved.Outcome> outcomes) {
         Interleaved.Outcome o = outcomes.get(0);
         return String.format("%d rounds of %.0f s per side", o.baseline().rounds().size(),
@@ -355,11 +298,6 @@ final class Report {
             }
         }
         return notes.toString();
-    }
-
-    /** Two decimals, and no "-0.00" for what the background's subtraction left a hair below zero. */
-    private static String hundredths(double value) {
-        return String.format("%.2f", Math.round(value * 100) / 100.0 + 0.0);
     }
 
     private static String mib(long bytes) {

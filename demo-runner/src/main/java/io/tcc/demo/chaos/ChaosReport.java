@@ -33,10 +33,10 @@ public final class ChaosReport {
     private final List<String> lines = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
     private final Map<String, Long> ordersByState = new TreeMap<>();
-    private final Chaos.ChaosTally tally;
+    private final ChaosTally tally;
     private Report invariant;
 
-    private ChaosReport(Chaos.ChaosTally tally) {
+    private ChaosReport(ChaosTally tally) {
         this.tally = tally;
     }
 
@@ -45,7 +45,7 @@ public final class ChaosReport {
         return "chaos-" + i;
     }
 
-    static ChaosReport read(Demo demo, Map<String, Integer> stock, Chaos.Settings settings, Chaos.ChaosTally tally,
+    static ChaosReport read(Demo demo, Map<String, Integer> stock, Chaos.Settings settings, ChaosTally tally,
                             Duration quiescence, Instant start) throws IOException, InterruptedException {
         ChaosReport report = new ChaosReport(tally);
         report.describe(settings, start);
@@ -55,7 +55,7 @@ public final class ChaosReport {
     }
 
     /** What the harness did and what the client saw. */
-    Chaos.ChaosTally tally() {
+    ChaosTally tally() {
         return tally;
     }
 
@@ -92,13 +92,13 @@ public final class ChaosReport {
         lines.add(String.format("%-24s %s; %d tries refused for stock", "client answers", join(answers), tally.refusedForStock));
         long total = 0;
         List<String> byPhase = new ArrayList<>();
-        for (String phase : Chaos.PHASES) {
+        for (String phase : ChaosPlan.PHASES) {
             Map<String, Long> kinds = tally.faults.getOrDefault(phase, Map.of());
             total += kinds.values().stream().mapToLong(Long::longValue).sum();
             byPhase.add(phase + ": " + join(kinds));
         }
         lines.add(String.format("%-24s %d on the remote branch, armed at %.0f %% of its calls (counts read before each kill"
-                + " of the order service and at the end)", "faults injected", total, Chaos.FAULT_RATE * 100));
+                + " of the order service and at the end)", "faults injected", total, ChaosPlan.FAULT_RATE * 100));
         byPhase.forEach(phase -> lines.add(String.format("%-24s   %s", "", phase)));
         lines.add(String.format("%-24s %d freezes (%s frozen in all), %d cuts (%d connections closed)", "TCP faults (proxy)",
                 tally.freezes, Chaos.seconds(Duration.ofMillis(tally.frozenMillis)), tally.cuts, tally.connectionsCut));

@@ -33,12 +33,12 @@ class ChaosIT {
             report.print(System.out);
 
             assertEquals(List.of(), report.violations(), "seed " + seed);
-            Chaos.ChaosTally tally = report.tally();
+            ChaosTally tally = report.tally();
             assertEquals(1, tally.kills.get("order").size(), "the order service killed once");
             assertEquals(1, tally.kills.get("inventory").size(), "the inventory killed once");
             assertTrue(tally.freezes >= 3 && tally.cuts >= 3, "freezes and cuts of the TCP proxy");
-            for (String phase : Chaos.PHASES) {
-                for (String kind : Chaos.KINDS) {
+            for (String phase : ChaosPlan.PHASES) {
+                for (String kind : ChaosPlan.KINDS) {
                     assertTrue(tally.faults.get(phase).get(kind) > 0, kind + " injected on " + phase + "; seed " + seed);
                 }
             }

@@ -1,0 +1,78 @@
+package io.tcc.demo.chaos;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * What a chaos run will do, drawn up front from one {@code Random(seed)}: the orders, the moment (which order is being
+ * dispatched) and length of every event, the fault delays. A replay follows the same plan, not the same thread
+ * interleaving.
+ */
+final class ChaosPlan {
+
+    enum EventType { KILL_ORDER, KILL_INVENTORY, FREEZE, CUT }
+
+    /** At the dispatch of order {@code at}: the event; {@code millis} is how long a service stays dead or the link frozen. */
+    record Event(int at, EventType type, long millis) {
+        @Override
+        public String toString() {
+            return "at order " + at + ": " + type + (millis > 0 ? " " + millis + " ms" : "");
+        }
+    }
+
+    record Call(String sku, int quantity) {
+    }
+
+    /** The share of the remote branch's calls a fault rule hits, over all kinds. */
+    static final double FAULT_RATE = 0.30;
+    static final List<String> PHASES = List.of("TRY", "CONFIRM", "CANCEL");
+    static final List<String> KINDS = List.of("REQUEST_LOST", "RESPONSE_LOST", "DELAYED", "ERROR");
+    private static final double[] STOCK_SHARE = {1.5, 0.6, 0.3, 0.1, 0.01};
+
+    final List<Call> calls = new ArrayList<>();
+    /** In the order they fire. */
+    final List<Event> events = new ArrayList<>();
+    /** Per phase: how late a DELAYED request is delivered. */
+    final Map<String, Long> delays = new LinkedHashMap<>();
+    private final int orders;
+
+    ChaosPlan(Chaos.Settings settings) {
+        this.orders = settings.orders();
+        Random random = new Random(settings.seed());
+        List<String> skus = List.copyOf(stock(orders).keySet());
+        for (int i = 0; i < orders; i++) {
+            calls.add(new Call(skus.get(random.nextInt(skus.size())), 1 + random.nextInt(3)));
+        }
+        plan(random, EventType.KILL_ORDER, settings.killsEach(), 0, 2_000);
+        plan(random, EventType.KILL_INVENTORY, settings.killsEach(), 500, 3_000);
+        plan(random, EventType.FREEZE, settings.tcpFaultsEach(), 300, 3_000);
+        plan(random, EventType.CUT, settings.tcpFaultsEach(), 0, 0);
+        events.sort(Comparator.comparingInt(Event::at));
+        for (String phase : PHASES) {
+            delays.put(phase, 1_500L + random.nextInt(2_500)); // past the 1 s call timeout: it lands after its cancel
+        }
+    }
+
+    /**
+     * Five SKUs; each is asked for 0.4 units per order on average (quantities 1 to 3): the first has more than enough,
+     * the others less and less, the last almost nothing, so many tries are refused for stock.
+     */
+    static Map<String, Integer> stock(int orders) {
+        Map<String, Integer> stock = new LinkedHashMap<>();
+        for (int i = 0; i < STOCK_SHARE.length; i++) {
+            stock.put("SKU-" + (i + 1), Math.max(2, (int) Math.round(0.4 * orders * STOCK_SHARE[i])));
+        }
+        return stock;
+    }
+
+    private void plan(Random random, EventType type, int count, long minMillis, long maxMillis) {
+        for (int i = 0; i < count; i++) {
+            int at = orders / 20 + random.nextInt(orders * 17 / 20);
+            events.add(new Event(at, type, minMillis + (maxMillis > minMillis ? random.nextLong(maxMillis - minMillis) : 0)));
+        }
+    }
+}
