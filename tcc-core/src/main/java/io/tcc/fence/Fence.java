@@ -2,7 +2,6 @@ package io.tcc.fence;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,7 +18,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 
-import io.tcc.RetentionRule;
+import io.tcc.Timing;
 import io.tcc.Identifiers;
 import io.tcc.jdbc.Dialect;
 
@@ -56,20 +55,14 @@ public final class Fence {
     private final FenceRepository repository;
     private final FencedTransaction transactions;
     private final FenceListener listener;
-    private final Clock clock;
 
+    /** Deadlines are checked against {@code config.timing().clock()}. */
     public Fence(DataSource dataSource, PlatformTransactionManager transactionManager, FenceConfig config,
                  FenceListener listener) {
-        this(dataSource, transactionManager, config, listener, Clock.systemUTC());
-    }
-
-    Fence(DataSource dataSource, PlatformTransactionManager transactionManager, FenceConfig config,
-          FenceListener listener, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
         this.config = Objects.requireNonNull(config, "config");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.clock = clock;
         if (transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() != dataSource) {
             throw new IllegalArgumentException("the transaction manager manages another DataSource than the fence's:"
                     + " the fence row and the business SQL would commit separately");
@@ -109,7 +102,7 @@ public final class Fence {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         config.requireRecordable(args, repository.dialect());
-        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.TRY, action, config.requireDeadline(key, deadline, clock));
+        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.TRY, action, config.requireDeadline(key, deadline));
         return transactions.run(call, (connection, callerSnapshot) -> {
             FenceRepository.Insert insert = repository.insertTried(connection, key, action, args, call.deadlineMs());
             if (insert == FenceRepository.Insert.INSERTED) {
@@ -140,7 +133,7 @@ public final class Fence {
             throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CONFIRM, action, config.requireDeadline(key, deadline, clock));
+        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CONFIRM, action, config.requireDeadline(key, deadline));
         return transactions.run(call, (connection, callerSnapshot) -> {
             if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CONFIRMED)) {
                 T value = business.proceed(recordedTry(connection, key));
@@ -175,7 +168,7 @@ public final class Fence {
             throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
-        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CANCEL, action, config.requireDeadline(key, deadline, clock));
+        FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CANCEL, action, config.requireDeadline(key, deadline));
         return transactions.run(call, (connection, callerSnapshot) -> {
             // A lock-free read picks the path: a row that exists is moved by compare-and-set (a record lock only);
             // a row that does not is inserted, never locked first (that gap lock deadlocks with other inserts).
@@ -216,10 +209,10 @@ public final class Fence {
      *
      * @return how many rows were deleted
      * @throws IllegalArgumentException when the retention is shorter than {@link FenceConfig#minimumRetention()}, naming
-     *                                  the settings that make it up (see {@link io.tcc.RetentionRule})
+     *                                  the settings that make it up (see {@link Timing})
      */
     public int deleteFinished(Duration retention, int batchSize) {
-        config.retentionRule().requireRetention(retention);
+        config.timing().requireRetention(retention, Timing.Rows.FENCE);
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("batchSize must be between 1 and 10000, was " + batchSize);
         }

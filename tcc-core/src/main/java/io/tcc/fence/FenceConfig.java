@@ -1,38 +1,33 @@
 package io.tcc.fence;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
 import io.tcc.BadInputException;
-import io.tcc.RetentionRule;
+import io.tcc.Timing;
 import io.tcc.jdbc.Dialect;
 
 /**
  * Immutable settings of a {@link Fence}. Start from {@link #ofDefaults()} or {@link #custom()}.
  *
- * <p>Retention and deadlines are tied together: cleanup may delete a finished row only once no try for it
- * can still be accepted. A try is accepted only before its deadline, and a deadline may lie at most
- * {@code maxTransactionTimeout + clockSkewMargin} ahead of the participant's clock, so
- * {@link #minimumRetention()} is {@code maxTransactionTimeout + 2 × clockSkewMargin} (one margin between the
- * initiator's and participant's clocks, one between the participant and its database).
+ * <p>Retention and deadlines are tied together through the deployment's {@link Timing}: a try is accepted only
+ * before its deadline, a deadline may lie at most the longest transaction plus the clock-skew margin ahead of the
+ * participant's clock, and cleanup keeps a finished row until no try for it can still be accepted.
  */
 public final class FenceConfig {
 
     private final String tableName;
     private final Dialect dialect;
-    private final Duration maxTransactionTimeout;
-    private final Duration clockSkewMargin;
+    private final Timing timing;
     private final int conflictRetries;
     private final int maxArgsBytes;
 
     private FenceConfig(Builder b) {
         this.tableName = b.tableName;
         this.dialect = b.dialect;
-        this.maxTransactionTimeout = b.maxTransactionTimeout;
-        this.clockSkewMargin = b.clockSkewMargin;
+        this.timing = b.timing;
         this.conflictRetries = b.conflictRetries;
         this.maxArgsBytes = b.maxArgsBytes;
     }
@@ -63,23 +58,30 @@ public final class FenceConfig {
      * @throws BadInputException for a missing deadline, or one further ahead than the longest transaction and the clock
      *                           skew margin allow: cleanup could not keep its row long enough to refuse a late try
      */
-    long requireDeadline(BranchKey key, Instant deadline, Clock clock) {
+    long requireDeadline(BranchKey key, Instant deadline) {
         if (deadline == null) {
             throw new BadInputException("deadline is missing for " + key);
         }
-        Instant latest = clock.instant().plus(maxTransactionTimeout).plus(clockSkewMargin);
+        Duration longest = timing.longestTransaction();
+        Instant latest = timing.clock().instant().plus(longest).plus(timing.clockSkewMargin());
         if (deadline.isAfter(latest)) {
             throw new BadInputException("deadline " + deadline + " of " + key + " lies more than "
-                    + RetentionRule.LONGEST_TRANSACTION_KEY + " (" + maxTransactionTimeout + ") plus "
-                    + RetentionRule.CLOCK_SKEW_MARGIN_KEY + " (" + clockSkewMargin + ") ahead of this"
-                    + " participant's clock: cleanup could not keep its row long enough to refuse a late try. Give the"
-                    + " transaction a shorter timeout, or raise " + RetentionRule.LONGEST_TRANSACTION_KEY + " here");
+                    + Timing.LONGEST_TRANSACTION_KEY + " (" + longest + ") plus " + Timing.CLOCK_SKEW_MARGIN_KEY + " ("
+                    + timing.clockSkewMargin() + ") ahead of this participant's clock: cleanup could not keep its row"
+                    + " long enough to refuse a late try. Give the transaction a shorter timeout, or raise "
+                    + Timing.LONGEST_TRANSACTION_KEY + " here");
         }
         return deadline.toEpochMilli();
     }
 
     public static Builder custom() {
         return new Builder();
+    }
+
+    /** A builder starting from {@code config}'s settings. */
+    public static Builder from(FenceConfig config) {
+        return custom().tableName(config.tableName).dialect(config.dialect).timing(config.timing)
+                .conflictRetries(config.conflictRetries).maxArgsBytes(config.maxArgsBytes);
     }
 
     /** The fence table, {@code tcc_fence} unless the schema was applied under another name. */
@@ -92,12 +94,9 @@ public final class FenceConfig {
         return dialect;
     }
 
-    public Duration maxTransactionTimeout() {
-        return maxTransactionTimeout;
-    }
-
-    public Duration clockSkewMargin() {
-        return clockSkewMargin;
+    /** The deployment's timing: deadlines are checked, and cleanup's retention is bounded, by it. */
+    public Timing timing() {
+        return timing;
     }
 
     /** How many times a transaction that lost a lock conflict is run again before giving up. */
@@ -109,21 +108,15 @@ public final class FenceConfig {
         return maxArgsBytes;
     }
 
-    /** The fence's part of the deployment's timing rule. */
-    public RetentionRule retentionRule() {
-        return RetentionRule.forFence(maxTransactionTimeout, clockSkewMargin);
-    }
-
     /** The shortest retention cleanup accepts: no try for a deleted row can still be inside its deadline. */
     public Duration minimumRetention() {
-        return retentionRule().minimumRetention();
+        return timing.minimumRetention(Timing.Rows.FENCE);
     }
 
     public static final class Builder {
         private String tableName = "tcc_fence";
         private Dialect dialect;
-        private Duration maxTransactionTimeout = Duration.ofMinutes(10);
-        private Duration clockSkewMargin = Duration.ofMinutes(1);
+        private Timing timing = Timing.ofDefaults();
         private int conflictRetries = 5;
         private int maxArgsBytes = 65_535;
 
@@ -131,7 +124,7 @@ public final class FenceConfig {
         }
 
         public Builder tableName(String tableName) {
-            this.tableName = Objects.requireNonNull(tableName, "tableName");
+            this.tableName = Objects.requireNonNull(tableName, "tcc.fence.table");
             return this;
         }
 
@@ -140,25 +133,15 @@ public final class FenceConfig {
             return this;
         }
 
-        /** The longest timeout any initiator may give a transaction that reaches this participant. */
-        public Builder maxTransactionTimeout(Duration maxTransactionTimeout) {
-            this.maxTransactionTimeout = positive("maxTransactionTimeout", maxTransactionTimeout);
-            return this;
-        }
-
-        /** How far the clocks of initiator, participant and database may drift apart. */
-        public Builder clockSkewMargin(Duration clockSkewMargin) {
-            Objects.requireNonNull(clockSkewMargin, "clockSkewMargin");
-            if (clockSkewMargin.isNegative()) {
-                throw new IllegalArgumentException("clockSkewMargin must not be negative, was " + clockSkewMargin);
-            }
-            this.clockSkewMargin = clockSkewMargin;
+        /** The deployment's timing; {@link Timing#ofDefaults()} unless set. */
+        public Builder timing(Timing timing) {
+            this.timing = Objects.requireNonNull(timing, "timing");
             return this;
         }
 
         public Builder conflictRetries(int conflictRetries) {
             if (conflictRetries < 0 || conflictRetries > 100) {
-                throw new IllegalArgumentException("conflictRetries must be between 0 and 100, was " + conflictRetries);
+                throw new IllegalArgumentException("tcc.fence.conflict-retries must be between 0 and 100, was " + conflictRetries);
             }
             this.conflictRetries = conflictRetries;
             return this;
@@ -167,7 +150,7 @@ public final class FenceConfig {
         /** The largest recorded try arguments, in UTF-8 bytes; the schema's column holds 65,535. */
         public Builder maxArgsBytes(int maxArgsBytes) {
             if (maxArgsBytes < 0 || maxArgsBytes > 65_535) {
-                throw new IllegalArgumentException("maxArgsBytes must be between 0 and 65535 (the column's size), was "
+                throw new IllegalArgumentException("tcc.fence.max-args-bytes must be between 0 and 65535 (the column's size), was "
                         + maxArgsBytes);
             }
             this.maxArgsBytes = maxArgsBytes;
@@ -176,14 +159,6 @@ public final class FenceConfig {
 
         public FenceConfig build() {
             return new FenceConfig(this);
-        }
-
-        private static Duration positive(String name, Duration value) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + value);
-            }
-            return value;
         }
     }
 }

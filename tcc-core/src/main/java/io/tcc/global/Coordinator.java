@@ -15,6 +15,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.BadInputException;
+import io.tcc.Timing;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
@@ -60,23 +61,22 @@ public final class Coordinator implements AutoCloseable {
     private final Registration registration;
 
     /**
+     * Deadlines are set by {@code config.timing().clock()}.
+     *
      * @param local the participant inside this process, or null when it has none
      */
     public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
-                       LocalParticipant local, CrashPoints crashPoints) {
-        this(dataSource, transactionManager, config, local, crashPoints, Clock.systemUTC());
+                       LocalParticipant local) {
+        this(dataSource, transactionManager, config, local, CrashPoints.NONE);
     }
 
-    /**
-     * Like the other constructor, reading deadlines from {@code clock}: for QA that steps the initiator's clock within
-     * the clock-skew margin (see {@code docs/explorer.md}).
-     */
+    /** Like the other constructor, stopping at QA's {@code crashPoints} (see {@code docs/chaos.md}). */
     public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
-                       LocalParticipant local, CrashPoints crashPoints, Clock clock) {
+                       LocalParticipant local, CrashPoints crashPoints) {
         this.config = Objects.requireNonNull(config, "config");
         this.local = local;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this.clock = config.timing().clock();
         this.store = new LogStore(dataSource, transactionManager, config);
         this.localSharesCommits = local != null && local.fence().dataSource() == dataSource
                 && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
@@ -120,9 +120,10 @@ public final class Coordinator implements AutoCloseable {
             throw new BadInputException("transaction name is " + name.length() + " characters long; at most "
                     + MAX_NAME_LENGTH + " are logged");
         }
-        if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(config.maxTimeout()) > 0) {
-            throw new BadInputException("timeout " + timeout + " of " + name + " must be positive and at most maxTimeout "
-                    + config.maxTimeout());
+        Duration longest = config.timing().longestTransaction();
+        if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(longest) > 0) {
+            throw new BadInputException("timeout " + timeout + " of " + name + " must be positive and at most "
+                    + Timing.LONGEST_TRANSACTION_KEY + " " + longest);
         }
         ActiveTransaction tx = new ActiveTransaction(config.xidPrefix() + "-" + UUID.randomUUID(),
                 clock.instant().plus(timeout), name);
@@ -227,7 +228,7 @@ public final class Coordinator implements AutoCloseable {
             failure.addSuppressed(cancelFailure);
             log.warn("{} could not be cancelled ({}); recovery cancels it once it is due, a TRYING transaction after its"
                     + " deadline {} plus tcc.recovery-margin ({})", tx.xid(), cancelFailure.toString(), tx.deadline(),
-                    config.recoveryMargin());
+                    config.timing().recoveryMargin());
         }
     }
 
@@ -241,7 +242,7 @@ public final class Coordinator implements AutoCloseable {
                 ? "; the log's operator note: " + winner.operatorReason() : "";
         return "every try succeeded, but recovery or an operator decided CANCEL first (recovery cancels a transaction"
                 + " still TRYING after its deadline " + tx.deadline() + " plus tcc.recovery-margin "
-                + config.recoveryMargin() + note + "), before this initiator decided CONFIRM, so its branches are being"
+                + config.timing().recoveryMargin() + note + "), before this initiator decided CONFIRM, so its branches are being"
                 + " cancelled. If the body takes this long, give the transaction a longer timeout";
     }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 import io.tcc.Identifiers;
+import io.tcc.Timing;
 
 /** Immutable settings of a {@link Coordinator}. Start from {@link #ofDefaults()} or {@link #custom()}. */
 public final class CoordinatorConfig {
@@ -11,8 +12,7 @@ public final class CoordinatorConfig {
     private final String globalTable;
     private final String branchTable;
     private final String xidPrefix;
-    private final Duration maxTimeout;
-    private final Duration recoveryMargin;
+    private final Timing timing;
     private final Duration phaseTwoRetryDelay;
     private final Duration completionLinger;
 
@@ -20,13 +20,13 @@ public final class CoordinatorConfig {
         this.globalTable = b.globalTable;
         this.branchTable = b.branchTable;
         this.xidPrefix = b.xidPrefix;
-        this.maxTimeout = b.maxTimeout;
-        this.recoveryMargin = b.recoveryMargin;
+        this.timing = b.timing;
         this.phaseTwoRetryDelay = b.phaseTwoRetryDelay;
         this.completionLinger = b.completionLinger;
         if (completionLinger.compareTo(phaseTwoRetryDelay) >= 0) {
-            throw new IllegalArgumentException("completionLinger " + completionLinger + " must be shorter than"
-                    + " phaseTwoRetryDelay " + phaseTwoRetryDelay + ", or recovery re-drives what is only waiting to be logged");
+            throw new IllegalArgumentException("tcc.completion-linger " + completionLinger + " must be shorter than"
+                    + " tcc.phase-two-retry-delay " + phaseTwoRetryDelay + ", or recovery re-drives what is only waiting"
+                    + " to be logged");
         }
     }
 
@@ -36,6 +36,13 @@ public final class CoordinatorConfig {
 
     public static Builder custom() {
         return new Builder();
+    }
+
+    /** A builder starting from {@code config}'s settings. */
+    public static Builder from(CoordinatorConfig config) {
+        return custom().globalTable(config.globalTable).branchTable(config.branchTable).xidPrefix(config.xidPrefix)
+                .timing(config.timing).phaseTwoRetryDelay(config.phaseTwoRetryDelay)
+                .completionLinger(config.completionLinger);
     }
 
     public String globalTable() {
@@ -51,14 +58,9 @@ public final class CoordinatorConfig {
         return xidPrefix;
     }
 
-    /** The longest timeout a transaction may ask for; participants must accept deadlines this far ahead. */
-    public Duration maxTimeout() {
-        return maxTimeout;
-    }
-
-    /** How long past its deadline a TRYING transaction waits before recovery cancels it (covers clock skew). */
-    public Duration recoveryMargin() {
-        return recoveryMargin;
+    /** The deployment's timing: the longest transaction, the recovery margin and the clock deadlines are set by. */
+    public Timing timing() {
+        return timing;
     }
 
     /** When a decided transaction's unfinished phase two is next due, should this process not finish it. */
@@ -79,8 +81,7 @@ public final class CoordinatorConfig {
         private String globalTable = "tcc_global";
         private String branchTable = "tcc_branch";
         private String xidPrefix = "tcc";
-        private Duration maxTimeout = Duration.ofMinutes(10);
-        private Duration recoveryMargin = Duration.ofSeconds(30);
+        private Timing timing = Timing.ofDefaults();
         private Duration phaseTwoRetryDelay = Duration.ofSeconds(5);
         private Duration completionLinger = Duration.ZERO;
 
@@ -88,19 +89,19 @@ public final class CoordinatorConfig {
         }
 
         public Builder globalTable(String globalTable) {
-            this.globalTable = Objects.requireNonNull(globalTable, "globalTable");
+            this.globalTable = Objects.requireNonNull(globalTable, "tcc.log.global-table");
             return this;
         }
 
         public Builder branchTable(String branchTable) {
-            this.branchTable = Objects.requireNonNull(branchTable, "branchTable");
+            this.branchTable = Objects.requireNonNull(branchTable, "tcc.log.branch-table");
             return this;
         }
 
         /** Letters, digits and {@code . _ -}, at most 32 characters. */
         public Builder xidPrefix(String xidPrefix) {
             if (xidPrefix == null || xidPrefix.length() > 32 || !xidPrefix.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-                throw new IllegalArgumentException("xidPrefix must be 1-32 letters, digits, . _ - (starting with a letter"
+                throw new IllegalArgumentException("tcc.xid-prefix must be 1-32 letters, digits, . _ - (starting with a letter"
                         + " or digit), was '" + xidPrefix + "'");
             }
             Identifiers.requireXid(xidPrefix);
@@ -108,26 +109,22 @@ public final class CoordinatorConfig {
             return this;
         }
 
-        public Builder maxTimeout(Duration maxTimeout) {
-            this.maxTimeout = positive("maxTimeout", maxTimeout);
-            return this;
-        }
-
-        public Builder recoveryMargin(Duration recoveryMargin) {
-            this.recoveryMargin = positive("recoveryMargin", recoveryMargin);
+        /** The deployment's timing; {@link Timing#ofDefaults()} unless set. */
+        public Builder timing(Timing timing) {
+            this.timing = Objects.requireNonNull(timing, "timing");
             return this;
         }
 
         public Builder phaseTwoRetryDelay(Duration phaseTwoRetryDelay) {
-            this.phaseTwoRetryDelay = positive("phaseTwoRetryDelay", phaseTwoRetryDelay);
+            this.phaseTwoRetryDelay = positive("tcc.phase-two-retry-delay", phaseTwoRetryDelay);
             return this;
         }
 
         /** Zero (the default) or positive, and shorter than the phase-two retry delay. */
         public Builder completionLinger(Duration completionLinger) {
-            Objects.requireNonNull(completionLinger, "completionLinger");
+            Objects.requireNonNull(completionLinger, "tcc.completion-linger");
             if (completionLinger.isNegative()) {
-                throw new IllegalArgumentException("completionLinger must not be negative, was " + completionLinger);
+                throw new IllegalArgumentException("tcc.completion-linger must not be negative, was " + completionLinger);
             }
             this.completionLinger = completionLinger;
             return this;

@@ -18,7 +18,7 @@ import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 
-import io.tcc.RetentionRule;
+import io.tcc.Timing;
 import io.tcc.jdbc.Dialect;
 
 /**
@@ -108,19 +108,15 @@ public final class LogStore implements AutoCloseable {
         return inLog(c -> sql.resolve(c, xid, state, reason));
     }
 
-    /** The global log's part of the deployment's timing rule: a transaction's longest life plus recovery's margin. */
-    public RetentionRule retentionRule() {
-        return RetentionRule.forGlobalLog(config.maxTimeout(), config.recoveryMargin());
-    }
-
     /**
      * Deletes finished transactions and their branch rows last changed more than {@code retention} ago, by the
      * database's clock, one batch per local transaction.
      *
-     * @throws IllegalArgumentException for a retention shorter than {@link #retentionRule()} allows, naming its settings
+     * @throws IllegalArgumentException for a retention shorter than the deployment's {@link Timing} allows for global
+     *                                  log rows, naming its settings
      */
     public int deleteFinished(Duration retention, int batchSize) {
-        retentionRule().requireRetention(retention);
+        config.timing().requireRetention(retention, Timing.Rows.GLOBAL_LOG);
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("tcc.recovery.cleanup.batch-size must be between 1 and 10000, was "
                     + batchSize);

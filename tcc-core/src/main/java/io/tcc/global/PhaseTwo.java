@@ -53,7 +53,7 @@ public final class PhaseTwo {
         GlobalRecord tx = found.get();
         GlobalState state = tx.state();
         if (state == GlobalState.TRYING) {
-            if (clock.instant().isBefore(tx.deadline().plus(store.config().recoveryMargin()))) {
+            if (clock.instant().isBefore(tx.deadline().plus(store.config().timing().recoveryMargin()))) {
                 return Optional.of(state); // its initiator may still be running it
             }
             state = store.decide(xid, GlobalState.CANCELLING).state();

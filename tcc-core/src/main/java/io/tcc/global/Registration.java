@@ -56,7 +56,7 @@ final class Registration {
             if (!clock.instant().isBefore(tx.deadline())) {
                 throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
             }
-            store.sql().insertGlobal(c, tx.xid(), tx.name(), tx.deadline(), store.config().recoveryMargin());
+            store.sql().insertGlobal(c, tx.xid(), tx.name(), tx.deadline(), store.config().timing().recoveryMargin());
         } else if (!holdForRegistration(c, tx.xid())) {
             throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
         }

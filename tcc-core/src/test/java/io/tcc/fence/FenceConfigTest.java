@@ -8,24 +8,40 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.tcc.Timing;
+
 class FenceConfigTest {
 
     @Test
     void minimumRetentionCoversTheLongestTransactionAndSkewOnBothSides() {
-        FenceConfig config = FenceConfig.custom().maxTransactionTimeout(Duration.ofMinutes(5))
-                .clockSkewMargin(Duration.ofSeconds(30)).build();
-        assertEquals(Duration.ofMinutes(6), config.minimumRetention());
+        Timing timing = Timing.custom().longestTransaction(Duration.ofMinutes(5)).clockSkewMargin(Duration.ofSeconds(30))
+                .build();
+        assertEquals(Duration.ofMinutes(6), FenceConfig.custom().timing(timing).build().minimumRetention());
+        assertEquals(Duration.ofMinutes(6), timing.minimumRetention(Timing.Rows.FENCE));
+        assertEquals(Duration.ofSeconds(330), timing.minimumRetention(Timing.Rows.GLOBAL_LOG));
+        assertEquals(Duration.ofMinutes(6), timing.minimumRetention(Timing.Rows.BOTH));
     }
 
     @Test
-    void invalidSettingsAreRefusedWithTheSettingsName() {
+    void invalidSettingsAreRefusedWithTheirPropertyKeys() {
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> FenceConfig.custom().maxTransactionTimeout(Duration.ZERO)).getMessage().contains("maxTransactionTimeout"));
+                () -> Timing.custom().longestTransaction(Duration.ZERO)).getMessage().contains("tcc.max-timeout"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> FenceConfig.custom().clockSkewMargin(Duration.ofSeconds(-1))).getMessage().contains("clockSkewMargin"));
+                () -> Timing.custom().clockSkewMargin(Duration.ofSeconds(-1))).getMessage()
+                .contains("tcc.fence.clock-skew-margin"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> FenceConfig.custom().conflictRetries(-1)).getMessage().contains("conflictRetries"));
+                () -> FenceConfig.custom().conflictRetries(-1)).getMessage().contains("tcc.fence.conflict-retries"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> FenceConfig.custom().maxArgsBytes(70_000)).getMessage().contains("maxArgsBytes"));
+                () -> FenceConfig.custom().maxArgsBytes(70_000)).getMessage().contains("tcc.fence.max-args-bytes"));
+    }
+
+    @Test
+    void aRetentionTooShortNamesEverySettingThatMakesUpTheMinimum() {
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> Timing.ofDefaults().requireRetention(Duration.ofMinutes(1), Timing.Rows.BOTH)).getMessage();
+        for (String key : new String[] {"tcc.recovery.cleanup.retention", "tcc.max-timeout", "tcc.fence.clock-skew-margin",
+                "tcc.recovery-margin"}) {
+            assertTrue(message.contains(key), message);
+        }
     }
 }

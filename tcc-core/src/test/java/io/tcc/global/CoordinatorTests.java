@@ -40,6 +40,7 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import io.tcc.Timing;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
@@ -167,7 +168,7 @@ abstract class CoordinatorTests {
         registry.register(actions, StockActions.class);
         LocalParticipant local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
         DataSourceTransactionManager logTx = logDs == participantDs ? participantTx : new DataSourceTransactionManager(logDs);
-        CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").recoveryMargin(Duration.ofMillis(1))
+        CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").timing(Timing.custom().recoveryMargin(Duration.ofMillis(1)).build())
                 .phaseTwoRetryDelay(Duration.ofSeconds(completionLinger.isZero() ? 1 : 5)).completionLinger(completionLinger)
                 .build();
         Coordinator coordinator = new Coordinator(logDs, logTx, config, local, crashPoints);

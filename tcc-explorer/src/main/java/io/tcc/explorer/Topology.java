@@ -14,6 +14,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import io.tcc.Timing;
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceConfig;
 import io.tcc.fence.FenceListener;
@@ -98,9 +99,11 @@ final class Topology implements AutoCloseable {
                         INITIAL_STOCK);
             }
         }
-        FenceConfig fenceConfig = FenceConfig.custom().maxTransactionTimeout(MAX_TIMEOUT).clockSkewMargin(CLOCK_SKEW).build();
-        CoordinatorConfig coordinatorConfig = CoordinatorConfig.custom().xidPrefix("explore").maxTimeout(MAX_TIMEOUT)
-                .recoveryMargin(RECOVERY_MARGIN).phaseTwoRetryDelay(RETRY_DELAY).build();
+        Timing timing = Timing.custom().longestTransaction(MAX_TIMEOUT).clockSkewMargin(CLOCK_SKEW)
+                .recoveryMargin(RECOVERY_MARGIN).build();
+        FenceConfig fenceConfig = FenceConfig.custom().timing(timing).build();
+        CoordinatorConfig coordinatorConfig = CoordinatorConfig.custom().xidPrefix("explore").timing(timing)
+                .phaseTwoRetryDelay(RETRY_DELAY).build();
 
         DataSourceTransactionManager logTm = new DataSourceTransactionManager(logPool);
         Fence sharedFence = new Fence(logPool, logTm, fenceConfig, FenceListener.NONE);
@@ -126,7 +129,9 @@ final class Topology implements AutoCloseable {
         RemoteParticipantConfig calls = new RemoteParticipantConfig(CALL_TIMEOUT, CALL_TIMEOUT, 100, 100,
                 Duration.ofMillis(200), 2, Duration.ofMillis(50));
         wire = new FaultInjector(true, seed);
-        initiator = new Coordinator(logPool, logTm, coordinatorConfig, shared, crashes, clock);
+        // the initiator reads a clock QA steps within the skew margin
+        initiator = new Coordinator(logPool, logTm, CoordinatorConfig.from(coordinatorConfig)
+                .timing(Timing.from(timing).clock(clock).build()).build(), shared, crashes);
         initiator.participants().add(new NamedParticipant(OWN, own));
         RemoteParticipants initiatorRemotes = new RemoteParticipants(initiator, json, signer, name -> calls, wire);
         RemoteSlots.SLOTS.forEach(slot -> slots.add(initiatorRemotes.create(slot, remoteUrl)));
@@ -143,7 +148,7 @@ final class Topology implements AutoCloseable {
                 Duration.ofSeconds(1), 4), recoveryListener);
         operations = new Operations(daemon);
         // the minimum retention the one timing rule allows, for the log and all three fences
-        retention = daemon.log().retentionRule().and(fenceConfig.retentionRule()).minimumRetention();
+        retention = timing.minimumRetention(Timing.Rows.BOTH);
         cleanup = new Cleanup(daemon, sharedFence, retention, 500);
     }
 

@@ -6,7 +6,7 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.tcc.RetentionRule;
+import io.tcc.Timing;
 import io.tcc.fence.Fence;
 import io.tcc.global.Coordinator;
 
@@ -44,9 +44,8 @@ public final class Cleanup {
             throw new IllegalArgumentException("tcc.recovery.cleanup.batch-size must be between 1 and 10000, was " + batchSize);
         }
         this.batchSize = batchSize;
-        RetentionRule rule = fence == null ? coordinator.log().retentionRule()
-                : coordinator.log().retentionRule().and(fence.config().retentionRule());
-        rule.requireRetention(retention);
+        // one retention for both kinds of row: long enough for each that this cleanup deletes
+        coordinator.config().timing().requireRetention(retention, fence == null ? Timing.Rows.GLOBAL_LOG : Timing.Rows.BOTH);
     }
 
     public Result runOnce() {

@@ -33,6 +33,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
+import io.tcc.Timing;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceConfig;
@@ -76,7 +77,7 @@ abstract class RecoveryTests {
         TrackedStock stock = new TrackedStock(new JdbcTemplate(participantDb.dataSource()));
         ActionRegistry registry = new ActionRegistry(Interception.PROXY);
         registry.register(stock, TrackedStock.class);
-        CoordinatorConfig config = CoordinatorConfig.custom().recoveryMargin(Duration.ofMillis(1))
+        CoordinatorConfig config = CoordinatorConfig.custom().timing(Timing.custom().recoveryMargin(Duration.ofMillis(1)).build())
                 .phaseTwoRetryDelay(Duration.ofMillis(100)).build();
         Coordinator coordinator = new Coordinator(logDb.dataSource(), new DataSourceTransactionManager(logDb.dataSource()),
                 config, new LocalParticipant(fence, registry, new JavaSerializationCodec()), (point, xid) -> {

@@ -12,7 +12,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.global.Coordinator;
-import io.tcc.global.CrashPoints;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.spring.boot.TccProperties;
 
@@ -44,8 +43,7 @@ public class RecoveryDaemon {
     @Bean
     Coordinator tccCoordinator(DataSource dataSource, PlatformTransactionManager transactionManager, TccProperties tcc,
                                RecoveryDaemonProperties daemon, ObjectProvider<RemoteParticipants> http) {
-        Coordinator coordinator = new Coordinator(dataSource, transactionManager, tcc.coordinatorConfig(), null,
-                CrashPoints.NONE);
+        Coordinator coordinator = new Coordinator(dataSource, transactionManager, tcc.coordinatorConfig(tcc.timing()), null);
         coordinator.participants().reachOthersWith(name -> http.getObject().participant(name, daemon.getParticipants().get(name)));
         return coordinator;
     }

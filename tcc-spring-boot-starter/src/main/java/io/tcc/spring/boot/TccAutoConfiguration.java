@@ -12,6 +12,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.tcc.Timing;
 import io.tcc.fence.FenceConfig;
 import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
@@ -31,19 +32,25 @@ import io.tcc.spring.TccProxyRegistrar;
 @EnableConfigurationProperties(TccProperties.class)
 public class TccAutoConfiguration {
 
+    /** The deployment's one timing value: tcc.max-timeout, tcc.fence.clock-skew-margin, tcc.recovery-margin. */
     @Bean
     @ConditionalOnMissingBean
-    public FenceConfig tccFenceConfig(TccProperties properties) {
+    public Timing tccTiming(TccProperties properties) {
+        return properties.timing();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public FenceConfig tccFenceConfig(TccProperties properties, Timing timing) {
         TccProperties.Fence fence = properties.getFence();
-        return FenceConfig.custom().tableName(fence.getTable()).maxTransactionTimeout(properties.getMaxTimeout())
-                .clockSkewMargin(fence.getClockSkewMargin()).conflictRetries(fence.getConflictRetries())
+        return FenceConfig.custom().tableName(fence.getTable()).timing(timing).conflictRetries(fence.getConflictRetries())
                 .maxArgsBytes(fence.getMaxArgsBytes()).build();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    public CoordinatorConfig tccCoordinatorConfig(TccProperties properties) {
-        return properties.coordinatorConfig();
+    public CoordinatorConfig tccCoordinatorConfig(TccProperties properties, Timing timing) {
+        return properties.coordinatorConfig(timing);
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
+import io.tcc.Timing;
 import io.tcc.global.CoordinatorConfig;
 import io.tcc.participant.Interception;
 
@@ -36,9 +37,15 @@ public class TccProperties {
 
     private final Log log = new Log();
 
+    /** The deployment's one timing value, which the fence, the initiator, recovery and cleanup all take. */
+    public Timing timing() {
+        return Timing.custom().longestTransaction(maxTimeout).clockSkewMargin(fence.getClockSkewMargin())
+                .recoveryMargin(recoveryMargin).build();
+    }
+
     /** The initiator's settings; the standalone recovery daemon reads the same properties. */
-    public CoordinatorConfig coordinatorConfig() {
-        return CoordinatorConfig.custom().xidPrefix(xidPrefix).maxTimeout(maxTimeout).recoveryMargin(recoveryMargin)
+    public CoordinatorConfig coordinatorConfig(Timing timing) {
+        return CoordinatorConfig.custom().xidPrefix(xidPrefix).timing(timing)
                 .phaseTwoRetryDelay(phaseTwoRetryDelay).completionLinger(completionLinger)
                 .globalTable(log.getGlobalTable()).branchTable(log.getBranchTable())
                 .build();

@@ -73,7 +73,10 @@ class TccAutoConfigurationIT {
         runner.withPropertyValues("tcc.xid-prefix=shop", "tcc.fence.conflict-retries=2", "tcc.max-timeout=2m")
                 .run(context -> {
                     assertThat(context.getBean(Fence.class).config().conflictRetries()).isEqualTo(2);
-                    assertThat(context.getBean(Coordinator.class).config().maxTimeout()).hasMinutes(2);
+                    // one timing value for the fence and the initiator
+                    assertThat(context.getBean(Coordinator.class).config().timing().longestTransaction()).hasMinutes(2);
+                    assertThat(context.getBean(Fence.class).config().timing()).isSameAs(
+                            context.getBean(Coordinator.class).config().timing());
                     assertThat(context.getBean(ShopBeans.Shop.class).buy(newSku())).startsWith("shop-");
                 });
     }
@@ -96,7 +99,7 @@ class TccAutoConfigurationIT {
     @Test
     void invalidPropertiesStopStartUpNamingTheSetting() {
         runner.withPropertyValues("tcc.fence.conflict-retries=-1").run(context ->
-                assertThat(context).getFailure().rootCause().hasMessageContaining("conflictRetries"));
+                assertThat(context).getFailure().rootCause().hasMessageContaining("tcc.fence.conflict-retries"));
     }
 
     @Test
