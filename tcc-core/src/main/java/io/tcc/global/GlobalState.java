@@ -51,7 +51,7 @@ public enum GlobalState {
         return switch (this) {
             case CONFIRMING, CONFIRMED -> CONFIRMED;
             case CANCELLING, CANCELLED -> CANCELLED;
-            case TRYING -> throw new IllegalStateException("TRYING is not decided");
+            case TRYING -> throw new IllegalTransitionException("undecided global transaction", TRYING, CONFIRMED);
         };
     }
 }

@@ -8,7 +8,9 @@ import java.lang.reflect.Method;
  */
 public interface ArgumentCodec {
 
+    /** @throws ArgumentCodecException when the arguments cannot be recorded: nothing is, and the try does not run */
     String encode(Method tryMethod, Object[] args);
 
+    /** @throws ArgumentCodecException when the text cannot be read back: the branch keeps its state */
     Object[] decode(Method tryMethod, String encoded);
 }

@@ -12,8 +12,6 @@ import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-import io.tcc.BadInputException;
-
 /**
  * The codec that needs no library: Java serialization in Base64. Arguments must be {@link Serializable}. Decoding
  * accepts only JDK classes and the packages of the try method's parameter types, so a tampered row cannot
@@ -27,9 +25,9 @@ public final class JavaSerializationCodec implements ArgumentCodec {
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(args == null ? new Object[0] : args);
         } catch (IOException e) {
-            throw new BadInputException("the arguments of " + tryMethod.getDeclaringClass().getName() + "."
+            throw new ArgumentCodecException("the arguments of " + tryMethod.getDeclaringClass().getName() + "."
                     + tryMethod.getName() + " cannot be recorded for confirm and cancel (" + e
-                    + "); make them Serializable or configure another ArgumentCodec");
+                    + "); make them Serializable or configure another ArgumentCodec", e);
         }
         return Base64.getEncoder().encodeToString(bytes.toByteArray());
     }
@@ -43,8 +41,9 @@ public final class JavaSerializationCodec implements ArgumentCodec {
             in.setObjectInputFilter(filterFor(tryMethod));
             return (Object[]) in.readObject();
         } catch (IOException | ClassNotFoundException | IllegalArgumentException | ClassCastException e) {
-            throw new IllegalStateException("the recorded arguments of " + tryMethod.getDeclaringClass().getName() + "."
-                    + tryMethod.getName() + " cannot be read back: " + e, e);
+            throw new ArgumentCodecException("the recorded arguments of " + tryMethod.getDeclaringClass().getName() + "."
+                    + tryMethod.getName() + " cannot be read back (" + e + "): the row was changed, or the parameter"
+                    + " types changed since the try; restore them, or resolve the transaction by hand", e);
         }
     }
 

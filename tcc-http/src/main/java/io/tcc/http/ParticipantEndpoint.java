@@ -25,6 +25,7 @@ import io.tcc.fence.LocalTransactionLostException;
 import io.tcc.fence.ProtocolViolationException;
 import io.tcc.fence.TryRefusedException;
 import io.tcc.participant.ActionDescriptor;
+import io.tcc.participant.ArgumentCodecException;
 import io.tcc.participant.LocalParticipant;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -133,6 +134,15 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.PROTOCOL_VIOLATION, null, "PROTOCOL_VIOLATION", e.getMessage());
         } catch (BadInputException e) {
             return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
+        } catch (ArgumentCodecException e) {
+            // a try's arguments that cannot be recorded are the caller's to change; a recorded text that cannot be read
+            // back is the participant's problem, and its confirm or cancel is retried
+            log.warn("{} of {}: {}", call.phase(), call.key(), e.getMessage());
+            return call.phase() == FencePhase.TRY
+                    ? answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", "the arguments cannot be recorded"
+                            + " by the participant's argument codec; nothing was recorded")
+                    : answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant cannot read the recorded"
+                            + " arguments back; the branch keeps its state, and the call may be repeated");
         } catch (FenceConflictException e) {
             log.warn("{}", e.getMessage());
             return answer(BranchResponse.Status.BUSY, null, "CONFLICT", "the participant lost lock conflicts; nothing was"
