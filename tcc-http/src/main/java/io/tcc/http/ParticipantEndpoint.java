@@ -59,20 +59,20 @@ public final class ParticipantEndpoint {
     /** Reads try arguments exactly as declared: no fraction to integer, no string to number, no unknown fields. */
     private final JsonMapper arguments;
     private final RepeatedFailures failures = new RepeatedFailures(10_000);
-    private final ParticipantGate gate;
+    private final BranchCallLimit limit;
 
     /** Serves calls that {@link BranchCallGate} let through, with no bound on how many run at once. */
     public ParticipantEndpoint(LocalParticipant participant, JsonMapper json) {
-        this(participant, json, ParticipantGate.unbounded());
+        this(participant, json, BranchCallLimit.unbounded());
     }
 
     /**
      * Serves calls that {@link BranchCallGate} let through: it must stand in front as a servlet filter.
      *
-     * @param gate bounds the calls running at once; one past the bound is answered BUSY before anything runs
+     * @param limit bounds the calls running at once; one past the bound is answered BUSY before anything runs
      */
-    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, ParticipantGate gate) {
-        this.gate = Objects.requireNonNull(gate, "gate");
+    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, BranchCallLimit limit) {
+        this.limit = Objects.requireNonNull(limit, "limit");
         this.participant = Objects.requireNonNull(participant, "participant");
         this.json = Objects.requireNonNull(json, "json");
         this.arguments = strict(json);
@@ -99,7 +99,7 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         }
         try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, call.xid())) {
-            return gate.run(call, () -> run(call, body), busy -> answer(BranchResponse.Status.BUSY, null, "BUSY", busy));
+            return limit.run(call, () -> run(call, body), busy -> answer(BranchResponse.Status.BUSY, null, "BUSY", busy));
         }
     }
 

@@ -117,7 +117,7 @@ class DatabaseOutageIT {
     @Test
     void anOutageOfTheParticipantsDatabaseLeavesNoBacklogOfDuplicateConfirmsAndCancels() throws Exception {
         OrderApp.Orders orders = order.getBean(OrderApp.Orders.class);
-        ParticipantGate gate = inventory.getBean(ParticipantGate.class);
+        BranchCallLimit gate = inventory.getBean(BranchCallLimit.class);
         FenceCounters fence = inventory.getBean(FenceCounters.class);
         Recovery recovery = new Recovery(order.getBean(io.tcc.global.Coordinator.class), new RecoveryConfig(50,
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1), 4), RecoveryListener.NONE);

@@ -29,7 +29,7 @@ import io.tcc.http.BranchCallGate;
 import io.tcc.http.FaultAdminEndpoint;
 import io.tcc.http.FaultInjector;
 import io.tcc.http.ParticipantEndpoint;
-import io.tcc.http.ParticipantGate;
+import io.tcc.http.BranchCallLimit;
 import io.tcc.http.ParticipantGuards;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.http.RequestSigner;
@@ -157,13 +157,13 @@ public class TccHttpAutoConfiguration {
     static class ParticipantEndpoints {
 
         @Bean
-        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, ParticipantGate gate) {
-            return new ParticipantEndpoint(participant, WIRE_JSON, gate);
+        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, BranchCallLimit limit) {
+            return new ParticipantEndpoint(participant, WIRE_JSON, limit);
         }
 
         @Bean
-        ParticipantGate tccParticipantGate(TccHttpProperties properties) {
-            return new ParticipantGate(properties.getParticipant().getMaxConcurrentCalls(),
+        BranchCallLimit tccBranchCallLimit(TccHttpProperties properties) {
+            return new BranchCallLimit(properties.getParticipant().getMaxConcurrentCalls(),
                     properties.getParticipant().getBusyWait());
         }
 

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * waits for a connection) holds at most {@code maxConcurrentCalls} calls, instead of queueing every retry the callers
  * make and running them all, as duplicates, once the database is back.
  */
-public final class ParticipantGate {
+public final class BranchCallLimit {
 
     private final int maxConcurrentCalls;
     private final Duration busyWait;
@@ -30,7 +30,7 @@ public final class ParticipantGate {
      *                           call that gets in does not also queue for a connection
      * @param busyWait           how long a call may wait for a place before it is answered BUSY
      */
-    public ParticipantGate(int maxConcurrentCalls, Duration busyWait) {
+    public BranchCallLimit(int maxConcurrentCalls, Duration busyWait) {
         if (maxConcurrentCalls < 1) {
             throw new IllegalArgumentException("tcc.http.participant.max-concurrent-calls must be at least 1, was "
                     + maxConcurrentCalls);
@@ -45,8 +45,8 @@ public final class ParticipantGate {
     }
 
     /** No bound: every call runs at once, as many as the server's threads. */
-    public static ParticipantGate unbounded() {
-        return new ParticipantGate(Integer.MAX_VALUE, Duration.ZERO);
+    public static BranchCallLimit unbounded() {
+        return new BranchCallLimit(Integer.MAX_VALUE, Duration.ZERO);
     }
 
     /**

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.tcc.fence.FencePhase;
 
-class ParticipantGateTest {
+class BranchCallLimitTest {
 
     private static BranchCall call(String xid, FencePhase phase) {
         return new BranchCall(xid, "1", "reserve-stock", Instant.now().plusSeconds(60), phase);
@@ -22,7 +22,7 @@ class ParticipantGateTest {
 
     @Test
     void aCallPastTheBoundIsAnsweredBusyAfterTheBusyWaitAndRunsNothing() throws Exception {
-        ParticipantGate gate = new ParticipantGate(1, Duration.ofMillis(50));
+        BranchCallLimit gate = new BranchCallLimit(1, Duration.ofMillis(50));
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> gate.run(call("a", FencePhase.CONFIRM), () -> {
@@ -46,7 +46,7 @@ class ParticipantGateTest {
 
     @Test
     void theSameCallWhileItIsStillRunningIsBusyAtOnceButAnotherPhaseOfItsBranchIsNot() throws Exception {
-        ParticipantGate gate = new ParticipantGate(10, Duration.ofSeconds(5));
+        BranchCallLimit gate = new BranchCallLimit(10, Duration.ofSeconds(5));
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> gate.run(call("a", FencePhase.TRY), () -> {
