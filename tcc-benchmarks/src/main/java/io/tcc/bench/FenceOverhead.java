@@ -82,7 +82,7 @@ final class FenceOverhead implements AutoCloseable {
         BranchKey key = new BranchKey("bench-" + order, "1");
         Instant deadline = Instant.now().plusSeconds(60);
         try {
-            participant.tryAction(reserve, key, deadline, new Object[] {order, sku, 1}, () -> stock.reserve(order, sku, 1));
+            participant.tryBranch(reserve, key, deadline, new Object[] {order, sku, 1}, () -> stock.reserve(order, sku, 1));
             participant.confirm(key, reserve.action(), deadline);
         } catch (Exception | Error e) {
             throw e;

@@ -159,7 +159,7 @@ public final class Coordinator implements AutoCloseable {
      * @throws NoGlobalTransactionException        no global transaction runs on this thread
      * @throws BranchRegistrationRefusedException the transaction is decided or past its deadline; the try did not run
      */
-    public <T> T tryLocal(ActionDescriptor action, Object[] args, BranchCallback<T> business) throws Throwable {
+    public <T> T tryBranch(ActionDescriptor action, Object[] args, BranchCallback<T> business) throws Throwable {
         ActiveTransaction tx = ActiveTransaction.onThisThread();
         if (tx == null) {
             throw new NoGlobalTransactionException(action.action());
@@ -175,13 +175,13 @@ public final class Coordinator implements AutoCloseable {
         try {
             if (localSharesCommits) {
                 T result = registration.withLocalTry(tx, branch,
-                        c -> local.tryAction(action, key, tx.deadline(), args, business).value());
+                        c -> local.tryBranch(action, key, tx.deadline(), args, business).value());
                 crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
                 return result;
             }
             registration.alone(tx, branch);
             crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
-            return local.tryAction(action, key, tx.deadline(), args, business).value();
+            return local.tryBranch(action, key, tx.deadline(), args, business).value();
         } catch (CrashPoints.SimulatedCrash crash) {
             throw crash;
         } catch (Throwable failure) {

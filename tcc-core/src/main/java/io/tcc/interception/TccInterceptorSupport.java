@@ -57,6 +57,6 @@ public final class TccInterceptorSupport {
         if (ParticipantExecution.isActive()) {
             return invocation.proceed(); // the fence already runs this try for a remote initiator
         }
-        return coordinator.tryLocal(registry.forTryMethod(method, target), args, invocation::proceed);
+        return coordinator.tryBranch(registry.forTryMethod(method, target), args, invocation::proceed);
     }
 }

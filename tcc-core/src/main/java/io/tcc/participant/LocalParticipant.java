@@ -41,7 +41,7 @@ public final class LocalParticipant implements Participant {
     }
 
     /** Runs the business try through the fence, recording its arguments for confirm and cancel to replay. */
-    public <T> FenceResult<T> tryAction(ActionDescriptor action, BranchKey key, Instant deadline, Object[] args,
+    public <T> FenceResult<T> tryBranch(ActionDescriptor action, BranchKey key, Instant deadline, Object[] args,
                                         BranchCallback<T> business) throws Throwable {
         return fence.tryBranch(key, action.action(), codec.encode(action.tryMethod(), args), deadline, business);
     }

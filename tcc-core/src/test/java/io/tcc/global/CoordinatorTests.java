@@ -275,7 +275,7 @@ abstract class CoordinatorTests {
     /** What the {@code @Try} aspect does: hand the call to the coordinator with the business method as callback. */
     private static String reserve(Wiring w, String sku, int quantity) throws Throwable {
         Object[] args = {sku, quantity};
-        return w.coordinator.tryLocal(w.reserve, args, () -> {
+        return w.coordinator.tryBranch(w.reserve, args, () -> {
             try {
                 return (String) w.reserve.tryMethod().invoke(w.actions, args);
             } catch (InvocationTargetException e) {

@@ -118,7 +118,7 @@ final class Initiator {
         Object[] args = {global.xid(), index, "sku-" + b.sku(), b.quantity(), b.faults(), global.deadline().toEpochMilli(),
                 b.note()};
         switch (b.kind()) {
-            case SHARED -> t.initiator.tryLocal(t.sharedAction, args, () -> reserve(t.sharedShop, args));
+            case SHARED -> t.initiator.tryBranch(t.sharedAction, args, () -> reserve(t.sharedShop, args));
             case REMOTE -> t.slots.get(slot).reserve(global.xid(), index, "sku-" + b.sku(), b.quantity(), b.faults(),
                     global.deadline().toEpochMilli(), b.note());
             case OWN -> t.initiator.tryBranch(Topology.OWN, Shop.ACTION, null, (key, deadline) -> tryOwn(b, key, deadline, args));
@@ -127,7 +127,7 @@ final class Initiator {
 
     /** The own-DataSource branch's try: maybe inside the caller's transaction, after a cancel, or sent twice. */
     private Object tryOwn(Plan.Branch b, BranchKey key, Instant deadline, Object[] args) throws Throwable {
-        Work send = () -> t.own.tryAction(t.ownAction, key, deadline, args, () -> reserve(t.ownShop, args)).value();
+        Work send = () -> t.own.tryBranch(t.ownAction, key, deadline, args, () -> reserve(t.ownShop, args)).value();
         Work all = () -> {
             if (b.cancelFirst()) {
                 // another thread, another local transaction: the cancel commits before this try starts. A thread of

@@ -167,7 +167,7 @@ public final class ParticipantEndpoint {
     private FenceResult<?> tryBranch(BranchCall call, byte[] body) throws Throwable {
         ActionDescriptor action = participant.registry().forAction(call.action());
         Object[] args = arguments(action, body);
-        return participant.tryAction(action, call.key(), call.deadline(), args, () -> {
+        return participant.tryBranch(action, call.key(), call.deadline(), args, () -> {
             try {
                 return ParticipantExecution.run(() -> action.tryMethod().invoke(action.bean(), args));
             } catch (InvocationTargetException e) {

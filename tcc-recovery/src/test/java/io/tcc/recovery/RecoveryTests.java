@@ -120,7 +120,7 @@ abstract class RecoveryTests {
             xid.set(TransactionContext.current().xid());
             for (int i = 0; i < branches; i++) {
                 Object[] args = {sku, 1};
-                initiator.coordinator().tryLocal(initiator.reserve(), args, () -> {
+                initiator.coordinator().tryBranch(initiator.reserve(), args, () -> {
                     try {
                         return initiator.reserve().tryMethod().invoke(initiator.stock(), args);
                     } catch (InvocationTargetException e) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import io.tcc.Timing;
+import io.tcc.fence.FenceConfig;
 import io.tcc.global.CoordinatorConfig;
 import io.tcc.participant.Interception;
 
@@ -12,26 +13,31 @@ import io.tcc.participant.Interception;
 @ConfigurationProperties("tcc")
 public class TccProperties {
 
+    // the defaults are the core's own, stated once there
+    private static final Timing TIMING = Timing.ofDefaults();
+    private static final CoordinatorConfig COORDINATOR = CoordinatorConfig.ofDefaults();
+    private static final FenceConfig FENCE = FenceConfig.ofDefaults();
+
     /** How @Try and @GlobalTransaction methods are intercepted: proxy or aspectj. */
     private Interception mode = Interception.PROXY;
 
     /** Starts every xid this service creates, so logs show where a transaction began. */
-    private String xidPrefix = "tcc";
+    private String xidPrefix = COORDINATOR.xidPrefix();
 
     /** The longest timeout a global transaction may ask for; participants accept deadlines this far ahead. */
-    private Duration maxTimeout = Duration.ofMinutes(10);
+    private Duration maxTimeout = TIMING.longestTransaction();
 
     /** How long past its deadline a transaction still TRYING waits before recovery cancels it. */
-    private Duration recoveryMargin = Duration.ofSeconds(30);
+    private Duration recoveryMargin = TIMING.recoveryMargin();
 
     /** When an unfinished phase two is next due, should this process not finish it itself. */
-    private Duration phaseTwoRetryDelay = Duration.ofSeconds(5);
+    private Duration phaseTwoRetryDelay = COORDINATOR.phaseTwoRetryDelay();
 
     /**
      * How long the record of a remote branch's finished phase two may wait to ride on the log's next commit instead of
      * taking its own (0: at once). Shorter than phase-two-retry-delay.
      */
-    private Duration completionLinger = Duration.ZERO;
+    private Duration completionLinger = COORDINATOR.completionLinger();
 
     private final Fence fence = new Fence();
 
@@ -55,16 +61,16 @@ public class TccProperties {
     public static class Fence {
 
         /** The fence table, in the business tables' database. */
-        private String table = "tcc_fence";
+        private String table = FENCE.tableName();
 
         /** How far the clocks of initiator, participant and database may drift apart. */
-        private Duration clockSkewMargin = Duration.ofMinutes(1);
+        private Duration clockSkewMargin = TIMING.clockSkewMargin();
 
         /** How many times a fenced call that lost a deadlock or lock wait is run again. */
-        private int conflictRetries = 5;
+        private int conflictRetries = FENCE.conflictRetries();
 
         /** The largest recorded try arguments, in UTF-8 bytes (at most 65535, the column's size). */
-        private int maxArgsBytes = 65_535;
+        private int maxArgsBytes = FENCE.maxArgsBytes();
 
         public String getTable() {
             return table;
@@ -103,10 +109,10 @@ public class TccProperties {
     public static class Log {
 
         /** One row per global transaction. */
-        private String globalTable = "tcc_global";
+        private String globalTable = COORDINATOR.globalTable();
 
         /** One row per branch. */
-        private String branchTable = "tcc_branch";
+        private String branchTable = COORDINATOR.branchTable();
 
         public String getGlobalTable() {
             return globalTable;
