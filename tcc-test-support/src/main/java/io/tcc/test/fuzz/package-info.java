@@ -1,0 +1,4 @@
+/**
+ * The seeded HTTP fuzzer the tests run against every endpoint. Test support, not shipped to users.
+ */
+package io.tcc.test.fuzz;
