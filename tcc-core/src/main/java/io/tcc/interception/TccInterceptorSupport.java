@@ -10,7 +10,7 @@ import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.Try;
 import io.tcc.global.Coordinator;
 import io.tcc.participant.ActionRegistry;
-import io.tcc.participant.ParticipantExecution;
+import io.tcc.participant.LocalParticipant;
 
 /**
  * What every interception mechanism calls for a method annotated {@link GlobalTransaction} or {@link Try}: the Spring
@@ -54,7 +54,7 @@ public final class TccInterceptorSupport {
     }
 
     private Object tryBranch(Method method, Object target, Object[] args, Invocation invocation) throws Throwable {
-        if (ParticipantExecution.isActive()) {
+        if (LocalParticipant.isRunningForCaller()) {
             return invocation.proceed(); // the fence already runs this try for a remote initiator
         }
         return coordinator.tryBranch(registry.forTryMethod(method, target), args, invocation::proceed);

@@ -99,7 +99,7 @@ public final class ActionDescriptor {
         try {
             return method.invoke(bean, args);
         } catch (InvocationTargetException e) {
-            throw e.getCause(); // the business exception, unchanged
+            throw new BusinessMethodException(e.getCause()); // told apart from the framework's own failures
         }
     }
 

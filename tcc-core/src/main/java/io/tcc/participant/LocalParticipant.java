@@ -1,5 +1,6 @@
 package io.tcc.participant;
 
+import java.lang.reflect.InvocationTargetException;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -54,6 +55,28 @@ public final class LocalParticipant implements Participant {
     @Override
     public void cancel(PendingBranch branch) throws Throwable {
         cancel(branch.key(), branch.action(), branch.deadline());
+    }
+
+    /**
+     * Runs an action's try for an initiator in another process: invokes its try method here, through the fence, with
+     * interception standing aside (the fence already guards the call; this thread runs no transaction of its own).
+     *
+     * @throws BusinessMethodException wrapping what the try method threw: a business refusal, nothing recorded
+     */
+    public FenceResult<Object> tryForCaller(ActionDescriptor action, BranchKey key, Instant deadline, Object[] args)
+            throws Throwable {
+        return tryBranch(action, key, deadline, args, () -> ParticipantExecution.run(() -> {
+            try {
+                return action.tryMethod().invoke(action.bean(), args);
+            } catch (InvocationTargetException e) {
+                throw new BusinessMethodException(e.getCause());
+            }
+        }));
+    }
+
+    /** True while this thread runs a try for a caller ({@link #tryForCaller}): interception lets it run as it is. */
+    public static boolean isRunningForCaller() {
+        return ParticipantExecution.isActive();
     }
 
     /** Runs the action's confirm through the fence, replaying the recorded try arguments. */

@@ -1,6 +1,5 @@
 package io.tcc.http;
 
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Type;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -16,7 +15,7 @@ import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
 import io.tcc.BadInputException;
-import io.tcc.participant.ParticipantExecution;
+import io.tcc.participant.BusinessMethodException;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.FenceConflictException;
 import io.tcc.fence.FencePhase;
@@ -46,13 +45,6 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ParticipantEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(ParticipantEndpoint.class);
-
-    /** Carries a business method's own exception through the fence, so it is told apart from infrastructure failures. */
-    private static final class BusinessFailure extends Exception {
-        BusinessFailure(Throwable cause) {
-            super(cause.getMessage(), cause, false, false);
-        }
-    }
 
     private final LocalParticipant participant;
     private final JsonMapper json;
@@ -114,11 +106,13 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.SUCCESS, result.outcome().name(), null, null, value);
         } catch (TryRefusedException e) {
             return answer(BranchResponse.Status.REJECTED, null, e.reason().name(), e.getMessage());
-        } catch (BusinessFailure e) {
+        } catch (BusinessMethodException e) {
+            Throwable business = e.getCause();
             if (call.phase() == FencePhase.TRY) {
-                return answer(BranchResponse.Status.REJECTED, null, "BUSINESS", e.getMessage());
+                // the try method's own refusal: the one text a business writes for its callers
+                return answer(BranchResponse.Status.REJECTED, null, "BUSINESS", business.getMessage());
             }
-            log.warn("{} of {} failed in its business method: {}", call.phase(), call.key(), e.getCause().toString());
+            logRepeated(call, "failed in its business method", business);
             return answer(BranchResponse.Status.ERROR, null, "BUSINESS_FAILED", "the business " + phase(call)
                     + " failed at the participant; the branch keeps its state and the call may be repeated");
         } catch (LocalTransactionLostException e) {
@@ -148,15 +142,21 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.BUSY, null, "CONFLICT", "the participant lost lock conflicts; nothing was"
                     + " recorded, call again");
         } catch (Throwable e) {
-            // SQL, stack traces and class names stay in this log, with the xid: never in an answer. Every retry of a
-            // failing confirm repeats it: the stack trace once, then its cause in a line
-            if (failures.isFirst(call.key() + " " + call.phase())) {
-                log.error("{} of {} failed: {}; the initiator will retry it", call.phase(), call.key(), e.toString(), e);
-            } else {
-                log.warn("{} of {} failed again: {}; the initiator will retry it", call.phase(), call.key(), e.toString());
-            }
+            // SQL, stack traces and class names stay in this log, with the xid: never in an answer
+            logRepeated(call, "failed", e);
             return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant could not run the " + phase(call)
                     + "; nothing was recorded, and the call may be repeated");
+        }
+    }
+
+    /** Every retry of a failing confirm repeats its failure: the stack trace once, then its cause in a line. */
+    private void logRepeated(BranchCall call, String what, Throwable failure) {
+        if (failures.isFirst(call.key() + " " + call.phase())) {
+            log.error("{} of {} {}: {}; the initiator will retry it", call.phase(), call.key(), what, failure.toString(),
+                    failure);
+        } else {
+            log.warn("{} of {} {} again: {}; the initiator will retry it", call.phase(), call.key(), what,
+                    failure.toString());
         }
     }
 
@@ -166,14 +166,7 @@ public final class ParticipantEndpoint {
 
     private FenceResult<?> tryBranch(BranchCall call, byte[] body) throws Throwable {
         ActionDescriptor action = participant.registry().forAction(call.action());
-        Object[] args = arguments(action, body);
-        return participant.tryBranch(action, call.key(), call.deadline(), args, () -> {
-            try {
-                return ParticipantExecution.run(() -> action.tryMethod().invoke(action.bean(), args));
-            } catch (InvocationTargetException e) {
-                throw new BusinessFailure(e.getCause());
-            }
-        });
+        return participant.tryForCaller(action, call.key(), call.deadline(), arguments(action, body));
     }
 
     static JsonMapper strict(JsonMapper json) {
