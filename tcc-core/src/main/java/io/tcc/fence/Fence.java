@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,12 +16,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.TransactionStatus;
-import org.springframework.transaction.support.DefaultTransactionDefinition;
+import org.springframework.transaction.TransactionDefinition;
 
 import io.tcc.Timing;
 import io.tcc.Identifiers;
 import io.tcc.jdbc.Dialect;
+import io.tcc.jdbc.LocalTransactions;
 
 /**
  * The participant's transaction log: runs a branch's try, confirm or cancel business method in one local
@@ -214,27 +215,21 @@ public final class Fence {
     public int deleteFinished(Duration retention, int batchSize) {
         config.timing().requireRetention(retention, Timing.Rows.FENCE);
         if (batchSize < 1 || batchSize > 10_000) {
-            throw new IllegalArgumentException("batchSize must be between 1 and 10000, was " + batchSize);
+            throw new IllegalArgumentException("tcc.recovery.cleanup.batch-size must be between 1 and 10000, was " + batchSize);
         }
-        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(
-                DefaultTransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        definition.setName("tcc-fence:cleanup");
+        LocalTransactions cleanup = new LocalTransactions(dataSource, transactionManager);
         int total = 0;
         while (true) {
-            TransactionStatus status = transactionManager.getTransaction(definition);
+            List<BranchKey> keys = new ArrayList<>();
             int deleted;
-            List<BranchKey> keys;
-            Connection connection = DataSourceUtils.getConnection(dataSource);
             try {
-                keys = repository.findFinished(connection, retention, batchSize);
-                deleted = repository.deleteFinished(connection, keys, retention);
-            } catch (SQLException | RuntimeException e) {
-                transactionManager.rollback(status);
+                deleted = cleanup.inNew("tcc-fence:cleanup", TransactionDefinition.ISOLATION_DEFAULT, c -> {
+                    keys.addAll(repository.findFinished(c, retention, batchSize));
+                    return repository.deleteFinished(c, keys, retention);
+                });
+            } catch (Throwable e) {
                 throw new FenceStoreException("fence cleanup failed after deleting " + total + " rows: " + e.getMessage(), e);
-            } finally {
-                DataSourceUtils.releaseConnection(connection, dataSource);
             }
-            transactionManager.commit(status);
             total += deleted;
             if (keys.size() < batchSize) {
                 log.debug("fence cleanup deleted {} finished rows older than {}", total, retention);

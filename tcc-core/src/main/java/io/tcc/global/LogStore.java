@@ -11,15 +11,12 @@ import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.TransactionStatus;
-import org.springframework.transaction.support.DefaultTransactionDefinition;
 
 import io.tcc.Timing;
 import io.tcc.jdbc.Dialect;
+import io.tcc.jdbc.LocalTransactions;
 
 /**
  * The initiator's global log, with the transactions it is written in: the one path by which every part of the
@@ -41,7 +38,7 @@ public final class LogStore implements AutoCloseable {
     }
 
     private final DataSource dataSource;
-    private final PlatformTransactionManager transactionManager;
+    private final LocalTransactions transactions;
     private final GlobalLog sql;
     private final CoordinatorConfig config;
     /** The isolation of transactions that write only the log; see logOnlyIsolation. */
@@ -51,7 +48,7 @@ public final class LogStore implements AutoCloseable {
 
     LogStore(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
+        this.transactions = new LocalTransactions(dataSource, Objects.requireNonNull(transactionManager, "transactionManager"));
         this.config = Objects.requireNonNull(config, "config");
         Dialect dialect = Dialect.detect(dataSource);
         this.sql = new GlobalLog(dialect, config.globalTable(), config.branchTable());
@@ -216,45 +213,36 @@ public final class LogStore implements AutoCloseable {
     }
 
     private <T> T inLog(int isolation, Work<T> work) {
-        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        definition.setIsolationLevel(isolation);
-        definition.setName("tcc-global-log");
-        TransactionStatus status;
-        try {
-            status = transactionManager.getTransaction(definition);
-        } catch (TransactionException e) {
-            throw new GlobalLogException("could not begin a global log transaction: " + e.getMessage()
-                    + "; nothing was written", e);
-        }
-        T result;
-        Connection connection = DataSourceUtils.getConnection(dataSource);
         List<CompletionBatcher.Completion> riding = completions == null ? List.of() : completions.take();
         try {
-            CompletionBatcher.write(sql, connection, riding);
-            result = work.run(connection);
+            return transactions.inNew("tcc-global-log", isolation, c -> {
+                CompletionBatcher.write(sql, c, riding);
+                return work.run(c);
+            });
         } catch (Throwable failure) {
-            Throwable thrown = failure instanceof SQLException e
-                    ? new GlobalLogException("global log write failed (SQLState " + e.getSQLState() + "): " + e.getMessage()
-                            + "; nothing of it is durable", e)
-                    : failure;
-            try {
-                transactionManager.rollback(status);
-            } catch (RuntimeException rollbackFailure) {
-                thrown.addSuppressed(rollbackFailure); // a business failure stays what the caller sees
+            putBack(riding); // not written, or perhaps not: writing them again is harmless
+            throw sneaky(logFailure(failure));
+        }
+    }
+
+    /** The log's own failures as GlobalLogException saying what is durable; a business failure unchanged. */
+    private static Throwable logFailure(Throwable failure) {
+        if (failure instanceof LocalTransactions.TransactionFailedException e) {
+            return e.step() == LocalTransactions.Step.BEGIN
+                    ? new GlobalLogException("could not begin a global log transaction: " + e.getMessage()
+                            + "; nothing was written", e.getCause())
+                    : new GlobalLogException("commit of a global log transaction failed: " + e.getMessage()
+                            + "; whether it is durable is unknown", e.getCause());
+        }
+        if (failure instanceof SQLException e) {
+            GlobalLogException wrapped = new GlobalLogException("global log write failed (SQLState " + e.getSQLState()
+                    + "): " + e.getMessage() + "; nothing of it is durable", e);
+            for (Throwable suppressed : e.getSuppressed()) {
+                wrapped.addSuppressed(suppressed);
             }
-            putBack(riding); // they wait for the next commit
-            throw sneaky(thrown);
-        } finally {
-            DataSourceUtils.releaseConnection(connection, dataSource);
+            return wrapped;
         }
-        try {
-            transactionManager.commit(status);
-        } catch (TransactionException e) {
-            putBack(riding); // perhaps not written: writing them again is harmless
-            throw new GlobalLogException("commit of a global log transaction failed: " + e.getMessage()
-                    + "; whether it is durable is unknown", e);
-        }
-        return result;
+        return failure;
     }
 
     private void putBack(List<CompletionBatcher.Completion> riding) {
