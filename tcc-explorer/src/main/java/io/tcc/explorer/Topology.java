@@ -126,8 +126,9 @@ final class Topology implements AutoCloseable {
 
         JsonMapper json = JsonMapper.builder().build();
         RequestSigner signer = new RequestSigner(RemoteShopApp.SECRET);
-        RemoteParticipantConfig calls = new RemoteParticipantConfig(CALL_TIMEOUT, CALL_TIMEOUT, 100, 100,
-                Duration.ofMillis(200), 2, Duration.ofMillis(50));
+        RemoteParticipantConfig calls = RemoteParticipantConfig.custom().connectTimeout(CALL_TIMEOUT)
+                .callTimeout(CALL_TIMEOUT).failureRateThreshold(100).minimumCalls(100).openDuration(Duration.ofMillis(200))
+                .phaseTwoCalls(2).phaseTwoCallBackoff(Duration.ofMillis(50)).build();
         wire = new FaultInjector(true, seed);
         // the initiator reads a clock QA steps within the skew margin
         initiator = new Coordinator(logPool, logTm, CoordinatorConfig.from(coordinatorConfig)

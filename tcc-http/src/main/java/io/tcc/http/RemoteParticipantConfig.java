@@ -5,79 +5,202 @@ import java.util.Objects;
 
 /**
  * How calls to one remote participant are guarded. A timed-out call may still complete on the participant: that is
- * why a timeout is UNKNOWN, never a failure.
+ * why a timeout is UNKNOWN, never a failure. Start from {@link #ofDefaults()}, {@link #custom()} or {@link #from}; a
+ * wrong value is refused naming its property ({@code tcc.http.remote.*}, or per participant
+ * {@code tcc.http.remote.participants.<name>.*}).
  *
  * <p>One phase-two <em>attempt</em> (the initiator's own, or one of recovery's) sends each pending branch up to
  * {@code phaseTwoCalls} HTTP calls, {@code phaseTwoCallBackoff} apart (doubling, with jitter), while they come back
  * unknown, not sent or busy; then the attempt is over and recovery's backoff decides when the next one starts.
- *
- * @param connectTimeout       how long to wait for a connection (not connected = provably not sent)
- * @param callTimeout          the time limit of one call, answer included
- * @param failureRateThreshold percentage of failed or unknown calls that opens the circuit
- * @param minimumCalls         calls the circuit breaker needs before judging
- * @param openDuration         how long an open circuit refuses calls before letting probe calls through (half-open)
- * @param phaseTwoCalls        HTTP calls of one confirm or cancel within one attempt
- * @param phaseTwoCallBackoff  the first wait between those calls; it doubles, with jitter
- * @param maxConcurrentCalls   calls to this participant in flight at once from this process (the bulkhead)
- * @param busyWait             how long a call waits for a free place in the bulkhead before it is refused, not sent
- * @param halfOpenCalls        probe calls a half-open circuit lets through; their failure rate closes or reopens it
  */
-public record RemoteParticipantConfig(Duration connectTimeout, Duration callTimeout, float failureRateThreshold,
-                                      int minimumCalls, Duration openDuration, int phaseTwoCalls,
-                                      Duration phaseTwoCallBackoff, int maxConcurrentCalls, Duration busyWait,
-                                      int halfOpenCalls) {
+public final class RemoteParticipantConfig {
 
-    public static final int DEFAULT_MAX_CONCURRENT_CALLS = 32;
-    public static final Duration DEFAULT_BUSY_WAIT = Duration.ofSeconds(1);
-    public static final int DEFAULT_HALF_OPEN_CALLS = 5;
+    private static final String KEY = "tcc.http.remote.";
+    private static final RemoteParticipantConfig DEFAULTS = new Builder().build();
+    private final Duration connectTimeout;
+    private final Duration callTimeout;
+    private final float failureRateThreshold;
+    private final int minimumCalls;
+    private final Duration openDuration;
+    private final int phaseTwoCalls;
+    private final Duration phaseTwoCallBackoff;
+    private final int maxConcurrentCalls;
+    private final Duration busyWait;
+    private final int halfOpenCalls;
 
-    public RemoteParticipantConfig {
-        positive("connectTimeout", connectTimeout);
-        positive("callTimeout", callTimeout);
-        positive("openDuration", openDuration);
-        positive("phaseTwoCallBackoff", phaseTwoCallBackoff);
-        Objects.requireNonNull(busyWait, "busyWait");
-        if (busyWait.isNegative()) {
-            throw new IllegalArgumentException("busyWait must not be negative, was " + busyWait);
-        }
-        if (failureRateThreshold <= 0 || failureRateThreshold > 100) {
-            throw new IllegalArgumentException("failureRateThreshold must be in (0, 100], was " + failureRateThreshold);
-        }
-        if (minimumCalls < 1) {
-            throw new IllegalArgumentException("minimumCalls must be at least 1, was " + minimumCalls);
-        }
-        if (phaseTwoCalls < 1 || phaseTwoCalls > 20) {
-            throw new IllegalArgumentException("phaseTwoCalls must be between 1 and 20, was " + phaseTwoCalls);
-        }
-        if (maxConcurrentCalls < 1) {
-            throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, was " + maxConcurrentCalls);
-        }
-        if (halfOpenCalls < 1) {
-            throw new IllegalArgumentException("halfOpenCalls must be at least 1, was " + halfOpenCalls);
-        }
-    }
-
-    /** The guards without a bulkhead setting of their own: the defaults for concurrency and half-open probes. */
-    public RemoteParticipantConfig(Duration connectTimeout, Duration callTimeout, float failureRateThreshold,
-                                   int minimumCalls, Duration openDuration, int phaseTwoCalls, Duration phaseTwoCallBackoff) {
-        this(connectTimeout, callTimeout, failureRateThreshold, minimumCalls, openDuration, phaseTwoCalls,
-                phaseTwoCallBackoff, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_BUSY_WAIT, DEFAULT_HALF_OPEN_CALLS);
+    private RemoteParticipantConfig(Builder b) {
+        this.connectTimeout = b.connectTimeout;
+        this.callTimeout = b.callTimeout;
+        this.failureRateThreshold = b.failureRateThreshold;
+        this.minimumCalls = b.minimumCalls;
+        this.openDuration = b.openDuration;
+        this.phaseTwoCalls = b.phaseTwoCalls;
+        this.phaseTwoCallBackoff = b.phaseTwoCallBackoff;
+        this.maxConcurrentCalls = b.maxConcurrentCalls;
+        this.busyWait = b.busyWait;
+        this.halfOpenCalls = b.halfOpenCalls;
     }
 
     public static RemoteParticipantConfig ofDefaults() {
-        return new RemoteParticipantConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 50, 20, Duration.ofSeconds(5), 3,
-                Duration.ofMillis(100));
+        return DEFAULTS;
     }
 
-    public RemoteParticipantConfig withCallTimeout(Duration callTimeout) {
-        return new RemoteParticipantConfig(connectTimeout, callTimeout, failureRateThreshold, minimumCalls, openDuration,
-                phaseTwoCalls, phaseTwoCallBackoff, maxConcurrentCalls, busyWait, halfOpenCalls);
+    public static Builder custom() {
+        return new Builder();
     }
 
-    private static void positive(String name, Duration value) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + value);
+    /** A builder starting from {@code config}'s settings. */
+    public static Builder from(RemoteParticipantConfig config) {
+        return custom().connectTimeout(config.connectTimeout).callTimeout(config.callTimeout).failureRateThreshold(config.failureRateThreshold).minimumCalls(config.minimumCalls).openDuration(config.openDuration).phaseTwoCalls(config.phaseTwoCalls).phaseTwoCallBackoff(config.phaseTwoCallBackoff).maxConcurrentCalls(config.maxConcurrentCalls).busyWait(config.busyWait).halfOpenCalls(config.halfOpenCalls);
+    }
+
+    /** {@code connect-timeout}: how long to wait for a connection (not connected = provably not sent). */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** {@code call-timeout}: the time limit of one call, answer included. */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** {@code failure-rate-threshold}: percentage of failed or unknown calls that opens the circuit. */
+    public float failureRateThreshold() {
+        return failureRateThreshold;
+    }
+
+    /** {@code minimum-calls}: calls the circuit breaker needs before judging. */
+    public int minimumCalls() {
+        return minimumCalls;
+    }
+
+    /** {@code open-duration}: how long an open circuit refuses calls before letting probe calls through (half-open). */
+    public Duration openDuration() {
+        return openDuration;
+    }
+
+    /** {@code phase-two-calls}: HTTP calls of one confirm or cancel within one attempt. */
+    public int phaseTwoCalls() {
+        return phaseTwoCalls;
+    }
+
+    /** {@code phase-two-call-backoff}: the first wait between those calls; it doubles, with jitter. */
+    public Duration phaseTwoCallBackoff() {
+        return phaseTwoCallBackoff;
+    }
+
+    /** {@code max-concurrent-calls}: calls to this participant in flight at once from this process (the bulkhead). */
+    public int maxConcurrentCalls() {
+        return maxConcurrentCalls;
+    }
+
+    /** {@code busy-wait}: how long a call waits for a free place in the bulkhead before it is refused, not sent. */
+    public Duration busyWait() {
+        return busyWait;
+    }
+
+    /** {@code half-open-calls}: probe calls a half-open circuit lets through; their failure rate closes or reopens it. */
+    public int halfOpenCalls() {
+        return halfOpenCalls;
+    }
+
+    public static final class Builder {
+        private Duration connectTimeout = Duration.ofSeconds(1);
+        private Duration callTimeout = Duration.ofSeconds(3);
+        private float failureRateThreshold = 50;
+        private int minimumCalls = 20;
+        private Duration openDuration = Duration.ofSeconds(5);
+        private int phaseTwoCalls = 3;
+        private Duration phaseTwoCallBackoff = Duration.ofMillis(100);
+        private int maxConcurrentCalls = 32;
+        private Duration busyWait = Duration.ofSeconds(1);
+        private int halfOpenCalls = 5;
+
+        private Builder() {
+        }
+
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = positive(KEY + "connect-timeout", value);
+            return this;
+        }
+
+        public Builder callTimeout(Duration value) {
+            this.callTimeout = positive(KEY + "call-timeout", value);
+            return this;
+        }
+
+        public Builder failureRateThreshold(float value) {
+            this.failureRateThreshold = between(KEY + "failure-rate-threshold", value, 0.001f, 100f);
+            return this;
+        }
+
+        public Builder minimumCalls(int value) {
+            this.minimumCalls = between(KEY + "minimum-calls", value, 1, 10_000);
+            return this;
+        }
+
+        public Builder openDuration(Duration value) {
+            this.openDuration = positive(KEY + "open-duration", value);
+            return this;
+        }
+
+        public Builder phaseTwoCalls(int value) {
+            this.phaseTwoCalls = between(KEY + "phase-two-calls", value, 1, 20);
+            return this;
+        }
+
+        public Builder phaseTwoCallBackoff(Duration value) {
+            this.phaseTwoCallBackoff = positive(KEY + "phase-two-call-backoff", value);
+            return this;
+        }
+
+        public Builder maxConcurrentCalls(int value) {
+            this.maxConcurrentCalls = between(KEY + "max-concurrent-calls", value, 1, 10_000);
+            return this;
+        }
+
+        public Builder busyWait(Duration value) {
+            this.busyWait = notNegative(KEY + "busy-wait", value);
+            return this;
+        }
+
+        public Builder halfOpenCalls(int value) {
+            this.halfOpenCalls = between(KEY + "half-open-calls", value, 1, 1_000);
+            return this;
+        }
+
+        public RemoteParticipantConfig build() {
+            return new RemoteParticipantConfig(this);
+        }
+
+        private static Duration positive(String key, Duration value) {
+            Objects.requireNonNull(value, key);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(key + " must be positive, was " + value);
+            }
+            return value;
+        }
+
+        private static Duration notNegative(String key, Duration value) {
+            Objects.requireNonNull(value, key);
+            if (value.isNegative()) {
+                throw new IllegalArgumentException(key + " must not be negative, was " + value);
+            }
+            return value;
+        }
+
+        private static int between(String key, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", was " + value);
+            }
+            return value;
+        }
+
+        private static float between(String key, float value, float min, float max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(key + " must be in (0, 100], was " + value);
+            }
+            return value;
         }
     }
 }

@@ -174,7 +174,7 @@ class TccHttpAutoConfigurationIT {
                     assertThat(remote.forParticipant("payments").phaseTwoCalls()).isEqualTo(4);
                     assertThat(remote.forParticipant("payments").maxConcurrentCalls()).isEqualTo(7);
                     assertThat(remote.forParticipant("orders").maxConcurrentCalls())
-                            .isEqualTo(RemoteParticipantConfig.DEFAULT_MAX_CONCURRENT_CALLS);
+                            .isEqualTo(RemoteParticipantConfig.ofDefaults().maxConcurrentCalls());
                     assertThat(context).hasSingleBean(ParticipantGuards.class);
                 });
     }

@@ -66,8 +66,10 @@ public class RemoteGuards {
 
     /** These settings, every one of them set. */
     RemoteParticipantConfig toConfig() {
-        return new RemoteParticipantConfig(connectTimeout, callTimeout, failureRateThreshold, minimumCalls, openDuration,
-                phaseTwoCalls, phaseTwoCallBackoff, maxConcurrentCalls, busyWait, halfOpenCalls);
+        return RemoteParticipantConfig.custom().connectTimeout(connectTimeout).callTimeout(callTimeout)
+                .failureRateThreshold(failureRateThreshold).minimumCalls(minimumCalls).openDuration(openDuration)
+                .phaseTwoCalls(phaseTwoCalls).phaseTwoCallBackoff(phaseTwoCallBackoff)
+                .maxConcurrentCalls(maxConcurrentCalls).busyWait(busyWait).halfOpenCalls(halfOpenCalls).build();
     }
 
     public RemoteGuards() {
