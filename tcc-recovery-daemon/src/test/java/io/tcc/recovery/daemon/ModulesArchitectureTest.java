@@ -17,6 +17,8 @@ class ModulesArchitectureTest {
     private static final JavaClasses LIBRARY = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .withImportOption(location -> !location.contains("tcc-test-support"))
+            // other modules' test-jars (tcc-http's test services): DO_NOT_INCLUDE_TESTS knows only test-classes folders
+            .withImportOption(location -> !location.contains("-tests.jar"))
             .importPackages("io.tcc");
 
     @Test
