@@ -89,8 +89,8 @@ abstract class CoordinatorTests {
     private String sku;
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
     /**
-     * The initiators' clock: a test moves it past a deadline instead of waiting. The participant's fence keeps the system
-     * clock (its own constructor), which is never ahead of this one: no test here sends a try after moving it.
+     * The initiators' clock: a test moves it past a deadline instead of waiting. The participant's fence keeps the
+     * system clock (its public constructor), never ahead of this one: no test here sends a try after moving it.
      */
     private final TestClock clock = TestClock.running();
 
@@ -525,8 +525,9 @@ abstract class CoordinatorTests {
         String nowMillis = kind() == DatabaseKind.MYSQL
                 ? "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)"
                 : "(EXTRACT(EPOCH FROM statement_timestamp()) * 1000)::BIGINT";
-        Await.until("the log's clock past the deadline of " + xid, Duration.ofSeconds(10), () -> w.logJdbc.queryForObject(
-                "SELECT COUNT(*) FROM tcc_global WHERE xid = ? AND deadline_ms <= " + nowMillis, Integer.class, xid) == 1);
+        String past = "SELECT COUNT(*) FROM tcc_global WHERE xid = ? AND deadline_ms <= " + nowMillis;
+        Await.until("the log's clock past the deadline of " + xid, Duration.ofSeconds(10),
+                () -> w.logJdbc.queryForObject(past, Integer.class, xid) == 1);
     }
 
     @Test

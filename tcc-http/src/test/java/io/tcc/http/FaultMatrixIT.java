@@ -132,8 +132,8 @@ class FaultMatrixIT extends TwoServices {
         if (kind == Kind.DELAYED) {
             String path = phase.name().toLowerCase(java.util.Locale.ROOT);
             InventoryApp.BranchCalls calls = inventory.getBean(InventoryApp.BranchCalls.class);
-            Await.until("the " + times + " late " + path + " requests handled by the participant", Duration.ofSeconds(10),
-                    () -> calls.answered(xid, path) >= times);
+            Await.until("the " + times + " late " + path + " requests handled by the participant",
+                    Duration.ofSeconds(10), () -> calls.answered(xid, path) >= times);
         }
         GlobalState finished = coordinator().phaseTwo().resume(xid).orElseThrow(); // what recovery will do
         boolean confirmed = phase == FencePhase.CONFIRM;

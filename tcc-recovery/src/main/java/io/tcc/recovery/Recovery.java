@@ -60,7 +60,7 @@ public final class Recovery {
         this(store, phaseTwo, config, listener, Clock.systemUTC());
     }
 
-    /** Like the other constructor, timing each pass's half-lease by {@code clock}: a test moves it instead of waiting. */
+    /** Like the other constructor, timing each pass's half lease by {@code clock} (a test moves it, not waits). */
     public Recovery(LogStore store, PhaseTwo phaseTwo, RecoveryConfig config, RecoveryListener listener, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.phaseTwo = Objects.requireNonNull(phaseTwo, "phaseTwo");

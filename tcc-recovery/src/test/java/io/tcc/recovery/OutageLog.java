@@ -62,8 +62,8 @@ final class OutageLog {
         assertThat(logged(finished).state()).isEqualTo(GlobalState.CONFIRMED);
         assertThat(logged(stuck).state()).isEqualTo(GlobalState.TRYING);
         // their one-second deadline passes in real time: the page compares it with the browser's clock
-        Await.until("the stuck transactions' deadline to pass", wait,
-                () -> Instant.now().isAfter(logged(stuck).deadline()) && Instant.now().isAfter(logged(stuckToCancel).deadline()));
+        Await.until("the stuck transactions' deadline to pass", wait, () -> Instant.now().isAfter(logged(stuck).deadline())
+                && Instant.now().isAfter(logged(stuckToCancel).deadline()));
     }
 
     static OutageLog seed(Coordinator coordinator, Operations operations, Recovery recovery, HttpClient http,

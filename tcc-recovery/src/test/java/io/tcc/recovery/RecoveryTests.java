@@ -90,8 +90,8 @@ abstract class RecoveryTests {
     }
 
     private static Recovery recovery(Node node, int maxAttempts, RecoveryListener listener) {
-        return new Recovery(node.coordinator().log(), node.coordinator().phaseTwo(), new RecoveryConfig(100, Duration.ofSeconds(30), maxAttempts,
-                Duration.ofMillis(20), Duration.ofMillis(200), 4), listener);
+        return new Recovery(node.coordinator().log(), node.coordinator().phaseTwo(), new RecoveryConfig(100,
+                Duration.ofSeconds(30), maxAttempts, Duration.ofMillis(20), Duration.ofMillis(200), 4), listener);
     }
 
     @BeforeAll
@@ -334,8 +334,9 @@ abstract class RecoveryTests {
         Recovery recovery = recovery(daemon, 1, RecoveryListener.NONE);
         driveUntilFlagged(recovery, daemon.coordinator(), xid);
         String token = "operator-token-of-some-length";
-        MockMvc http = MockMvcBuilders.routerFunctions(new OperatorEndpoint(new Operations(daemon.coordinator().log(), daemon.coordinator().phaseTwo()),
-                JsonMapper.builder().build(), token).routes()).build();
+        Operations operations = new Operations(daemon.coordinator().log(), daemon.coordinator().phaseTwo());
+        MockMvc http = MockMvcBuilders.routerFunctions(new OperatorEndpoint(operations, JsonMapper.builder().build(), token)
+                .routes()).build();
         String bearer = "Bearer " + token;
 
         assertEquals(401, http.perform(get(OperatorEndpoint.PATH)).andReturn().getResponse().getStatus());

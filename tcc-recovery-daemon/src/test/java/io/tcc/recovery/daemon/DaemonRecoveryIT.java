@@ -108,7 +108,8 @@ class DaemonRecoveryIT {
         // after deciding, before any phase two (one remote branch): confirmed
         crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().place(sku, 1)), GlobalState.CONFIRMED);
         // the local branch tried, the remote one registered and its try never sent: cancelled past the deadline
-        crashed.put(crash(Point.AFTER_BRANCH_REGISTERED, 2, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), GlobalState.CANCELLED);
+        crashed.put(crash(Point.AFTER_BRANCH_REGISTERED, 2, () -> orders().placeBrieflyWithLocalBranch(sku, 1)),
+                GlobalState.CANCELLED);
         // both tried, nothing decided: cancelled past the deadline
         crashed.put(crash(Point.BEFORE_DECISION, 1, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), GlobalState.CANCELLED);
         // in the middle of phase two: the local confirm committed with the decision, the remote one not sent

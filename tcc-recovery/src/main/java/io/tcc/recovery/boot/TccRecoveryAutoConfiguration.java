@@ -58,8 +58,8 @@ public class TccRecoveryAutoConfiguration {
                                                   ObjectProvider<Fence> fence, TccRecoveryProperties p)
             throws SchedulerException {
         TccRecoveryProperties.Cleanup c = p.getCleanup();
-        Cleanup cleanup = c.isEnabled() ? new Cleanup(coordinator.log(), fence.getIfAvailable(), c.getRetention(), c.getBatchSize())
-                : null;
+        Cleanup cleanup = c.isEnabled()
+                ? new Cleanup(coordinator.log(), fence.getIfAvailable(), c.getRetention(), c.getBatchSize()) : null;
         String instanceId = p.getInstanceId() != null ? p.getInstanceId() : "node-" + UUID.randomUUID();
         return RecoveryScheduler.create(dataSource, recovery, p.getInterval(), cleanup, c.getInterval(), instanceId);
     }
