@@ -43,7 +43,8 @@ public class InventoryApp {
         @Try("reserve-stock")
         public String reserve(String sku, int quantity) throws InterruptedException {
             if (sku.startsWith("slow-")) {
-                Thread.sleep(1500); // longer than the initiator's call timeout: it sees UNKNOWN
+                // the behaviour under test, not a wait: slower than the initiator's call timeout, so it sees UNKNOWN
+                Thread.sleep(1500);
             }
             if (jdbc.update("UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ? AND available >= ?",
                     quantity, quantity, sku, quantity) == 0) {
