@@ -127,6 +127,11 @@ public final class LogStore implements AutoCloseable {
         return total;
     }
 
+    /** The deployment's timing this log is kept by: cleanup's retention is bounded by it. */
+    public Timing timing() {
+        return config.timing();
+    }
+
     /** Writes the finished phase twos still waiting, then stops their flusher. */
     @Override
     public void close() {

@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +54,7 @@ import io.tcc.participant.LocalParticipant;
 import io.tcc.test.Await;
 import io.tcc.test.CountingDataSource;
 import io.tcc.test.DatabaseKind;
+import io.tcc.test.TestClock;
 import io.tcc.test.TestDatabase;
 
 /**
@@ -90,6 +90,11 @@ abstract class CoordinatorTests {
     private final AtomicBoolean commitAnswersLost = new AtomicBoolean();
     private String sku;
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
+    /**
+     * The initiators' clock: a test moves it past a deadline instead of waiting. The participant's fence keeps the
+     * system clock (its public constructor), never ahead of this one: no test here sends a try after moving it.
+     */
+    private final TestClock clock = TestClock.running();
 
     abstract DatabaseKind kind();
 
@@ -168,7 +173,9 @@ abstract class CoordinatorTests {
         registry.register(actions, StockActions.class);
         LocalParticipant local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
         DataSourceTransactionManager logTx = logDs == participantDs ? participantTx : new DataSourceTransactionManager(logDs);
-        CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").timing(Timing.custom().recoveryMargin(Duration.ofMillis(1)).build())
+        // the coordinator's clock is the test's: moving it lets a deadline pass without waiting
+        Timing timing = Timing.custom().recoveryMargin(Duration.ofMillis(1)).clock(clock).build();
+        CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("test").timing(timing)
                 .phaseTwoRetryDelay(Duration.ofSeconds(completionLinger.isZero() ? 1 : 5)).completionLinger(completionLinger)
                 .build();
         Coordinator coordinator = new Coordinator(logDs, logTx, config, local, crashPoints);
@@ -194,10 +201,11 @@ abstract class CoordinatorTests {
         }
         for (Wiring w : List.of(sameDatabase, separate, lingering, lockTimeouts, failingLog)) {
             w.actions.failingConfirms.set(0);
-            w.actions.failingConfirmMillis = 0;
+            w.actions.confirmWork = () -> { };
             w.actions.releases.set(0);
         }
         crashAt.set(null);
+        clock.reset(); // no transaction outlives its test: each starts at the system's time
         logDown.set(false);
         commitAnswersLost.set(false);
     }
@@ -351,9 +359,8 @@ abstract class CoordinatorTests {
         assertArrayEquals(new int[] {8, 0, 2}, stock(lingering, sku), "both confirmed at the participant already");
 
         // nothing else to ride on: the second is written alone once its linger is over, well before it is due again
-        for (int i = 0; i < 300 && !loggedStates(xids.get(1)).get(0).equals("CONFIRMED"); i++) {
-            Thread.sleep(20);
-        }
+        Await.until("the second completion written after its linger", Duration.ofSeconds(6),
+                () -> loggedStates(xids.get(1)).get(0).equals("CONFIRMED"));
         assertEquals(List.of("CONFIRMED", "CONFIRMED"), loggedStates(xids.get(1)));
         assertEquals(5, lingering.counted.commits() - before);
     }
@@ -485,7 +492,7 @@ abstract class CoordinatorTests {
             String result = w.coordinator.execute("slow", Duration.ofMillis(300), () -> {
                 xid.set(currentXid());
                 reserve(w, sku, 1);
-                Thread.sleep(500); // past the deadline, with nothing left to try
+                clock.advance(Duration.ofMillis(500)); // past the deadline, with nothing left to try
                 return "late but whole";
             });
 
@@ -504,7 +511,7 @@ abstract class CoordinatorTests {
                     () -> w.coordinator.execute("slow-second-try", Duration.ofMillis(300), () -> {
                         xid.set(currentXid());
                         reserve(w, sku, 1);
-                        Thread.sleep(500);
+                        awaitLogClockPastDeadline(w, xid.get());
                         return reserve(w, sku, 1); // the registration is refused against the global row
                     }));
 
@@ -512,6 +519,19 @@ abstract class CoordinatorTests {
             assertEquals(GlobalState.CANCELLED, global(w, xid.get()).state());
             assertArrayEquals(new int[] {10, 0, 0}, stock(w, sku));
         }
+    }
+
+    /**
+     * Waits until the log's database is past the transaction's deadline: a second branch registers against the global
+     * row, by the database's clock, which no test moves.
+     */
+    private void awaitLogClockPastDeadline(Wiring w, String xid) {
+        String nowMillis = kind() == DatabaseKind.MYSQL
+                ? "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)"
+                : "(EXTRACT(EPOCH FROM statement_timestamp()) * 1000)::BIGINT";
+        String past = "SELECT COUNT(*) FROM tcc_global WHERE xid = ? AND deadline_ms <= " + nowMillis;
+        Await.until("the log's clock past the deadline of " + xid, Duration.ofSeconds(10),
+                () -> w.logJdbc.queryForObject(past, Integer.class, xid) == 1);
     }
 
     @Test
@@ -563,7 +583,7 @@ abstract class CoordinatorTests {
                     () -> w.coordinator.execute("overtaken", Duration.ofMillis(200), () -> {
                         xid.set(currentXid());
                         reserve(w, sku, 1);
-                        Thread.sleep(400);
+                        clock.advance(Duration.ofMillis(400)); // past the deadline and the 1 ms margin
                         // recovery finds it TRYING past its deadline plus margin and cancels it before the initiator decides
                         assertEquals(GlobalState.CANCELLED, w.coordinator.phaseTwo().resume(xid.get()).orElseThrow());
                         return "returned after recovery";
@@ -607,7 +627,8 @@ abstract class CoordinatorTests {
     @Test
     void aSharedCommitConfirmThatFailsPastTheDeadlineIsRetriedAsAConfirmNeverCancelled() throws Throwable {
         sameDatabase.actions.failingConfirms.set(1);
-        sameDatabase.actions.failingConfirmMillis = 1_200; // the body returns at once; the confirm throws past the deadline
+        // the body returns at once; the confirm works past the 1 s deadline, then throws (its retry also takes 1.2 s)
+        sameDatabase.actions.confirmWork = () -> clock.advance(Duration.ofMillis(1_200));
         AtomicReference<String> xid = new AtomicReference<>();
 
         String result = sameDatabase.coordinator.execute("slow-confirm", Duration.ofSeconds(1), () -> {
@@ -703,23 +724,17 @@ abstract class CoordinatorTests {
     }
 
     /** Nothing was decided while the log was down: it is TRYING, and recovery cancels it once past its deadline. */
-    private void assertRecoveryCancelsItAfterItsDeadline(String xid) throws InterruptedException {
+    private void assertRecoveryCancelsItAfterItsDeadline(String xid) {
         assertEquals(GlobalState.TRYING, global(failingLog, xid).state());
         assertArrayEquals(new int[] {8, 2, 0}, stock(failingLog, sku), "still reserved");
-        GlobalState state = await(() -> failingLog.coordinator.phaseTwo().resume(xid).orElseThrow(), GlobalState::isDecided);
-        assertEquals(GlobalState.CANCELLED, state);
+        clock.advance(Duration.ofMillis(300)); // past its 300 ms deadline
+        AtomicReference<GlobalState> state = new AtomicReference<>();
+        Await.until(xid + " decided by recovery", Duration.ofSeconds(10), () -> {
+            state.set(failingLog.coordinator.phaseTwo().resume(xid).orElseThrow());
+            return state.get().isDecided();
+        });
+        assertEquals(GlobalState.CANCELLED, state.get());
         assertArrayEquals(new int[] {10, 0, 0}, stock(failingLog, sku));
-    }
-
-    /** Polls {@code read} until {@code done} holds, for at most 10 s; returns the last value read. */
-    private static <T> T await(Supplier<T> read, java.util.function.Predicate<T> done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        T value = read.get();
-        while (!done.test(value) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            value = read.get();
-        }
-        return value;
     }
 
     // --- crash points: the rows left behind are exactly what recovery needs ---
@@ -752,7 +767,7 @@ abstract class CoordinatorTests {
     }
 
     @Test
-    void crashAfterBranchRegisteredLeavesATryingTransactionThatRecoveryCancels() throws InterruptedException {
+    void crashAfterBranchRegisteredLeavesATryingTransactionThatRecoveryCancels() {
         String xid = crashAt(CrashPoints.Point.AFTER_BRANCH_REGISTERED, separate, Duration.ofMillis(200), 1);
 
         GlobalRecord tx = global(separate, xid);
@@ -762,7 +777,7 @@ abstract class CoordinatorTests {
         assertEquals(BranchState.REGISTERED, separate.coordinator.log().branches(xid).get(0).state());
         assertNull(fenceState(separate, xid, "1"), "the try was never sent");
 
-        Thread.sleep(300);
+        clock.advance(Duration.ofMillis(300)); // past its 200 ms deadline
         assertEquals(GlobalState.CANCELLED, separate.coordinator.phaseTwo().resume(xid).orElseThrow());
         assertEquals(FenceState.CANCELLED, fenceState(separate, xid, "1"));
         assertTrue(separate.fence.find(new BranchKey(xid, "1")).orElseThrow().emptyCancel(), "an empty rollback");
@@ -770,7 +785,7 @@ abstract class CoordinatorTests {
     }
 
     @Test
-    void crashAfterTriesBeforeDecisionIsCancelledByRecoveryOnlyAfterTheDeadline() throws InterruptedException {
+    void crashAfterTriesBeforeDecisionIsCancelledByRecoveryOnlyAfterTheDeadline() {
         String xid = crashAt(CrashPoints.Point.BEFORE_DECISION, separate, Duration.ofMillis(400), 2);
 
         assertEquals(GlobalState.TRYING, global(separate, xid).state());
@@ -779,7 +794,7 @@ abstract class CoordinatorTests {
         assertArrayEquals(new int[] {8, 2, 0}, stock(separate, sku));
         assertEquals(GlobalState.TRYING, separate.coordinator.phaseTwo().resume(xid).orElseThrow(), "its initiator may still be running");
 
-        Thread.sleep(500);
+        clock.advance(Duration.ofMillis(500)); // past its 400 ms deadline
         assertEquals(GlobalState.CANCELLED, separate.coordinator.phaseTwo().resume(xid).orElseThrow());
         assertArrayEquals(new int[] {10, 0, 0}, stock(separate, sku));
     }

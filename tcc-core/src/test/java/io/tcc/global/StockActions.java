@@ -1,5 +1,7 @@
 package io.tcc.global;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -9,7 +11,11 @@ import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
 import io.tcc.context.BranchContext;
 
-/** A participant written the intended way: annotated methods and plain SQL on the participant's DataSource. */
+/**
+ * A participant written the intended way: annotated methods and plain SQL on the participant's DataSource. Shared with
+ * other modules' tests through tcc-core's test-jar (registered in an {@code ActionRegistry}, never woven), with what
+ * they count and the faults they switch on.
+ */
 public class StockActions {
 
     /** A business rejection. */
@@ -20,12 +26,17 @@ public class StockActions {
     }
 
     private final JdbcTemplate jdbc;
-    /** Confirms to fail before one succeeds, to show a failed confirm stays a confirm. */
-    final AtomicInteger failingConfirms = new AtomicInteger();
-    /** How long a failing confirm works before it throws: a slow confirm that ends past the deadline. */
-    volatile long failingConfirmMillis;
+    /** Confirms to fail before one succeeds, to show a failed confirm stays a confirm; MAX_VALUE for an outage. */
+    public final AtomicInteger failingConfirms = new AtomicInteger();
+    /** What every confirm does first: a test moves its clock here, for a confirm that takes long. */
+    public volatile Runnable confirmWork = () -> { };
     /** Business cancels run (committed or not): a confirmed transaction must show none. */
-    final AtomicInteger releases = new AtomicInteger();
+    public final AtomicInteger releases = new AtomicInteger();
+    /** Confirms that succeeded, by branch ("xid/branchId"): each must reach the participant once. */
+    public final Map<String, AtomicInteger> confirms = new ConcurrentHashMap<>();
+    /** Confirms that began while another of the same branch was running: phase two must never overlap. */
+    public final AtomicInteger overlaps = new AtomicInteger();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
     public StockActions(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
@@ -41,16 +52,21 @@ public class StockActions {
     }
 
     @Confirm
-    public void sell(String sku, int quantity) {
-        if (failingConfirms.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            try {
-                Thread.sleep(failingConfirmMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IllegalStateException("confirm of " + sku + " failed (simulated)");
+    public void sell(String sku, int quantity, BranchContext branch) {
+        String key = branch.xid() + "/" + branch.branchId();
+        if (inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() > 1) {
+            overlaps.incrementAndGet();
         }
-        jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
+        try {
+            confirmWork.run();
+            if (failingConfirms.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("confirm of " + sku + " failed (simulated outage)");
+            }
+            jdbc.update("UPDATE stock SET frozen = frozen - ?, sold = sold + ? WHERE sku = ?", quantity, quantity, sku);
+            confirms.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        } finally {
+            inFlight.get(key).decrementAndGet();
+        }
     }
 
     @Cancel

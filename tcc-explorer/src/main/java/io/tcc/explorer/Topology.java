@@ -145,12 +145,12 @@ final class Topology implements AutoCloseable {
         for (int slot = 0; slot < WORKERS; slot++) {
             daemon.participants().add(daemonRemotes.participant(RemoteSlots.name(slot), null));
         }
-        recovery = new Recovery(daemon, new RecoveryConfig(64, Duration.ofSeconds(5), 8, Duration.ofMillis(100),
-                Duration.ofSeconds(1), 4), recoveryListener);
-        operations = new Operations(daemon);
+        recovery = new Recovery(daemon.log(), daemon.phaseTwo(), new RecoveryConfig(64, Duration.ofSeconds(5), 8,
+                Duration.ofMillis(100), Duration.ofSeconds(1), 4), recoveryListener);
+        operations = new Operations(daemon.log(), daemon.phaseTwo());
         // the minimum retention the one timing rule allows, for the log and all three fences
         retention = timing.minimumRetention(Timing.Rows.BOTH);
-        cleanup = new Cleanup(daemon, sharedFence, retention, 500);
+        cleanup = new Cleanup(daemon.log(), sharedFence, retention, 500);
     }
 
     /**

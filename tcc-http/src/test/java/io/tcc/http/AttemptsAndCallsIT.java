@@ -88,10 +88,10 @@ class AttemptsAndCallsIT extends TwoServices {
         assertEquals(2, received("cancel"), "one attempt: phase-two-calls calls");
 
         SimpleMeterRegistry recoveryMeters = new SimpleMeterRegistry();
-        TccMetrics metrics = new TccMetrics(coordinator(), null);
+        TccMetrics metrics = new TccMetrics(coordinator().log(), null);
         metrics.bindTo(recoveryMeters);
-        Recovery recovery = new Recovery(coordinator(), new RecoveryConfig(10, Duration.ofSeconds(30), 3,
-                Duration.ofMillis(50), Duration.ofMillis(100), 1), metrics);
+        Recovery recovery = new Recovery(coordinator().log(), coordinator().phaseTwo(), new RecoveryConfig(10,
+                Duration.ofSeconds(30), 3, Duration.ofMillis(50), Duration.ofMillis(100), 1), metrics);
         Await.until("recovery to flag the transaction after its attempts", Duration.ofSeconds(20), () -> {
             recovery.runOnce();
             return tx(xid[0]).needsOperator();

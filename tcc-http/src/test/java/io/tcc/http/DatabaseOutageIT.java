@@ -119,7 +119,8 @@ class DatabaseOutageIT {
         OrderApp.Orders orders = order.getBean(OrderApp.Orders.class);
         BranchCallLimit gate = inventory.getBean(BranchCallLimit.class);
         FenceCounters fence = inventory.getBean(FenceCounters.class);
-        Recovery recovery = new Recovery(order.getBean(io.tcc.global.Coordinator.class), new RecoveryConfig(50,
+        io.tcc.global.Coordinator coordinator = order.getBean(io.tcc.global.Coordinator.class);
+        Recovery recovery = new Recovery(coordinator.log(), coordinator.phaseTwo(), new RecoveryConfig(50,
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1), 4), RecoveryListener.NONE);
 
         AtomicBoolean ordering = new AtomicBoolean(true);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ import io.tcc.fence.FenceState;
 import io.tcc.global.GlobalState;
 import io.tcc.http.FaultInjector.Kind;
 import io.tcc.http.FaultInjector.Rule;
+import io.tcc.test.Await;
 
 /**
  * Every fault kind on every phase of the remote branch: the outcome is classified right, the decision is right, and
@@ -128,7 +130,10 @@ class FaultMatrixIT extends TwoServices {
         }
 
         if (kind == Kind.DELAYED) {
-            Thread.sleep(DELAY_MILLIS + 700); // let the late requests land
+            String path = phase.name().toLowerCase(java.util.Locale.ROOT);
+            InventoryApp.BranchCalls calls = inventory.getBean(InventoryApp.BranchCalls.class);
+            Await.until("the " + times + " late " + path + " requests handled by the participant",
+                    Duration.ofSeconds(10), () -> calls.answered(xid, path) >= times);
         }
         GlobalState finished = coordinator().phaseTwo().resume(xid).orElseThrow(); // what recovery will do
         boolean confirmed = phase == FencePhase.CONFIRM;

@@ -43,7 +43,8 @@ public class InventoryApp {
         @Try("reserve-stock")
         public String reserve(String sku, int quantity) throws InterruptedException {
             if (sku.startsWith("slow-")) {
-                Thread.sleep(1500); // longer than the initiator's call timeout: it sees UNKNOWN
+                // the behaviour under test, not a wait: slower than the initiator's call timeout, so it sees UNKNOWN
+                Thread.sleep(1500);
             }
             if (jdbc.update("UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ? AND available >= ?",
                     quantity, quantity, sku, quantity) == 0) {
@@ -66,9 +67,12 @@ public class InventoryApp {
         }
     }
 
-    /** Counts the branch calls this service receives, per xid and phase, and calls of one that ran at once. */
+    /**
+     * Counts the branch calls this service receives and answers, per xid and phase, and calls of one that ran at once.
+     */
     public static class BranchCalls extends OncePerRequestFilter {
         private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
+        private final Map<String, AtomicInteger> answered = new ConcurrentHashMap<>();
         private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
         private final AtomicInteger overlaps = new AtomicInteger();
 
@@ -90,12 +94,19 @@ public class InventoryApp {
                 chain.doFilter(request, response);
             } finally {
                 running.decrementAndGet();
+                answered.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             }
         }
 
         /** How many calls of {@code phase} ("try", "confirm", "cancel") arrived for {@code xid}. */
         public int received(String xid, String phase) {
             AtomicInteger count = received.get(xid + " " + phase);
+            return count == null ? 0 : count.get();
+        }
+
+        /** How many calls of {@code phase} for {@code xid} this service has finished handling. */
+        public int answered(String xid, String phase) {
+            AtomicInteger count = answered.get(xid + " " + phase);
             return count == null ? 0 : count.get();
         }
 

@@ -3,10 +3,13 @@ package io.tcc.http;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+
+import io.tcc.test.Await;
 
 /**
  * The demo flow (one local branch, one remote) with {@code tcc.completion-linger}: the record of the remote branch's
@@ -23,7 +26,7 @@ class LingeringCompletionsIT extends TwoServices {
     }
 
     @Test
-    void successiveDemoFlowsCostFiveCommitsEachAndEveryOneIsLogged() throws InterruptedException {
+    void successiveDemoFlowsCostFiveCommitsEachAndEveryOneIsLogged() {
         orderDb.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 11, 0, 0)", sku);
         inventoryDb.jdbc().update("UPDATE stock SET available = 11 WHERE sku = ?", sku);
         orders().placeWithLocalBranch(sku, 1); // warms both services up; its record rides on the first counted commit
@@ -37,9 +40,8 @@ class LingeringCompletionsIT extends TwoServices {
         // the last one's record has nothing to ride on: it is written alone once its linger is over
         String unfinished = "SELECT COUNT(*) FROM tcc_global WHERE state <> 'CONFIRMED' AND xid IN (" + String.join(",",
                 xids.stream().map(x -> "'" + x + "'").toList()) + ")";
-        for (int i = 0; i < 300 && orderDb.jdbc().queryForObject(unfinished, Integer.class) > 0; i++) {
-            Thread.sleep(20);
-        }
+        Await.until("every transaction logged CONFIRMED", Duration.ofSeconds(10),
+                () -> orderDb.jdbc().queryForObject(unfinished, Integer.class) == 0);
 
         int orderCommits = orderData.commits() - orderBefore;
         int inventoryCommits = inventoryData.commits() - inventoryBefore;

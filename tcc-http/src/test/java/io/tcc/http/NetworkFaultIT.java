@@ -23,6 +23,7 @@ import io.tcc.context.TransactionContext;
 import io.tcc.fence.FenceState;
 import io.tcc.global.GlobalState;
 import io.tcc.interception.TccTemplate;
+import io.tcc.test.Await;
 
 /**
  * The same guarantees under real TCP faults: a NetCrusher proxy sits between the order service and the inventory
@@ -60,13 +61,11 @@ class NetworkFaultIT extends TwoServices {
         });
     }
 
-    private GlobalState finish(String xid) throws InterruptedException {
-        GlobalState state = coordinator().log().find(xid).orElseThrow().state();
-        for (int i = 0; i < 20 && !state.isFinished(); i++) {
-            Thread.sleep(250);
-            state = coordinator().phaseTwo().resume(xid).orElseThrow(); // what recovery does
-        }
-        return state;
+    /** Drives phase two again, as recovery does, until the transaction is finished; returns its final state. */
+    private GlobalState finish(String xid) {
+        Await.until(xid + " finished by phase two driven again", Duration.ofSeconds(10),
+                () -> coordinator().phaseTwo().resume(xid).orElseThrow().isFinished());
+        return coordinator().log().find(xid).orElseThrow().state();
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +19,7 @@ import io.tcc.http.FaultInjector.Rule;
 import io.tcc.recovery.Recovery;
 import io.tcc.recovery.RecoveryConfig;
 import io.tcc.recovery.RecoveryListener;
+import io.tcc.test.Await;
 
 /**
  * A participant down for a while, then back: recovery's attempts back off while its server is stopped, nothing
@@ -36,8 +36,8 @@ class ParticipantOutageIT extends TwoServices {
         assertEquals(GlobalState.CONFIRMING, coordinator().log().find(xid).orElseThrow().state());
 
         inventory.close(); // the participant's server stops
-        Recovery recovery = new Recovery(coordinator(), new RecoveryConfig(10, Duration.ofSeconds(30), 50,
-                Duration.ofMillis(100), Duration.ofSeconds(2), 1), RecoveryListener.NONE);
+        Recovery recovery = new Recovery(coordinator().log(), coordinator().phaseTwo(), new RecoveryConfig(10,
+                Duration.ofSeconds(30), 50, Duration.ofMillis(100), Duration.ofSeconds(2), 1), RecoveryListener.NONE);
         List<Long> waits = new ArrayList<>();
         for (int pass = 0; pass < 4; pass++) {
             awaitDue(xid);
@@ -52,19 +52,19 @@ class ParticipantOutageIT extends TwoServices {
         assertTrue(waits.get(3) > waits.get(0), "the waits between attempts grow: " + waits);
 
         restartInventory(); // back, on the same port and database
-        for (int i = 0; i < 50 && !coordinator().log().find(xid).orElseThrow().state().isFinished(); i++) {
-            awaitDue(xid);
-            recovery.runOnce();
-        }
+        Await.until(xid + " finished by recovery", Duration.ofSeconds(30), () -> {
+            if (coordinator().log().findDue(100).contains(xid)) {
+                recovery.runOnce();
+            }
+            return coordinator().log().find(xid).orElseThrow().state().isFinished();
+        });
 
         assertEquals(GlobalState.CONFIRMED, coordinator().log().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {8, 0, 2}, stock(sku), "sold once, nothing frozen");
     }
 
-    private void awaitDue(String xid) throws InterruptedException {
-        Instant next = coordinator().log().find(xid).orElseThrow().nextAttempt();
-        if (next != null) {
-            Thread.sleep(Math.max(0, next.toEpochMilli() - System.currentTimeMillis() + 20));
-        }
+    /** Waits, by the log's own clock, until recovery would find {@code xid} due. */
+    private void awaitDue(String xid) {
+        Await.until(xid + " due again", Duration.ofSeconds(10), () -> coordinator().log().findDue(100).contains(xid));
     }
 }

@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import io.tcc.Timing;
 import io.tcc.fence.Fence;
-import io.tcc.global.Coordinator;
+import io.tcc.global.LogStore;
 
 /**
  * Deletes what no transaction can need again: finished global transactions with their branches, and finished fence
@@ -27,17 +27,18 @@ public final class Cleanup {
     public record Result(int transactions, int fenceRows) {
     }
 
-    private final Coordinator coordinator;
+    private final LogStore store;
     private final Fence fence;
     private final Duration retention;
     private final int batchSize;
 
     /**
+     * @param store     the initiator's log, whose finished transactions it deletes
      * @param fence     this service's fence, or null when it has none
      * @param retention how long finished rows are kept; at least the longest transaction plus the margins
      */
-    public Cleanup(Coordinator coordinator, Fence fence, Duration retention, int batchSize) {
-        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+    public Cleanup(LogStore store, Fence fence, Duration retention, int batchSize) {
+        this.store = Objects.requireNonNull(store, "store");
         this.fence = fence;
         this.retention = Objects.requireNonNull(retention, "retention");
         if (batchSize < 1 || batchSize > 10_000) {
@@ -45,11 +46,11 @@ public final class Cleanup {
         }
         this.batchSize = batchSize;
         // one retention for both kinds of row: long enough for each that this cleanup deletes
-        coordinator.config().timing().requireRetention(retention, fence == null ? Timing.Rows.GLOBAL_LOG : Timing.Rows.BOTH);
+        store.timing().requireRetention(retention, fence == null ? Timing.Rows.GLOBAL_LOG : Timing.Rows.BOTH);
     }
 
     public Result runOnce() {
-        int transactions = coordinator.log().deleteFinished(retention, batchSize);
+        int transactions = store.deleteFinished(retention, batchSize);
         int fenceRows = fence == null ? 0 : fence.deleteFinished(retention, batchSize);
         if (transactions + fenceRows > 0) {
             log.info("cleanup deleted {} finished transactions and {} finished fence rows older than {}", transactions,

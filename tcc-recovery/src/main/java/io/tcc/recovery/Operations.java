@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 import io.tcc.BadInputException;
 import io.tcc.global.BranchRecord;
-import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
+import io.tcc.global.LogStore;
+import io.tcc.global.PhaseTwo;
 
 /**
  * What an operator can do with the log: list transactions by state, age and flag; show one with its branches and
@@ -31,10 +32,16 @@ public final class Operations {
     public record TransactionView(GlobalRecord transaction, List<BranchRecord> branches) {
     }
 
-    private final Coordinator coordinator;
+    private final LogStore store;
+    private final PhaseTwo phaseTwo;
 
-    public Operations(Coordinator coordinator) {
-        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+    /**
+     * @param store    the initiator's log, which operators list, show, flag and resolve
+     * @param phaseTwo the initiator's phase two, which drives a retried or resolved transaction now
+     */
+    public Operations(LogStore store, PhaseTwo phaseTwo) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.phaseTwo = Objects.requireNonNull(phaseTwo, "phaseTwo");
     }
 
     /**
@@ -50,20 +57,20 @@ public final class Operations {
         if (olderThan == null || olderThan.isNegative()) {
             throw new BadInputException("olderThan must be zero or positive");
         }
-        return coordinator.log().list(state, flaggedOnly, olderThan, limit);
+        return store.list(state, flaggedOnly, olderThan, limit);
     }
 
     public Optional<TransactionView> show(String xid) {
-        return coordinator.log().find(xid).map(tx -> new TransactionView(tx, coordinator.log().branches(xid)));
+        return store.find(xid).map(tx -> new TransactionView(tx, store.branches(xid)));
     }
 
     /** Clears the flag and drives the transaction once now; recovery keeps going with it if it still cannot finish. */
     public GlobalState retryNow(String xid) {
-        if (!coordinator.log().retryNow(xid)) {
+        if (!store.retryNow(xid)) {
             throw new OperatorActionRefusedException(describe(xid) + ": only an unfinished transaction can be retried");
         }
         log.warn("operator retries {} now", xid);
-        return coordinator.phaseTwo().resume(xid).orElseThrow();
+        return phaseTwo.resume(xid).orElseThrow();
     }
 
     /**
@@ -80,10 +87,10 @@ public final class Operations {
         if (reason.length() > MAX_REASON_LENGTH) {
             throw new BadInputException("the reason has " + reason.length() + " characters; at most " + MAX_REASON_LENGTH);
         }
-        GlobalRecord tx = coordinator.log().find(xid).orElseThrow(() -> new BadInputException("no transaction " + xid + " in the log"));
+        GlobalRecord tx = store.find(xid).orElseThrow(() -> new BadInputException("no transaction " + xid + " in the log"));
         GlobalState state = tx.state();
         if (resolution == Resolution.CANCEL_ALL && state == GlobalState.TRYING) {
-            state = coordinator.phaseTwo().decideCancel(xid);
+            state = phaseTwo.decideCancel(xid);
         }
         GlobalState allowed = resolution == Resolution.CONFIRM_ALL ? GlobalState.CONFIRMING : GlobalState.CANCELLING;
         if (state != allowed) {
@@ -92,14 +99,14 @@ public final class Operations {
                             ? "; only a transaction decided CONFIRM (every try succeeded) can be confirmed"
                             : "; a transaction decided CONFIRM is never cancelled"));
         }
-        if (!coordinator.log().resolve(xid, state, "operator " + resolution + ": " + reason)) {
+        if (!store.resolve(xid, state, "operator " + resolution + ": " + reason)) {
             throw new OperatorActionRefusedException(xid + " changed while it was being resolved; look at it again");
         }
         log.warn("operator resolves {} as {}: {}", xid, resolution, reason);
-        return coordinator.phaseTwo().resume(xid).orElseThrow();
+        return phaseTwo.resume(xid).orElseThrow();
     }
 
     private String describe(String xid) {
-        return coordinator.log().find(xid).map(tx -> xid + " is " + tx.state()).orElse("no transaction " + xid);
+        return store.find(xid).map(tx -> xid + " is " + tx.state()).orElse("no transaction " + xid);
     }
 }

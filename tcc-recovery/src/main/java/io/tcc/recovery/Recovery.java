@@ -1,6 +1,8 @@
 package io.tcc.recovery;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +23,10 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.tcc.context.TransactionContext;
 import io.tcc.global.BranchRecord;
 import io.tcc.global.BranchState;
-import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
+import io.tcc.global.LogStore;
+import io.tcc.global.PhaseTwo;
 import io.tcc.global.UnreachableBranchException;
 
 /**
@@ -42,15 +45,28 @@ public final class Recovery {
     public record Pass(int due, int claimed, int finished, int postponed, int flagged) {
     }
 
-    private final Coordinator coordinator;
+    private final LogStore store;
+    private final PhaseTwo phaseTwo;
     private final RecoveryConfig config;
     private final RecoveryListener listener;
+    private final Clock clock;
     private final IntFunction<Duration> backoff;
 
-    public Recovery(Coordinator coordinator, RecoveryConfig config, RecoveryListener listener) {
-        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+    /**
+     * @param store    the initiator's log: what is due, what each transaction's branches last answered, the flags
+     * @param phaseTwo the initiator's own phase two, which drives each claimed transaction
+     */
+    public Recovery(LogStore store, PhaseTwo phaseTwo, RecoveryConfig config, RecoveryListener listener) {
+        this(store, phaseTwo, config, listener, Clock.systemUTC());
+    }
+
+    /** Like the other constructor, timing each pass's half lease by {@code clock} (a test moves it, not waits). */
+    public Recovery(LogStore store, PhaseTwo phaseTwo, RecoveryConfig config, RecoveryListener listener, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.phaseTwo = Objects.requireNonNull(phaseTwo, "phaseTwo");
         this.config = Objects.requireNonNull(config, "config");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.clock = Objects.requireNonNull(clock, "clock");
         IntervalFunction interval = IntervalFunction.ofExponentialRandomBackoff(config.initialBackoff(), 2.0, 0.5,
                 config.maxBackoff());
         this.backoff = attempt -> Duration.ofMillis(interval.apply(attempt));
@@ -65,14 +81,14 @@ public final class Recovery {
         // one commit claims the batch; rows another daemon holds are skipped, not waited for
         List<String> due;
         try {
-            due = coordinator.log().claimDue(config.batchSize(), config.lease());
+            due = store.claimDue(config.batchSize(), config.lease());
         } catch (RuntimeException e) {
             // a lost lock conflict or an unreachable log: nothing was claimed, everything stays due for the next pass
             log.warn("recovery could not claim due transactions this pass ({}); the next pass tries again", e.toString());
             return new Pass(0, 0, 0, 0, 0);
         }
         // a claim hides a transaction only for the lease: start no drive after half of it, so none outlives its claim
-        long startBy = System.nanoTime() + config.lease().toNanos() / 2;
+        Instant startBy = clock.instant().plus(config.lease().dividedBy(2));
         Map<Result, Long> results = driveAll(due, startBy);
         int left = count(results, Result.LEFT);
         if (left > 0) {
@@ -85,7 +101,7 @@ public final class Recovery {
     }
 
     /** Drives the claimed transactions, {@code workers} at a time: each waits mostly on its participants' answers. */
-    private Map<Result, Long> driveAll(List<String> xids, long startBy) {
+    private Map<Result, Long> driveAll(List<String> xids, Instant startBy) {
         if (config.workers() == 1 || xids.size() < 2) {
             return xids.stream().collect(Collectors.groupingBy(xid -> driveLogged(xid, startBy), Collectors.counting()));
         }
@@ -118,8 +134,8 @@ public final class Recovery {
         return results.getOrDefault(result, 0L).intValue();
     }
 
-    private Result driveLogged(String xid, long startBy) {
-        if (System.nanoTime() - startBy > 0) {
+    private Result driveLogged(String xid, Instant startBy) {
+        if (clock.instant().isAfter(startBy)) {
             return Result.LEFT;
         }
         try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, xid)) {
@@ -133,7 +149,7 @@ public final class Recovery {
     private Result drive(String xid) {
         GlobalState state;
         try {
-            state = coordinator.phaseTwo().resume(xid, backoff).orElse(GlobalState.CANCELLED);
+            state = phaseTwo.resume(xid, backoff).orElse(GlobalState.CANCELLED);
         } catch (RuntimeException e) {
             // the log itself failed: the claim's lease runs out and the transaction is due again
             log.warn("recovery of {} failed ({}); it is due again when its lease ends", xid, e.toString());
@@ -143,9 +159,9 @@ public final class Recovery {
             listener.onFinished(xid, state);
             return Result.FINISHED;
         }
-        Optional<GlobalRecord> record = coordinator.log().find(xid);
+        Optional<GlobalRecord> record = store.find(xid);
         int attempts = record.map(GlobalRecord::attempts).orElse(0);
-        List<BranchRecord> pending = coordinator.log().branches(xid).stream()
+        List<BranchRecord> pending = store.branches(xid).stream()
                 .filter(b -> b.state() == BranchState.REGISTERED).toList();
         // a branch no endpoint serves stays unreachable until a setting changes: backing off would only hide it
         boolean unreachable = pending.stream().anyMatch(b -> UnreachableBranchException.isRecordedIn(b.lastOutcome()));
@@ -154,7 +170,7 @@ public final class Recovery {
             return Result.POSTPONED;
         }
         String reason = lastOutcomes(pending);
-        if (coordinator.log().flag(xid, state, reason)) {
+        if (store.flag(xid, state, reason)) {
             log.error("{} is flagged for an operator after {} attempts, still {}: {}. {}", xid, attempts, state, reason,
                     unreachable ? "A branch cannot be reached as configured: fix the setting named here, then retry it"
                             : "Check the participants named here, then retry it or resolve it by hand");

@@ -15,6 +15,7 @@ import org.quartz.ObjectAlreadyExistsException;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
+import org.quartz.SimpleTrigger;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.StdSchedulerFactory;
@@ -121,7 +122,12 @@ public final class RecoveryScheduler implements AutoCloseable {
         try {
             scheduler.scheduleJob(job, trigger);
         } catch (ObjectAlreadyExistsException alreadyScheduled) {
-            // another node of the cluster (or an earlier run of this one) scheduled it: one schedule for all
+            // another node of the cluster (or an earlier run of this one) scheduled it: one schedule for all, at the
+            // interval the node started last asks for (else a changed interval would never take effect)
+            if (scheduler.getTrigger(trigger.getKey()) instanceof SimpleTrigger existing
+                    && existing.getRepeatInterval() != every.toMillis()) {
+                scheduler.rescheduleJob(trigger.getKey(), trigger);
+            }
         }
     }
 

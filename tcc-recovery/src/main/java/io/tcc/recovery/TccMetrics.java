@@ -14,9 +14,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.tcc.fence.FenceCounters;
-import io.tcc.global.Coordinator;
-import io.tcc.global.PendingStats;
 import io.tcc.global.GlobalState;
+import io.tcc.global.LogStore;
+import io.tcc.global.PendingStats;
 
 /**
  * Micrometer meters for the framework:
@@ -35,19 +35,26 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
 
     private static final Duration CACHE = Duration.ofSeconds(5);
 
-    private final Coordinator coordinator;
+    private final LogStore store;
     private final FenceCounters fence;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private Map<GlobalState, PendingStats> snapshot = Map.of();
     private Instant snapshotAt = Instant.EPOCH;
     private MeterRegistry registry;
 
     /**
+     * @param store the initiator's log, read for the pending gauges
      * @param fence this service's fence counters, or null when it has no fence
      */
-    public TccMetrics(Coordinator coordinator, FenceCounters fence) {
-        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+    public TccMetrics(LogStore store, FenceCounters fence) {
+        this(store, fence, Clock.systemUTC());
+    }
+
+    /** Like the other constructor, ageing the gauges' snapshot and the oldest pending transaction by {@code clock}. */
+    public TccMetrics(LogStore store, FenceCounters fence, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
         this.fence = fence;
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
@@ -87,7 +94,7 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
 
     private synchronized Map<GlobalState, PendingStats> stats() {
         if (Duration.between(snapshotAt, clock.instant()).compareTo(CACHE) > 0) {
-            List<PendingStats> fresh = coordinator.log().pendingStats();
+            List<PendingStats> fresh = store.pendingStats();
             Map<GlobalState, PendingStats> byState = new EnumMap<>(GlobalState.class);
             fresh.forEach(s -> byState.put(s.state(), s));
             snapshot = byState;

@@ -17,6 +17,7 @@ import io.tcc.fence.FenceListener;
 import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
 import io.tcc.global.CrashPoints;
+import io.tcc.global.StockActions;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.Interception;
 import io.tcc.participant.JavaSerializationCodec;
@@ -67,8 +68,9 @@ public final class RecoveryBenchmark {
             try {
                 List<Future<?>> runs = new ArrayList<>();
                 for (Coordinator coordinator : nodes) {
-                    Recovery recovery = new Recovery(coordinator, new RecoveryConfig(200, Duration.ofSeconds(60), 12,
-                            Duration.ofSeconds(1), Duration.ofMinutes(1), workers), RecoveryListener.NONE);
+                    Recovery recovery = new Recovery(coordinator.log(), coordinator.phaseTwo(), new RecoveryConfig(200,
+                            Duration.ofSeconds(60), 12, Duration.ofSeconds(1), Duration.ofMinutes(1), workers),
+                            RecoveryListener.NONE);
                     runs.add(pool.submit(() -> {
                         // drain: a pass that claimed nothing is not the end while anything is still due
                         while (recovery.runOnce().due() > 0 || !coordinator.log().findDue(1).isEmpty()) {
@@ -123,7 +125,7 @@ public final class RecoveryBenchmark {
         Fence fence = new Fence(partDb.dataSource(), new DataSourceTransactionManager(partDb.dataSource()),
                 FenceConfig.ofDefaults(), FenceListener.NONE);
         ActionRegistry registry = new ActionRegistry(Interception.PROXY);
-        registry.register(new TrackedStock(new JdbcTemplate(partDb.dataSource())), TrackedStock.class);
+        registry.register(new StockActions(new JdbcTemplate(partDb.dataSource())), StockActions.class);
         return new Coordinator(logDb.dataSource(), new DataSourceTransactionManager(logDb.dataSource()),
                 CoordinatorConfig.ofDefaults(), new LocalParticipant(fence, registry, new JavaSerializationCodec()),
                 CrashPoints.NONE);
@@ -131,7 +133,7 @@ public final class RecoveryBenchmark {
 
     /** What N initiators that died right after deciding CONFIRM leave behind, loaded in bulk. */
     private static void loadPending(JdbcTemplate log, JdbcTemplate part, int n) throws NoSuchMethodException {
-        String args = new JavaSerializationCodec().encode(TrackedStock.class.getMethod("reserve", String.class, int.class),
+        String args = new JavaSerializationCodec().encode(StockActions.class.getMethod("reserve", String.class, int.class),
                 new Object[] {"bench", 1});
         long deadline = System.currentTimeMillis() + 600_000;
         part.update("INSERT INTO stock (sku, available, frozen, sold) VALUES ('bench', ?, ?, 0)", 10 * n, n);

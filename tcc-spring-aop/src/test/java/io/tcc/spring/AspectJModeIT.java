@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ApplicationContext;
 
+import io.tcc.context.TransactionContext;
+import io.tcc.global.BranchRecord;
+import io.tcc.global.BranchState;
 import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalState;
+import io.tcc.interception.TccTemplate;
+import io.tcc.participant.ActionRegistry;
 
 /** The contract through AspectJ compile-time weaving ({@code @EnableTcc(mode = Interception.ASPECTJ)}). */
 class AspectJModeIT extends TccContractTests {
@@ -26,9 +32,22 @@ class AspectJModeIT extends TccContractTests {
     }
 
     @Test
-    void aPrivateTryIsAcceptedBecauseWeavingInterceptsIt() {
+    void aPrivateTryIsAcceptedBecauseWeavingInterceptsIt() throws Exception {
         try (var context = start(TestApplication.Woven.class, InvalidParticipants.PrivateTry.class)) {
-            assertEquals(1, context.getBeansOfType(InvalidParticipants.PrivateTry.class).size());
+            assertEquals("hold", context.getBean(ActionRegistry.class).forAction("private-try").tryMethod().getName());
+            InvalidParticipants.PrivateTry participant = context.getBean(InvalidParticipants.PrivateTry.class);
+
+            // the class's own public method calls the private try: the woven call becomes a branch, and is confirmed
+            String xid = context.getBean(TccTemplate.class).execute("private-try", Duration.ofSeconds(10), () -> {
+                participant.holdSelf();
+                return TransactionContext.current().xid();
+            });
+
+            Coordinator coordinator = context.getBean(Coordinator.class);
+            List<BranchRecord> branches = coordinator.log().branches(xid);
+            assertEquals(List.of("private-try"), branches.stream().map(BranchRecord::action).toList());
+            assertEquals(BranchState.CONFIRMED, branches.get(0).state());
+            assertEquals(GlobalState.CONFIRMED, coordinator.log().find(xid).orElseThrow().state());
         }
     }
 

@@ -9,7 +9,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,9 +32,11 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 import io.tcc.global.CrashPoints.Point;
 import io.tcc.global.CrashPoints.SimulatedCrash;
+import io.tcc.global.GlobalState;
 import io.tcc.http.InventoryApp;
 import io.tcc.http.OrderApp;
 import io.tcc.http.TwoServices;
+import io.tcc.test.Await;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
@@ -103,15 +104,16 @@ class DaemonRecoveryIT {
 
     @Test
     void aDaemonProcessFinishesWhatAnInitiatorLeftAtEveryCrashPoint() throws Exception {
-        Map<String, String> crashed = new LinkedHashMap<>(); // xid -> the state it must end in
+        Map<String, GlobalState> crashed = new LinkedHashMap<>(); // xid -> the state it must end in
         // after deciding, before any phase two (one remote branch): confirmed
-        crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().place(sku, 1)), "CONFIRMED");
+        crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().place(sku, 1)), GlobalState.CONFIRMED);
         // the local branch tried, the remote one registered and its try never sent: cancelled past the deadline
-        crashed.put(crash(Point.AFTER_BRANCH_REGISTERED, 2, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), "CANCELLED");
+        crashed.put(crash(Point.AFTER_BRANCH_REGISTERED, 2, () -> orders().placeBrieflyWithLocalBranch(sku, 1)),
+                GlobalState.CANCELLED);
         // both tried, nothing decided: cancelled past the deadline
-        crashed.put(crash(Point.BEFORE_DECISION, 1, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), "CANCELLED");
+        crashed.put(crash(Point.BEFORE_DECISION, 1, () -> orders().placeBrieflyWithLocalBranch(sku, 1)), GlobalState.CANCELLED);
         // in the middle of phase two: the local confirm committed with the decision, the remote one not sent
-        crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().placeWithLocalBranch(sku, 1)), "CONFIRMED");
+        crashed.put(crash(Point.AFTER_DECISION, 1, () -> orders().placeWithLocalBranch(sku, 1)), GlobalState.CONFIRMED);
         assertArrayEquals(new int[] {7, 3, 0}, stock(inventoryDb), "inventory: three tries frozen, nothing sold yet");
         assertArrayEquals(new int[] {7, 2, 1}, stock(orderDb), "orders: three local tries, one confirmed with its decision");
 
@@ -160,7 +162,7 @@ class DaemonRecoveryIT {
         awaitFinished(pending, Duration.ofSeconds(180));
         InventoryApp.BranchCalls calls = inventory.getBean(InventoryApp.BranchCalls.class);
         pending.forEach(xid -> {
-            assertEquals("CONFIRMED", state(xid), xid);
+            assertEquals(GlobalState.CONFIRMED, state(xid), xid);
             assertTrue(calls.received(xid, "confirm") >= 1, xid + " was confirmed without a call reaching the participant");
         });
         assertEquals(0, calls.overlaps(), "a branch's phase two ran twice at once");
@@ -185,15 +187,14 @@ class DaemonRecoveryIT {
         Path daemonLog = startDaemon("daemon-404", "http://127.0.0.1:" + order.getEnvironment().getProperty("local.server.port")
                 + "/no-participant-endpoints");
 
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!flagged(xid) && Instant.now().isBefore(deadline)) {
-            daemons.forEach((log, daemon) -> assertTrue(daemon.isAlive(), "a daemon process died; see " + log));
-            Thread.sleep(200);
-        }
+        Await.until(xid + " flagged by the daemon; see " + daemonLog, Duration.ofSeconds(60), () -> {
+            assertDaemonsAlive();
+            return flagged(xid);
+        });
         Map<String, Object> row = orderDb.jdbc().queryForMap(
                 "SELECT state, attempts, needs_operator, operator_reason FROM tcc_global WHERE xid = ?", xid);
         assertTrue(flagged(xid), "flagged for an operator; see " + daemonLog + ": " + row);
-        assertEquals("CANCELLING", row.get("state"), "decided, never guessed further");
+        assertEquals(GlobalState.CANCELLING, state(xid), "decided, never guessed further");
         assertEquals(1, ((Number) row.get("attempts")).intValue(), "at the first attempt, not after max-attempts of backoff");
         String reason = (String) row.get("operator_reason");
         assertTrue(reason.contains("HTTP 404") && reason.contains("tcc.daemon.participants.local")
@@ -207,13 +208,16 @@ class DaemonRecoveryIT {
                 Boolean.class, xid));
     }
 
-    /** Waits until every one of {@code xids} is CONFIRMED or CANCELLED, while the daemons stay alive. */
-    private void awaitFinished(Set<String> xids, Duration atMost) throws InterruptedException {
-        Instant deadline = Instant.now().plus(atMost);
-        while (!xids.stream().allMatch(xid -> state(xid).endsWith("ED")) && Instant.now().isBefore(deadline)) {
-            daemons.forEach((log, daemon) -> assertTrue(daemon.isAlive(), "a daemon process died; see " + log));
-            Thread.sleep(200);
-        }
+    /** Waits until every one of {@code xids} is CONFIRMED or CANCELLED; fails at once if a daemon dies. */
+    private void awaitFinished(Set<String> xids, Duration atMost) {
+        Await.until(xids.size() + " transactions finished by the daemons", atMost, () -> {
+            assertDaemonsAlive();
+            return xids.stream().allMatch(xid -> state(xid).isFinished());
+        });
+    }
+
+    private void assertDaemonsAlive() {
+        daemons.forEach((log, daemon) -> assertTrue(daemon.isAlive(), "a daemon process died; see " + log));
     }
 
     private OrderApp.Orders orders() {
@@ -252,8 +256,9 @@ class DaemonRecoveryIT {
         return log;
     }
 
-    private String state(String xid) {
-        return orderDb.jdbc().queryForObject("SELECT state FROM tcc_global WHERE xid = ?", String.class, xid);
+    private GlobalState state(String xid) {
+        return GlobalState.valueOf(orderDb.jdbc().queryForObject("SELECT state FROM tcc_global WHERE xid = ?", String.class,
+                xid));
     }
 
     private int[] stock(TestDatabase db) {

@@ -44,12 +44,13 @@ public class TccRecoveryAutoConfiguration {
 
     @Bean
     public Recovery tccRecovery(Coordinator coordinator, TccRecoveryProperties p, ObjectProvider<RecoveryListener> listener) {
-        return new Recovery(coordinator, p.recoveryConfig(), RecoveryListener.all(listener.orderedStream().toList()));
+        return new Recovery(coordinator.log(), coordinator.phaseTwo(), p.recoveryConfig(),
+                RecoveryListener.all(listener.orderedStream().toList()));
     }
 
     @Bean
     public Operations tccOperations(Coordinator coordinator) {
-        return new Operations(coordinator);
+        return new Operations(coordinator.log(), coordinator.phaseTwo());
     }
 
     @Bean(destroyMethod = "close")
@@ -57,8 +58,8 @@ public class TccRecoveryAutoConfiguration {
                                                   ObjectProvider<Fence> fence, TccRecoveryProperties p)
             throws SchedulerException {
         TccRecoveryProperties.Cleanup c = p.getCleanup();
-        Cleanup cleanup = c.isEnabled() ? new Cleanup(coordinator, fence.getIfAvailable(), c.getRetention(), c.getBatchSize())
-                : null;
+        Cleanup cleanup = c.isEnabled()
+                ? new Cleanup(coordinator.log(), fence.getIfAvailable(), c.getRetention(), c.getBatchSize()) : null;
         String instanceId = p.getInstanceId() != null ? p.getInstanceId() : "node-" + UUID.randomUUID();
         return RecoveryScheduler.create(dataSource, recovery, p.getInterval(), cleanup, c.getInterval(), instanceId);
     }
@@ -110,7 +111,7 @@ public class TccRecoveryAutoConfiguration {
     static class Metrics {
         @Bean
         TccMetrics tccMetrics(Coordinator coordinator, ObjectProvider<FenceCounters> fence) {
-            return new TccMetrics(coordinator, fence.getIfAvailable());
+            return new TccMetrics(coordinator.log(), fence.getIfAvailable());
         }
     }
 
