@@ -130,22 +130,18 @@ public final class Timing {
         }
 
         public Builder longestTransaction(Duration longestTransaction) {
-            this.longestTransaction = positive(LONGEST_TRANSACTION_KEY, longestTransaction);
+            this.longestTransaction = Settings.positive(LONGEST_TRANSACTION_KEY, longestTransaction);
             return this;
         }
 
         /** Zero or positive. */
         public Builder clockSkewMargin(Duration clockSkewMargin) {
-            Objects.requireNonNull(clockSkewMargin, CLOCK_SKEW_MARGIN_KEY);
-            if (clockSkewMargin.isNegative()) {
-                throw new IllegalArgumentException(CLOCK_SKEW_MARGIN_KEY + " must not be negative, was " + clockSkewMargin);
-            }
-            this.clockSkewMargin = clockSkewMargin;
+            this.clockSkewMargin = Settings.notNegative(CLOCK_SKEW_MARGIN_KEY, clockSkewMargin);
             return this;
         }
 
         public Builder recoveryMargin(Duration recoveryMargin) {
-            this.recoveryMargin = positive(RECOVERY_MARGIN_KEY, recoveryMargin);
+            this.recoveryMargin = Settings.positive(RECOVERY_MARGIN_KEY, recoveryMargin);
             return this;
         }
 
@@ -156,14 +152,6 @@ public final class Timing {
 
         public Timing build() {
             return new Timing(this);
-        }
-
-        private static Duration positive(String key, Duration value) {
-            Objects.requireNonNull(value, key);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(key + " must be positive, was " + value);
-            }
-            return value;
         }
     }
 }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Objects;
 
 import io.tcc.BadInputException;
+import io.tcc.Settings;
 import io.tcc.Timing;
 import io.tcc.jdbc.Dialect;
 
@@ -140,20 +141,13 @@ public final class FenceConfig {
         }
 
         public Builder conflictRetries(int conflictRetries) {
-            if (conflictRetries < 0 || conflictRetries > 100) {
-                throw new IllegalArgumentException("tcc.fence.conflict-retries must be between 0 and 100, was " + conflictRetries);
-            }
-            this.conflictRetries = conflictRetries;
+            this.conflictRetries = Settings.between("tcc.fence.conflict-retries", conflictRetries, 0, 100);
             return this;
         }
 
         /** The largest recorded try arguments, in UTF-8 bytes; the schema's column holds 65,535. */
         public Builder maxArgsBytes(int maxArgsBytes) {
-            if (maxArgsBytes < 0 || maxArgsBytes > 65_535) {
-                throw new IllegalArgumentException("tcc.fence.max-args-bytes must be between 0 and 65535 (the column's size), was "
-                        + maxArgsBytes);
-            }
-            this.maxArgsBytes = maxArgsBytes;
+            this.maxArgsBytes = Settings.between("tcc.fence.max-args-bytes", maxArgsBytes, 0, 65_535); // the column's size
             return this;
         }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 import io.tcc.Identifiers;
+import io.tcc.Settings;
 import io.tcc.Timing;
 
 /** Immutable settings of a {@link Coordinator}. Start from {@link #ofDefaults()} or {@link #custom()}. */
@@ -116,17 +117,13 @@ public final class CoordinatorConfig {
         }
 
         public Builder phaseTwoRetryDelay(Duration phaseTwoRetryDelay) {
-            this.phaseTwoRetryDelay = positive("tcc.phase-two-retry-delay", phaseTwoRetryDelay);
+            this.phaseTwoRetryDelay = Settings.positive("tcc.phase-two-retry-delay", phaseTwoRetryDelay);
             return this;
         }
 
         /** Zero (the default) or positive, and shorter than the phase-two retry delay. */
         public Builder completionLinger(Duration completionLinger) {
-            Objects.requireNonNull(completionLinger, "tcc.completion-linger");
-            if (completionLinger.isNegative()) {
-                throw new IllegalArgumentException("tcc.completion-linger must not be negative, was " + completionLinger);
-            }
-            this.completionLinger = completionLinger;
+            this.completionLinger = Settings.notNegative("tcc.completion-linger", completionLinger);
             return this;
         }
 
@@ -134,12 +131,5 @@ public final class CoordinatorConfig {
             return new CoordinatorConfig(this);
         }
 
-        private static Duration positive(String name, Duration value) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + value);
-            }
-            return value;
-        }
     }
 }

@@ -1,7 +1,8 @@
 package io.tcc.http;
 
 import java.time.Duration;
-import java.util.Objects;
+
+import io.tcc.Settings;
 
 /**
  * How calls to one remote participant are guarded. A timed-out call may still complete on the participant: that is
@@ -120,12 +121,12 @@ public final class RemoteParticipantConfig {
         }
 
         public Builder connectTimeout(Duration value) {
-            this.connectTimeout = positive(KEY + "connect-timeout", value);
+            this.connectTimeout = Settings.positive(KEY + "connect-timeout", value);
             return this;
         }
 
         public Builder callTimeout(Duration value) {
-            this.callTimeout = positive(KEY + "call-timeout", value);
+            this.callTimeout = Settings.positive(KEY + "call-timeout", value);
             return this;
         }
 
@@ -135,65 +136,42 @@ public final class RemoteParticipantConfig {
         }
 
         public Builder minimumCalls(int value) {
-            this.minimumCalls = between(KEY + "minimum-calls", value, 1, 10_000);
+            this.minimumCalls = Settings.between(KEY + "minimum-calls", value, 1, 10_000);
             return this;
         }
 
         public Builder openDuration(Duration value) {
-            this.openDuration = positive(KEY + "open-duration", value);
+            this.openDuration = Settings.positive(KEY + "open-duration", value);
             return this;
         }
 
         public Builder phaseTwoCalls(int value) {
-            this.phaseTwoCalls = between(KEY + "phase-two-calls", value, 1, 20);
+            this.phaseTwoCalls = Settings.between(KEY + "phase-two-calls", value, 1, 20);
             return this;
         }
 
         public Builder phaseTwoCallBackoff(Duration value) {
-            this.phaseTwoCallBackoff = positive(KEY + "phase-two-call-backoff", value);
+            this.phaseTwoCallBackoff = Settings.positive(KEY + "phase-two-call-backoff", value);
             return this;
         }
 
         public Builder maxConcurrentCalls(int value) {
-            this.maxConcurrentCalls = between(KEY + "max-concurrent-calls", value, 1, 10_000);
+            this.maxConcurrentCalls = Settings.between(KEY + "max-concurrent-calls", value, 1, 10_000);
             return this;
         }
 
         public Builder busyWait(Duration value) {
-            this.busyWait = notNegative(KEY + "busy-wait", value);
+            this.busyWait = Settings.notNegative(KEY + "busy-wait", value);
             return this;
         }
 
         public Builder halfOpenCalls(int value) {
-            this.halfOpenCalls = between(KEY + "half-open-calls", value, 1, 1_000);
+            this.halfOpenCalls = Settings.between(KEY + "half-open-calls", value, 1, 1_000);
             return this;
         }
 
         public RemoteParticipantConfig build() {
             return new RemoteParticipantConfig(this);
-        }
-
-        private static Duration positive(String key, Duration value) {
-            Objects.requireNonNull(value, key);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(key + " must be positive, was " + value);
-            }
-            return value;
-        }
-
-        private static Duration notNegative(String key, Duration value) {
-            Objects.requireNonNull(value, key);
-            if (value.isNegative()) {
-                throw new IllegalArgumentException(key + " must not be negative, was " + value);
-            }
-            return value;
-        }
-
-        private static int between(String key, int value, int min, int max) {
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", was " + value);
-            }
-            return value;
         }
 
         private static float between(String key, float value, float min, float max) {
