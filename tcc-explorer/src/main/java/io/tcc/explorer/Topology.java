@@ -145,8 +145,7 @@ final class Topology implements AutoCloseable {
         for (int slot = 0; slot < WORKERS; slot++) {
             daemon.participants().add(daemonRemotes.participant(RemoteSlots.name(slot), null));
         }
-        recovery = new Recovery(daemon.log(), daemon.phaseTwo(), new RecoveryConfig(64, Duration.ofSeconds(5), 8,
-                Duration.ofMillis(100), Duration.ofSeconds(1), 4), recoveryListener);
+        recovery = new Recovery(daemon.log(), daemon.phaseTwo(), RecoveryConfig.custom().batchSize(64).lease(Duration.ofSeconds(5)).maxAttempts(8).initialBackoff(Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1)).workers(4).build(), recoveryListener);
         operations = new Operations(daemon.log(), daemon.phaseTwo());
         // the minimum retention the one timing rule allows, for the log and all three fences
         retention = timing.minimumRetention(Timing.Rows.BOTH);

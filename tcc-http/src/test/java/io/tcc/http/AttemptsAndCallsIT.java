@@ -90,8 +90,7 @@ class AttemptsAndCallsIT extends TwoServices {
         SimpleMeterRegistry recoveryMeters = new SimpleMeterRegistry();
         TccMetrics metrics = new TccMetrics(coordinator().log(), null);
         metrics.bindTo(recoveryMeters);
-        Recovery recovery = new Recovery(coordinator().log(), coordinator().phaseTwo(), new RecoveryConfig(10,
-                Duration.ofSeconds(30), 3, Duration.ofMillis(50), Duration.ofMillis(100), 1), metrics);
+        Recovery recovery = new Recovery(coordinator().log(), coordinator().phaseTwo(), RecoveryConfig.custom().batchSize(10).lease(Duration.ofSeconds(30)).maxAttempts(3).initialBackoff(Duration.ofMillis(50)).maxBackoff(Duration.ofMillis(100)).workers(1).build(), metrics);
         Await.until("recovery to flag the transaction after its attempts", Duration.ofSeconds(20), () -> {
             recovery.runOnce();
             return tx(xid[0]).needsOperator();

@@ -120,8 +120,7 @@ class DatabaseOutageIT {
         BranchCallLimit gate = inventory.getBean(BranchCallLimit.class);
         FenceCounters fence = inventory.getBean(FenceCounters.class);
         io.tcc.global.Coordinator coordinator = order.getBean(io.tcc.global.Coordinator.class);
-        Recovery recovery = new Recovery(coordinator.log(), coordinator.phaseTwo(), new RecoveryConfig(50,
-                Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1), 4), RecoveryListener.NONE);
+        Recovery recovery = new Recovery(coordinator.log(), coordinator.phaseTwo(), RecoveryConfig.custom().batchSize(50).lease(Duration.ofSeconds(30)).maxAttempts(10_000).initialBackoff(Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(1)).workers(4).build(), RecoveryListener.NONE);
 
         AtomicBoolean ordering = new AtomicBoolean(true);
         AtomicInteger placed = new AtomicInteger();

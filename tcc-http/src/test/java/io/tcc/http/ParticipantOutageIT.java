@@ -36,8 +36,7 @@ class ParticipantOutageIT extends TwoServices {
         assertEquals(GlobalState.CONFIRMING, coordinator().log().find(xid).orElseThrow().state());
 
         inventory.close(); // the participant's server stops
-        Recovery recovery = new Recovery(coordinator().log(), coordinator().phaseTwo(), new RecoveryConfig(10,
-                Duration.ofSeconds(30), 50, Duration.ofMillis(100), Duration.ofSeconds(2), 1), RecoveryListener.NONE);
+        Recovery recovery = new Recovery(coordinator().log(), coordinator().phaseTwo(), RecoveryConfig.custom().batchSize(10).lease(Duration.ofSeconds(30)).maxAttempts(50).initialBackoff(Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(2)).workers(1).build(), RecoveryListener.NONE);
         List<Long> waits = new ArrayList<>();
         for (int pass = 0; pass < 4; pass++) {
             awaitDue(xid);

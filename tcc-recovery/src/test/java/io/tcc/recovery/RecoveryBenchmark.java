@@ -68,8 +68,7 @@ public final class RecoveryBenchmark {
             try {
                 List<Future<?>> runs = new ArrayList<>();
                 for (Coordinator coordinator : nodes) {
-                    Recovery recovery = new Recovery(coordinator.log(), coordinator.phaseTwo(), new RecoveryConfig(200,
-                            Duration.ofSeconds(60), 12, Duration.ofSeconds(1), Duration.ofMinutes(1), workers),
+                    Recovery recovery = new Recovery(coordinator.log(), coordinator.phaseTwo(), RecoveryConfig.custom().batchSize(200).lease(Duration.ofSeconds(60)).maxAttempts(12).initialBackoff(Duration.ofSeconds(1)).maxBackoff(Duration.ofMinutes(1)).workers(workers).build(),
                             RecoveryListener.NONE);
                     runs.add(pool.submit(() -> {
                         // drain: a pass that claimed nothing is not the end while anything is still due

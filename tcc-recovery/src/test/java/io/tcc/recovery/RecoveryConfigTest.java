@@ -16,16 +16,16 @@ class RecoveryConfigTest {
 
     @Test
     void eachWrongValueIsRefusedNamingItsPropertyKey() {
-        assertThatThrownBy(() -> new RecoveryConfig(0, S, 1, S, S, 1)).hasMessageContaining("tcc.recovery.batch-size");
-        assertThatThrownBy(() -> new RecoveryConfig(1, Duration.ofMillis(999), 1, S, S, 1))
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(0).lease(S).maxAttempts(1).initialBackoff(S).maxBackoff(S).workers(1).build()).hasMessageContaining("tcc.recovery.batch-size");
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(1).lease(Duration.ofMillis(999)).maxAttempts(1).initialBackoff(S).maxBackoff(S).workers(1).build())
                 .hasMessage("tcc.recovery.lease must be at least PT1S, was PT0.999S");
-        assertThatThrownBy(() -> new RecoveryConfig(1, null, 1, S, S, 1)).hasMessageContaining("tcc.recovery.lease");
-        assertThatThrownBy(() -> new RecoveryConfig(1, S, 0, S, S, 1)).hasMessageContaining("tcc.recovery.max-attempts");
-        assertThatThrownBy(() -> new RecoveryConfig(1, S, 1, Duration.ZERO, S, 1))
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(1).lease(null).maxAttempts(1).initialBackoff(S).maxBackoff(S).workers(1).build()).hasMessageContaining("tcc.recovery.lease");
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(1).lease(S).maxAttempts(0).initialBackoff(S).maxBackoff(S).workers(1).build()).hasMessageContaining("tcc.recovery.max-attempts");
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(1).lease(S).maxAttempts(1).initialBackoff(Duration.ZERO).maxBackoff(S).workers(1).build())
                 .hasMessageContaining("tcc.recovery.initial-backoff");
-        assertThatThrownBy(() -> new RecoveryConfig(1, S, 1, S, Duration.ofMillis(500), 1))
-                .hasMessage("tcc.recovery.max-backoff must be at least PT1S, was PT0.5S");
-        assertThatThrownBy(() -> new RecoveryConfig(1, S, 1, S, S, 65)).hasMessageContaining("tcc.recovery.workers");
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(1).lease(S).maxAttempts(1).initialBackoff(S).maxBackoff(Duration.ofMillis(500)).workers(1).build())
+                .hasMessage("tcc.recovery.max-backoff must be at least tcc.recovery.initial-backoff PT1S, was PT0.5S");
+        assertThatThrownBy(() -> RecoveryConfig.custom().batchSize(1).lease(S).maxAttempts(1).initialBackoff(S).maxBackoff(S).workers(65).build()).hasMessageContaining("tcc.recovery.workers");
     }
 
     @Test

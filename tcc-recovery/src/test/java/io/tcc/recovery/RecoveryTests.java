@@ -92,8 +92,7 @@ abstract class RecoveryTests {
     }
 
     private static Recovery recovery(Node node, int maxAttempts, RecoveryListener listener) {
-        return new Recovery(node.coordinator().log(), node.coordinator().phaseTwo(), new RecoveryConfig(100,
-                Duration.ofSeconds(30), maxAttempts, Duration.ofMillis(20), Duration.ofMillis(200), 4), listener);
+        return new Recovery(node.coordinator().log(), node.coordinator().phaseTwo(), RecoveryConfig.custom().batchSize(100).lease(Duration.ofSeconds(30)).maxAttempts(maxAttempts).initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(200)).workers(4).build(), listener);
     }
 
     @BeforeAll
@@ -242,7 +241,7 @@ abstract class RecoveryTests {
         TestClock clock = TestClock.stopped();
         daemon.stock().confirmWork = () -> clock.advance(Duration.ofMillis(1200)); // more than half the 2 s lease
         Recovery recovery = new Recovery(daemon.coordinator().log(), daemon.coordinator().phaseTwo(),
-                new RecoveryConfig(100, Duration.ofSeconds(2), 10, Duration.ofMillis(20), Duration.ofMillis(200), 1),
+                RecoveryConfig.custom().batchSize(100).lease(Duration.ofSeconds(2)).maxAttempts(10).initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(200)).workers(1).build(),
                 RecoveryListener.NONE, clock);
 
         Recovery.Pass pass = recovery.runOnce();

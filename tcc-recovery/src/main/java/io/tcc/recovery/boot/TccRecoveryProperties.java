@@ -123,7 +123,7 @@ public class TccRecoveryProperties {
 
     /** Recovery's settings; a wrong value fails here, naming its key. */
     public RecoveryConfig recoveryConfig() {
-        return new RecoveryConfig(batchSize, lease, maxAttempts, initialBackoff, maxBackoff, workers);
+        return RecoveryConfig.custom().batchSize(batchSize).lease(lease).maxAttempts(maxAttempts).initialBackoff(initialBackoff).maxBackoff(maxBackoff).workers(workers).build();
     }
 
     public boolean isEnabled() {
