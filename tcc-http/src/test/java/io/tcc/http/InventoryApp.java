@@ -1,6 +1,7 @@
 package io.tcc.http;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,6 +11,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.slf4j.MDC;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,6 +24,8 @@ import org.springframework.web.servlet.function.ServerResponse;
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
+import io.tcc.context.TransactionContext;
+import io.tcc.test.Await;
 
 /**
  * The participant service: stock. The framework serves its endpoints (auto-configured from tcc.http.* properties,
@@ -35,16 +39,21 @@ public class InventoryApp {
 
     public static class Inventory {
         private final JdbcTemplate jdbc;
+        private final BranchCalls calls;
 
-        public Inventory(JdbcTemplate jdbc) {
+        public Inventory(JdbcTemplate jdbc, BranchCalls calls) {
             this.jdbc = jdbc;
+            this.calls = calls;
         }
 
         @Try("reserve-stock")
-        public String reserve(String sku, int quantity) throws InterruptedException {
+        public String reserve(String sku, int quantity) {
             if (sku.startsWith("slow-")) {
-                // the behaviour under test, not a wait: slower than the initiator's call timeout, so it sees UNKNOWN
-                Thread.sleep(1500);
+                // a late try: it goes on only once its cancel has reached this service, so the initiator's call has
+                // timed out (UNKNOWN) and the cancel meets the try still running, through the fence
+                String xid = MDC.get(TransactionContext.MDC_KEY);
+                Await.until("the cancel of " + xid + " to reach the participant", Duration.ofSeconds(10),
+                        () -> calls.received(xid, "cancel") > 0);
             }
             if (jdbc.update("UPDATE stock SET available = available - ?, frozen = frozen + ? WHERE sku = ? AND available >= ?",
                     quantity, quantity, sku, quantity) == 0) {
@@ -129,7 +138,7 @@ public class InventoryApp {
     }
 
     @Bean
-    Inventory inventory(JdbcTemplate jdbc) {
-        return new Inventory(jdbc);
+    Inventory inventory(JdbcTemplate jdbc, BranchCalls calls) {
+        return new Inventory(jdbc, calls);
     }
 }
