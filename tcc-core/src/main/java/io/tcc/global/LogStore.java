@@ -50,9 +50,14 @@ public final class LogStore implements AutoCloseable {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.transactions = new LocalTransactions(dataSource, Objects.requireNonNull(transactionManager, "transactionManager"));
         this.config = Objects.requireNonNull(config, "config");
-        Dialect dialect = Dialect.detect(dataSource);
-        this.sql = new GlobalLog(dialect, config.globalTable(), config.branchTable());
-        this.logIsolation = logOnlyIsolation(dialect, dataSource);
+        // one connection at start-up tells the database and the pool's isolation level
+        try (Connection c = dataSource.getConnection()) {
+            Dialect dialect = Dialect.detect(c);
+            this.sql = new GlobalLog(dialect, config.globalTable(), config.branchTable());
+            this.logIsolation = logOnlyIsolation(dialect, c);
+        } catch (SQLException e) {
+            throw new GlobalLogException("cannot open a connection to the global log's database: " + e.getMessage(), e);
+        }
         this.completions = config.completionLinger().isZero() ? null : new CompletionBatcher(this, config.completionLinger());
     }
 
@@ -205,16 +210,9 @@ public final class LogStore implements AutoCloseable {
      * transactions run at READ COMMITTED there. InnoDB's updates are current reads at any level: MySQL keeps the
      * pool's own level, and no statement is spent on switching it.
      */
-    private static int logOnlyIsolation(Dialect dialect, DataSource dataSource) {
-        if (dialect != Dialect.POSTGRESQL) {
-            return TransactionDefinition.ISOLATION_DEFAULT;
-        }
-        try (Connection c = dataSource.getConnection()) {
-            return c.getTransactionIsolation() > Connection.TRANSACTION_READ_COMMITTED
-                    ? TransactionDefinition.ISOLATION_READ_COMMITTED : TransactionDefinition.ISOLATION_DEFAULT;
-        } catch (SQLException e) {
-            throw new GlobalLogException("cannot read the global log DataSource's isolation level: " + e.getMessage(), e);
-        }
+    private static int logOnlyIsolation(Dialect dialect, Connection c) throws SQLException {
+        return dialect == Dialect.POSTGRESQL && c.getTransactionIsolation() > Connection.TRANSACTION_READ_COMMITTED
+                ? TransactionDefinition.ISOLATION_READ_COMMITTED : TransactionDefinition.ISOLATION_DEFAULT;
     }
 
     private <T> T inLog(int isolation, Work<T> work) {

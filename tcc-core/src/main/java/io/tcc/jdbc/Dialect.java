@@ -191,10 +191,15 @@ public enum Dialect {
     /** The dialect of the database behind a DataSource; fails on databases the framework does not support. */
     public static Dialect detect(DataSource dataSource) {
         try (Connection c = dataSource.getConnection()) {
-            return of(c.getMetaData().getDatabaseProductName());
+            return detect(c);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open a connection to detect the database: " + e.getMessage(), e);
         }
+    }
+
+    /** The dialect of the database behind an open connection. */
+    public static Dialect detect(Connection connection) throws SQLException {
+        return of(connection.getMetaData().getDatabaseProductName());
     }
 
     static Dialect of(String productName) {
