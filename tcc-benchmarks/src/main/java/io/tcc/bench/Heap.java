@@ -37,11 +37,11 @@ final class Heap {
         return (long) (kib * 1024);
     }
 
-    private static Path tool(String name) {
+    static Path tool(String name) {
         return Path.of(System.getProperty("java.home"), "bin", name);
     }
 
-    private static String run(List<String> command) throws IOException, InterruptedException {
+    static String run(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
