@@ -38,7 +38,9 @@ final class AsyncOrders implements Load.Operation {
             run(0);
             return null;
         } catch (IOException | RuntimeException e) {
-            return "not measured: the order service does not offer `POST /orders?phaseTwo=async` (" + e.getMessage() + ")";
+            String answer = String.valueOf(e.getMessage());
+            return "not measured: the order service does not offer `POST /orders?phaseTwo=async` ("
+                    + answer.substring(0, Math.min(100, answer.length())).replace("|", "/") + " ...)";
         }
     }
 

@@ -20,18 +20,26 @@ import io.tcc.test.Await;
 import io.tcc.test.EmbeddedMariaDb;
 
 /**
- * The benchmarks of issue 7, in one run on one database server: (1) the fence's overhead in this JVM, (2) the demo's
- * order flow end to end through TCC against the same effect without it, both services as JVMs of their own over HTTP,
- * (3) commits and statements per global transaction counted at the database, (4) each service's heap after a
- * sustained run. Every figure is measured here, each against its baseline in the same run; the results, the machine
- * and the command are written to {@code docs/benchmarks.md}.
+ * The benchmarks of issues 7 and 14, in one run on one database server: (1) the fence's overhead in this JVM, (2) the
+ * demo's order flow end to end through TCC (phase two synchronous, and asynchronous where the order service offers it)
+ * against the same effect without it, both services as JVMs of their own over HTTP, with a JFR profile of both, (3)
+ * commits and statements per global transaction counted at the database, one order at a time and under 32 clients,
+ * (4) each service's heap after a sustained run, (5) recovery throughput (a row kept for
+ * {@code RecoveryThroughput}). Every figure is measured here, each against its baseline in the same run; the results,
+ * a summary of issue 14's targets, the machine and the command are written to {@code docs/benchmarks.md}.
  *
  * <p>Run: {@code mvn -q -Pbench -DskipTests package} at the repository root. System properties (seconds unless said):
- * {@code bench.jdbcUrl} (a MySQL or MariaDB server instead of the embedded MariaDB), {@code bench.fence.warmup} (4),
- * {@code bench.fence.round} (4), {@code bench.fence.rounds} (2 per side), {@code bench.e2e.warmup} (40),
- * {@code bench.e2e.round} (4), {@code bench.e2e.rounds} (2 per side), {@code bench.e2e.clients} ("1,8,32"),
- * {@code bench.commits.orders} (300), {@code bench.memory.seconds} (60), {@code bench.memory.samples} (8); the jars,
- * the work folder and the output file are set by the {@code bench} profile.
+ * {@code bench.jdbcUrl} (a MySQL or MariaDB server instead of the embedded MariaDB), {@code bench.db.args},
+ * {@code bench.serviceJvm}, {@code bench.serviceArgs} (how the embedded server and the services run; defaults below),
+ * {@code bench.warmup.jit} (0.03: the JIT compilers' share of the CPU below which a warm-up has settled),
+ * {@code bench.fence.warmup} (its cap, 90), {@code bench.fence.warmup.window} (4), {@code bench.fence.round} (4),
+ * {@code bench.fence.rounds} (2 per side), {@code bench.e2e.warmup} (its cap, 300), {@code bench.e2e.warmup.window}
+ * (10), {@code bench.e2e.round} (6), {@code bench.e2e.rounds} (2 per side), {@code bench.e2e.clients} ("1,8,32"),
+ * {@code bench.profile.seconds} (15 per side, 0 for none), {@code bench.profile.before} (a file to write this run's
+ * profile to as the "before"), {@code bench.commits.orders} (300), {@code bench.commits.loaded} (10),
+ * {@code bench.memory.seconds} (60), {@code bench.memory.samples} (8), {@code bench.parts}
+ * ("fence,e2e,commits,memory"; fewer writes no page); the jars, the work folder and the output file are set by the
+ * {@code bench} profile.
  */
 public final class Benchmarks {
 
@@ -129,7 +137,9 @@ public final class Benchmarks {
                 List<Interleaved.Outcome> fence = new ArrayList<>();
                 try (FenceOverhead bench = new FenceOverhead(demo.databases.inventoryUrl(), 8)) {
                     LongSupplier self = () -> Machine.cpuNanos(List.of(ProcessHandle.current().pid()));
-                    bench.measure(8, seconds("bench.fence.warmup", 4), 1, self, database);
+                    LongSupplier selfCompiler = () -> Machine.compilerNanos(List.of(ProcessHandle.current().pid()));
+                    report.fenceWarmup(Warmup.run("1. fence", 8, bench::plain, bench::fenced, self, selfCompiler,
+                            seconds("bench.fence.warmup.window", 4), jitThreshold(), seconds("bench.fence.warmup", 90), out));
                     for (int threads : fenceThreads) {
                         Interleaved.Outcome o = bench.measure(threads, seconds("bench.fence.round", 4),
                                 Integer.getInteger("bench.fence.rounds", 2), self, database);
@@ -157,9 +167,8 @@ public final class Benchmarks {
 
             // 2. end to end: warm up until the services' JIT compilers settle, then the rounds
             if (parts.contains("e2e")) {
-                report.warmup(Warmup.run(baseline, tcc, services, compiler, seconds("bench.e2e.warmup.window", 10),
-                        Double.parseDouble(System.getProperty("bench.e2e.warmup.jit", "0.03")),
-                        seconds("bench.e2e.warmup", 300), out));
+                report.warmup(Warmup.run("2. end to end", 32, baseline, tcc, services, compiler,
+                        seconds("bench.e2e.warmup.window", 10), jitThreshold(), seconds("bench.e2e.warmup", 300), out));
                 Duration round = seconds("bench.e2e.round", 6);
                 int rounds = Integer.getInteger("bench.e2e.rounds", 2);
                 List<Interleaved.Outcome> e2e = new ArrayList<>();
@@ -322,6 +331,11 @@ public final class Benchmarks {
 
     static String sku(int client) {
         return "BENCH-" + (client % SKUS);
+    }
+
+    /** The JIT compilers' share of the CPU below which a warm-up counts as settled. */
+    private static double jitThreshold() {
+        return Double.parseDouble(System.getProperty("bench.warmup.jit", "0.03"));
     }
 
     private static List<String> words(String text) {

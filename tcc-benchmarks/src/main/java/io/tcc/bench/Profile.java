@@ -26,9 +26,15 @@ final class Profile {
     private static final int ROWS = 10;
 
     /** One JVM's recording, aggregated; each map from a name to its share of all samples (or bytes). */
-    record Service(String name, long cpuSamples, Map<String, Double> cpuByTopFrame, Map<String, Double> cpuByOurFrame,
-                   long allocatedBytes, Map<String, Double> allocationByTopFrame, Map<String, Double> allocationByClass) {
+    record Service(String name, long cpuSamples, Map<String, Double> cpuByLibrary, Map<String, Double> cpuByTopFrame,
+                   Map<String, Double> cpuByOurFrame, long allocatedBytes, Map<String, Double> allocationByTopFrame,
+                   Map<String, Double> allocationByClass) {
     }
+
+    /** Package prefixes of the libraries a service runs on, most specific first; the rest by their first two names. */
+    private static final List<String> LIBRARIES = List.of("io.tcc.", "org.springframework.", "org.apache.", "com.mysql.",
+            "com.zaxxer.hikari.", "tools.jackson.", "ch.qos.logback.", "org.slf4j.", "jdk.internal.net.http.",
+            "java.util.concurrent.", "java.", "jdk.", "sun.");
 
     private Profile() {
     }
@@ -58,38 +64,49 @@ final class Profile {
     }
 
     static Service read(String service, Path file) throws IOException {
+        Map<String, Long> byLibrary = new HashMap<>();
         Map<String, Long> byTop = new HashMap<>();
+        Map<Long, long[]> allocatedByThread = new HashMap<>();
         Map<String, Long> byOurs = new HashMap<>();
         Map<String, Long> allocationByTop = new HashMap<>();
         Map<String, Long> allocationByClass = new HashMap<>();
         long samples = 0;
-        long bytes = 0;
         for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
             String type = event.getEventType().getName();
             RecordedStackTrace stack = event.getStackTrace();
             if (type.equals("jdk.ExecutionSample") && stack != null && !stack.getFrames().isEmpty()) {
                 samples++;
+                byLibrary.merge(library(stack.getFrames().get(0)), 1L, Long::sum);
                 byTop.merge(frame(stack.getFrames().get(0)), 1L, Long::sum);
                 byOurs.merge(stack.getFrames().stream().filter(f -> f.isJavaFrame()
                                 && f.getMethod().getType().getName().startsWith(OURS)).findFirst().map(Profile::frame)
                         .orElse("(no io.tcc frame on the stack)"), 1L, Long::sum);
+            } else if (type.equals("jdk.ThreadAllocationStatistics") && event.getThread("thread") != null) {
+                // cumulative per thread: the first and the last reading of each thread bound what it allocated meanwhile
+                long allocated = event.getLong("allocated");
+                allocatedByThread.merge(event.getThread("thread").getJavaThreadId(), new long[] {allocated, allocated},
+                        (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
             } else if (type.equals("jdk.ObjectAllocationSample")) {
                 long weight = event.getLong("weight");
-                bytes += weight;
                 allocationByTop.merge(stack == null || stack.getFrames().isEmpty() ? "(no stack)"
                         : frame(stack.getFrames().get(0)), weight, Long::sum);
                 allocationByClass.merge(event.getClass("objectClass").getName(), weight, Long::sum);
             }
         }
-        return new Service(service, samples, shares(byTop, samples), shares(byOurs, samples), bytes,
-                shares(allocationByTop, bytes), shares(allocationByClass, bytes));
+        long sampled = allocationByClass.values().stream().mapToLong(Long::longValue).sum();
+        long bytes = allocatedByThread.values().stream().mapToLong(r -> r[1] - r[0]).sum();
+        return new Service(service, samples, shares(byLibrary, samples), shares(byTop, samples), shares(byOurs, samples),
+                bytes, shares(allocationByTop, sampled), shares(allocationByClass, sampled));
     }
 
     /** The service's tables as markdown, each the top rows by share. */
     static String markdown(Service s, double transactions) {
-        return String.format("**%s service**: %,d execution samples; %.1f MiB allocated (sampled weight), %s per"
-                        + " transaction.%n%n", s.name(), s.cpuSamples(), s.allocatedBytes() / (double) (1 << 20),
+        return String.format("**%s service**: %,d execution samples; %.1f MiB allocated by its threads meanwhile"
+                        + " (`jdk.ThreadAllocationStatistics`; the background's included), %s per transaction; the"
+                        + " allocation tables share out `jdk.ObjectAllocationSample` weights.%n%n", s.name(), s.cpuSamples(),
+                s.allocatedBytes() / (double) (1 << 20),
                 transactions > 0 ? String.format("%,.0f bytes", s.allocatedBytes() / transactions) : "unknown")
+                + table("CPU, by the library of the top frame", "% of samples", s.cpuByLibrary())
                 + table("CPU, by top frame", "% of samples", s.cpuByTopFrame())
                 + table("CPU, by the top frame of io.tcc code (framework and demo)", "% of samples", s.cpuByOurFrame())
                 + table("allocation, by top frame", "% of bytes", s.allocationByTopFrame())
@@ -119,6 +136,25 @@ final class Profile {
         Map<String, Double> shares = new HashMap<>();
         counts.forEach((name, count) -> shares.put(name, total == 0 ? 0 : count / (double) total));
         return shares;
+    }
+
+    private static String library(RecordedFrame frame) {
+        String type = frame.getMethod().getType().getName();
+        return LIBRARIES.stream().filter(type::startsWith).findFirst().map(p -> p + "*").orElseGet(() -> {
+            String[] names = type.split("\\.");
+            return names.length > 2 ? names[0] + "." + names[1] + ".*" : type;
+        });
+    }
+
+    /**
+     * Regenerates the tables of a profile from recordings kept from an earlier run: the folder holding
+     * {@code order.jfr} and {@code inventory.jfr}, and the transactions placed while they were recorded.
+     */
+    public static void main(String[] args) throws IOException {
+        Path folder = Path.of(args[0]);
+        double transactions = Double.parseDouble(args[1]);
+        System.out.print(markdown(read("order", folder.resolve("order.jfr")), transactions)
+                + markdown(read("inventory", folder.resolve("inventory.jfr")), transactions));
     }
 
     private static String frame(RecordedFrame frame) {

@@ -132,13 +132,22 @@ final class Report {
 
     /** How the end-to-end warm-up ended, window by window. */
     void warmup(Warmup.Result w) {
-        put("warmup", String.format("The warm-up ran windows of baseline and TCC orders at 32 clients (half a window each)"
-                        + " until the services' JIT compiler threads (C1 and C2, read from `/proc/<pid>/task/*/stat`) took less"
-                        + " than %.0f %% of the two services' CPU in %d windows in a row, capped at %d s: %s after %.0f s"
-                        + " (%d windows; the compilers' share window by window: %s).", w.threshold() * 100,
-                Warmup.SETTLED, w.cap().toSeconds(), w.settled() ? "settled" : "**not settled at the cap**",
-                w.elapsed().toMillis() / 1000.0, w.windows().size(), String.join(", ", w.windows().stream()
-                        .map(x -> String.format("%.1f %%", x.compilerShare() * 100)).toList())));
+        put("warmup", "The warm-up ran windows of baseline and TCC orders at 32 clients (half a window each) until the"
+                + " services' " + settled(w, "the two services' CPU"));
+    }
+
+    /** How the fence's warm-up, in this JVM, ended. */
+    void fenceWarmup(Warmup.Result w) {
+        put("fence-warmup", "The warm-up ran windows of both sides at 8 threads until this JVM's " + settled(w,
+                "this JVM's CPU"));
+    }
+
+    private static String settled(Warmup.Result w, String of) {
+        return String.format("JIT compiler threads (C1 and C2, read from `/proc/<pid>/task/*/stat`) took less than %.0f %% of"
+                        + " %s in %d windows in a row, capped at %d s: %s after %.0f s (%d windows; the compilers' share"
+                        + " window by window: %s).", w.threshold() * 100, of, Warmup.SETTLED, w.cap().toSeconds(),
+                w.settled() ? "settled" : "**not settled at the cap**", w.elapsed().toMillis() / 1000.0, w.windows().size(),
+                String.join(", ", w.windows().stream().map(x -> String.format("%.1f %%", x.compilerShare() * 100)).toList()));
     }
 
     /** Asynchronous phase two against the baseline at 8 clients, or why it was not measured. */

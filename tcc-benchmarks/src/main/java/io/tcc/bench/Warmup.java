@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The end-to-end warm-up: windows of baseline and TCC orders at 32 clients, one after the other, until the services'
- * JIT compilers (their C1 and C2 threads) have settled: their CPU below a share of the services' CPU for
- * {@link #SETTLED} windows in a row, or the cap reached. Until then the compilers take CPU the requests lack, more for
- * the side with more code, and the ratios would measure the compiler.
+ * A warm-up: windows of the baseline and the subject, half a window each, until the JIT compilers (C1 and C2 threads)
+ * of the JVMs that serve them have settled: their CPU below a share of those JVMs' CPU for {@link #SETTLED} windows in
+ * a row, or the cap reached. Until then the compilers take CPU the work lacks, more for the side with more code, and
+ * the ratios would measure the compiler.
  */
 final class Warmup {
 
@@ -21,7 +21,7 @@ final class Warmup {
     record Window(double seconds, double compilerShare) {
     }
 
-    record Result(List<Window> windows, boolean settled, double threshold, Duration cap) {
+    record Result(int threads, List<Window> windows, boolean settled, double threshold, Duration cap) {
 
         Duration elapsed() {
             return Duration.ofMillis((long) (windows.stream().mapToDouble(Window::seconds).sum() * 1000));
@@ -31,23 +31,28 @@ final class Warmup {
     private Warmup() {
     }
 
-    static Result run(Load.Operation baseline, Load.Operation tcc, LongSupplier services, LongSupplier compiler,
-                      Duration window, double threshold, Duration cap, PrintStream out) throws InterruptedException {
+    /**
+     * @param cpu      the CPU time the JVMs doing the work have spent so far, in nanoseconds
+     * @param compiler the part of it their compiler threads spent
+     */
+    static Result run(String what, int threads, Load.Operation baseline, Load.Operation subject, LongSupplier cpu,
+                      LongSupplier compiler, Duration window, double threshold, Duration cap, PrintStream out)
+            throws InterruptedException {
         List<Window> windows = new ArrayList<>();
         long start = System.nanoTime();
         int below = 0;
         while (below < SETTLED && System.nanoTime() - start < cap.toNanos()) {
-            long cpu = services.getAsLong();
+            long spent = cpu.getAsLong();
             long jit = compiler.getAsLong();
             long began = System.nanoTime();
-            Load.run(32, window.dividedBy(2), baseline);
-            Load.run(32, window.dividedBy(2), tcc);
-            double share = (compiler.getAsLong() - jit) / (double) Math.max(1, services.getAsLong() - cpu);
+            Load.run(threads, window.dividedBy(2), baseline);
+            Load.run(threads, window.dividedBy(2), subject);
+            double share = (compiler.getAsLong() - jit) / (double) Math.max(1, cpu.getAsLong() - spent);
             windows.add(new Window((System.nanoTime() - began) / 1e9, share));
             below = share < threshold ? below + 1 : 0;
-            out.printf("2. warm-up: %.0f s, JIT compilers %.1f %% of the services' CPU in the last window%n",
+            out.printf("%s warm-up: %.0f s, JIT compilers %.1f %% of the CPU in the last window%n", what,
                     (System.nanoTime() - start) / 1e9, share * 100);
         }
-        return new Result(windows, below >= SETTLED, threshold, cap);
+        return new Result(threads, windows, below >= SETTLED, threshold, cap);
     }
 }
