@@ -65,7 +65,7 @@ public final class RequiredTables {
                     + " application's database", "Apply schema/" + folder + "/" + file + " (in tcc-core's jar: "
                     + SCHEMA_IN_JAR + "/" + folder + "/" + file + "), or add the Flyway location classpath:"
                     + MIGRATIONS_IN_JAR + "/" + folder + "/" + base + " (Liquibase: " + MIGRATIONS_IN_JAR
-                    + "/liquibase/" + base + ".xml); see docs/getting-started.md, step 1");
+                    + "/liquibase/" + base + ".xml); see docs/getting-started.md, step 2 (Apply the schema)");
         }
     }
 

@@ -98,7 +98,7 @@ public class ActionRegistrar implements BeanPostProcessor, SmartInitializingSing
                             "Remove @Transactional from " + ActionRegistry.describe(m) + (where.startsWith("its class")
                                     ? " by taking it off the class (or moving the method to a class without it)" : "")
                             + ". Put the initiator's own database writes in a @Try of this service (a local branch"
-                            + " that confirms and cancels with the others), see docs/getting-started.md, step 3");
+                            + " that confirms and cancels with the others), see docs/getting-started.md, step 4");
                 }
             }
         }
