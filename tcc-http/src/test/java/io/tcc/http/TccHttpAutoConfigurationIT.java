@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
@@ -21,6 +22,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.tcc.TccSetupException;
 import io.tcc.annotation.Cancel;
 import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
@@ -34,6 +36,7 @@ import io.tcc.recovery.boot.TccRecoveryAutoConfiguration;
 import io.tcc.http.boot.RemoteGuards;
 import io.tcc.http.boot.TccHttpProperties;
 import io.tcc.spring.boot.TccAutoConfiguration;
+import io.tcc.spring.boot.TccFailureAnalyzer;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
@@ -88,8 +91,14 @@ class TccHttpAutoConfigurationIT {
 
     @Test
     void signingIsOnByDefaultAndWithoutASecretStartUpStopsNamingTheSetting() {
-        runner.run(context -> assertThat(context).getFailure().rootCause()
-                .hasMessageContaining("tcc.http.signing.secret"));
+        runner.run(context -> {
+            FailureAnalysis analysis = new TccFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).startsWith("tcc.http.signing.secret is not set");
+            assertThat(analysis.getAction()).contains("tcc.http.signing.secret").contains("tcc.http.signing.enabled=false");
+        });
+        runner.withPropertyValues("tcc.http.signing.secret=too-short").run(context ->
+                assertThat(new TccFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                        .startsWith("tcc.http.signing.secret is shorter than 16 bytes"));
     }
 
     @Test
@@ -103,14 +112,14 @@ class TccHttpAutoConfigurationIT {
     @Test
     void localActionsWithoutInAppRecoveryOrParticipantEndpointsStopStartUpNamingBothSettings() {
         webServiceWithALocalAction().withPropertyValues("tcc.http.participant.enabled=false").run(context ->
-                assertThat(context).getFailure().isInstanceOf(IllegalStateException.class).hasMessageContaining("hold-stock")
+                assertThat(context).getFailure().isInstanceOf(TccSetupException.class).hasMessageContaining("hold-stock")
                         .hasMessageContaining("tcc.recovery.enabled").hasMessageContaining("tcc.http.participant.enabled"));
     }
 
     @Test
     void aServiceThatIsNotAWebApplicationServesNoEndpointsAndIsRefusedTheSameWithoutRecovery() {
         runner.withBean(LocalStock.class).withPropertyValues("tcc.http.signing.secret=a-secret-of-sixteen-plus")
-                .run(context -> assertThat(context).getFailure().isInstanceOf(IllegalStateException.class)
+                .run(context -> assertThat(context).getFailure().isInstanceOf(TccSetupException.class)
                         .hasMessageContaining("not a servlet web application"));
     }
 
@@ -125,7 +134,9 @@ class TccHttpAutoConfigurationIT {
     @Test
     void localActionsWithInAppRecoveryMayServeNoEndpoints() {
         webServiceWithALocalAction().withConfiguration(AutoConfigurations.of(TccRecoveryAutoConfiguration.class))
-                .withPropertyValues("tcc.http.participant.enabled=false", "tcc.recovery.interval=1h")
+                // an initiator (here without @GlobalTransaction: its transactions would start through TccTemplate)
+                .withPropertyValues("tcc.http.participant.enabled=false", "tcc.recovery.interval=1h",
+                        "tcc.recovery.role=initiator")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(ParticipantEndpoint.class)
                         .hasSingleBean(Recovery.class));
     }

@@ -33,12 +33,16 @@ public final class Cleanup {
     private final int batchSize;
 
     /**
-     * @param store     the initiator's log, whose finished transactions it deletes
+     * @param store     the initiator's log, whose finished transactions it deletes, or null in a service that is only a
+     *                  participant
      * @param fence     this service's fence, or null when it has none
      * @param retention how long finished rows are kept; at least the longest transaction plus the margins
      */
     public Cleanup(LogStore store, Fence fence, Duration retention, int batchSize) {
-        this.store = Objects.requireNonNull(store, "store");
+        if (store == null && fence == null) {
+            throw new IllegalArgumentException("cleanup needs the global log, the fence, or both");
+        }
+        this.store = store;
         this.fence = fence;
         this.retention = Objects.requireNonNull(retention, "retention");
         if (batchSize < 1 || batchSize > 10_000) {
@@ -46,11 +50,13 @@ public final class Cleanup {
         }
         this.batchSize = batchSize;
         // one retention for both kinds of row: long enough for each that this cleanup deletes
-        store.timing().requireRetention(retention, fence == null ? Timing.Rows.GLOBAL_LOG : Timing.Rows.BOTH);
+        Timing timing = store != null ? store.timing() : fence.config().timing();
+        timing.requireRetention(retention, store == null ? Timing.Rows.FENCE : fence == null ? Timing.Rows.GLOBAL_LOG
+                : Timing.Rows.BOTH);
     }
 
     public Result runOnce() {
-        int transactions = store.deleteFinished(retention, batchSize);
+        int transactions = store == null ? 0 : store.deleteFinished(retention, batchSize);
         int fenceRows = fence == null ? 0 : fence.deleteFinished(retention, batchSize);
         if (transactions + fenceRows > 0) {
             log.info("cleanup deleted {} finished transactions and {} finished fence rows older than {}", transactions,

@@ -23,6 +23,7 @@ import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
 
 import io.tcc.jdbc.Dialect;
+import io.tcc.jdbc.RequiredTables;
 
 /**
  * Runs {@link RecoveryJob} every {@code interval}, and {@link CleanupJob} every {@code cleanupInterval}, from Quartz's
@@ -44,6 +45,10 @@ public final class RecoveryScheduler implements AutoCloseable {
     public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofHours(1);
     private static final JobKey JOB = JobKey.jobKey("recovery", "tcc");
     private static final JobKey CLEANUP_JOB = JobKey.jobKey("cleanup", "tcc");
+    /** The tables of schema/(database)/quartz.sql. */
+    static final String[] QUARTZ_TABLES = {"QRTZ_JOB_DETAILS", "QRTZ_TRIGGERS", "QRTZ_SIMPLE_TRIGGERS",
+            "QRTZ_CRON_TRIGGERS", "QRTZ_SIMPROP_TRIGGERS", "QRTZ_BLOB_TRIGGERS", "QRTZ_CALENDARS",
+            "QRTZ_PAUSED_TRIGGER_GRPS", "QRTZ_FIRED_TRIGGERS", "QRTZ_SCHEDULER_STATE", "QRTZ_LOCKS"};
 
     private final Scheduler scheduler;
 
@@ -80,6 +85,8 @@ public final class RecoveryScheduler implements AutoCloseable {
         if (cleanup != null) {
             requireInterval("tcc.recovery.cleanup.interval", cleanupInterval);
         }
+        RequiredTables.require(dataSource, "quartz.sql", "recovery's clustered Quartz scheduler (tcc.recovery.enabled)",
+                QUARTZ_TABLES);
         String connections = "tcc-recovery-" + instanceId;
         DBConnectionManager.getInstance().addConnectionProvider(connections, new DataSourceConnections(dataSource));
         Properties p = new Properties();
@@ -88,6 +95,11 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         // one job run per node at a time; the parallelism inside a run is Recovery's workers
         p.setProperty("org.quartz.threadPool.threadCount", "1");
+        // Quartz starts its threads when the scheduler is made, before the service is up: as daemons they cannot keep
+        // the JVM of a start-up that failed later alive (a clean stop still waits for a running pass, see close())
+        p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+        p.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
+        p.setProperty("org.quartz.jobStore.makeThreadsDaemons", "true");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", Dialect.detect(dataSource) == Dialect.POSTGRESQL
                 ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
@@ -97,16 +109,22 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
         Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
-        scheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
-        schedule(scheduler, RecoveryJob.class, JOB, interval);
-        if (cleanup != null) {
-            scheduler.getContext().put(CleanupJob.CLEANUP, cleanup);
-            schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+        try {
+            scheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
+            schedule(scheduler, RecoveryJob.class, JOB, interval);
+            if (cleanup != null) {
+                scheduler.getContext().put(CleanupJob.CLEANUP, cleanup);
+                schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+            }
+        } catch (SchedulerException | RuntimeException e) {
+            scheduler.shutdown(false); // nobody else holds it: its threads would outlive the failed start
+            throw e;
         }
         return new RecoveryScheduler(scheduler);
     }
 
-    private static void requireInterval(String key, Duration interval) {
+    /** The range of {@code tcc.recovery.interval} and {@code tcc.recovery.cleanup.interval}. */
+    public static void requireInterval(String key, Duration interval) {
         if (interval == null || interval.compareTo(Duration.ofMillis(100)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0) {
             throw new IllegalArgumentException(key + " must be between 100ms and 1d, was " + interval);
         }

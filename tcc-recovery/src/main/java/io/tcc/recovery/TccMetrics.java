@@ -43,7 +43,7 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
     private MeterRegistry registry;
 
     /**
-     * @param store the initiator's log, read for the pending gauges
+     * @param store the initiator's log, read for the pending gauges, or null in a service that is only a participant
      * @param fence this service's fence counters, or null when it has no fence
      */
     public TccMetrics(LogStore store, FenceCounters fence) {
@@ -52,7 +52,7 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
 
     /** Like the other constructor, ageing the gauges' snapshot and the oldest pending transaction by {@code clock}. */
     public TccMetrics(LogStore store, FenceCounters fence, Clock clock) {
-        this.store = Objects.requireNonNull(store, "store");
+        this.store = store;
         this.fence = fence;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -60,15 +60,17 @@ public final class TccMetrics implements MeterBinder, RecoveryListener {
     @Override
     public void bindTo(MeterRegistry registry) {
         this.registry = registry;
-        for (GlobalState state : new GlobalState[] {GlobalState.TRYING, GlobalState.CONFIRMING, GlobalState.CANCELLING}) {
-            Gauge.builder("tcc.transactions.pending", this, m -> m.stats().getOrDefault(state, empty(state)).count())
-                    .tag("state", state.name()).description("unfinished global transactions, by state").register(registry);
+        if (store != null) {
+            for (GlobalState state : new GlobalState[] {GlobalState.TRYING, GlobalState.CONFIRMING, GlobalState.CANCELLING}) {
+                Gauge.builder("tcc.transactions.pending", this, m -> m.stats().getOrDefault(state, empty(state)).count())
+                        .tag("state", state.name()).description("unfinished global transactions, by state").register(registry);
+            }
+            Gauge.builder("tcc.transactions.flagged", this,
+                            m -> m.stats().values().stream().mapToLong(PendingStats::flagged).sum())
+                    .description("transactions waiting for an operator").register(registry);
+            Gauge.builder("tcc.transactions.oldest.pending.age", this, TccMetrics::oldestPendingAgeSeconds)
+                    .baseUnit("seconds").description("age of the oldest unfinished transaction").register(registry);
         }
-        Gauge.builder("tcc.transactions.flagged", this,
-                        m -> m.stats().values().stream().mapToLong(PendingStats::flagged).sum())
-                .description("transactions waiting for an operator").register(registry);
-        Gauge.builder("tcc.transactions.oldest.pending.age", this, TccMetrics::oldestPendingAgeSeconds)
-                .baseUnit("seconds").description("age of the oldest unfinished transaction").register(registry);
         if (fence != null) {
             FunctionCounter.builder("tcc.fence.empty.rollbacks", fence, FenceCounters::emptyCancels)
                     .description("cancels that found no try").register(registry);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
@@ -16,6 +17,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.recovery.boot.TccRecoveryAutoConfiguration;
 import io.tcc.spring.boot.TccAutoConfiguration;
+import io.tcc.spring.boot.TccSettingFailureAnalyzer;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
@@ -73,7 +75,12 @@ class TccRecoveryAutoConfigurationIT {
 
     @Test
     void aRetentionShorterThanTheLongestTransactionStopsStartUp() {
-        runner.withPropertyValues("tcc.recovery.cleanup.retention=1m").run(context ->
-                assertThat(context).getFailure().rootCause().hasMessageContaining("shorter"));
+        runner.withPropertyValues("tcc.recovery.cleanup.retention=1m").run(context -> {
+            assertThat(context).getFailure().rootCause().hasMessageContaining("shorter");
+            // reported in Boot's form, naming the key to change
+            FailureAnalysis analysis = new TccSettingFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).startsWith("Invalid TCC setting: tcc.recovery.cleanup.retention PT1M");
+            assertThat(analysis.getAction()).startsWith("Change tcc.recovery.cleanup.retention");
+        });
     }
 }

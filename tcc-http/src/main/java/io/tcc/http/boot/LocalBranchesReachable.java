@@ -5,6 +5,7 @@ import java.util.TreeSet;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
+import io.tcc.TccSetupException;
 import io.tcc.http.ParticipantEndpoint;
 import io.tcc.participant.ActionRegistry;
 
@@ -29,10 +30,10 @@ final class LocalBranchesReachable implements SmartInitializingSingleton {
         if (actions == null || actions.actions().isEmpty() || endpoint.getIfAvailable() != null) {
             return;
         }
-        throw new IllegalStateException("this service has local TCC actions " + new TreeSet<>(actions.actions())
+        throw new TccSetupException("this service has local TCC actions " + new TreeSet<>(actions.actions())
                 + " but nothing could finish them after a crash: recovery does not run in it (tcc.recovery.enabled=false,"
                 + " or tcc-recovery is not on the classpath) and it serves no participant endpoints for a standalone"
-                + " recovery daemon (tcc.http.participant.enabled=false, or not a servlet web application). Turn one on:"
+                + " recovery daemon (tcc.http.participant.enabled=false, or not a servlet web application)", "Turn one on:"
                 + " tcc.recovery.enabled=true with tcc-recovery, or tcc.http.participant.enabled=true in a web"
                 + " application, with the daemon's tcc.daemon.participants.local pointing at it");
     }

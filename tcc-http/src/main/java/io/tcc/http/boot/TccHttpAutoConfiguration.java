@@ -1,5 +1,6 @@
 package io.tcc.http.boot;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
 
@@ -24,6 +25,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.tcc.TccSetupException;
 import io.tcc.global.Coordinator;
 import io.tcc.http.BranchCallGate;
 import io.tcc.http.FaultAdminEndpoint;
@@ -61,9 +63,12 @@ public class TccHttpAutoConfiguration {
         if (!signing.isEnabled()) {
             return null;
         }
-        if (signing.getSecret() == null) {
-            throw new IllegalStateException("tcc.http.signing.secret is not set: set the secret initiators and participants"
-                    + " share (at least 16 bytes), or turn signing off with tcc.http.signing.enabled=false on a trusted network");
+        if (signing.getSecret() == null || signing.getSecret().getBytes(StandardCharsets.UTF_8).length < 16) {
+            throw new TccSetupException("tcc.http.signing.secret is " + (signing.getSecret() == null ? "not set"
+                    : "shorter than 16 bytes") + ": branch calls between initiators and participants are signed with it",
+                    "Set tcc.http.signing.secret to the secret initiators and participants share (at least 16 bytes,"
+                    + " the same on every service), or turn signing off with tcc.http.signing.enabled=false on a"
+                    + " trusted network");
         }
         return new RequestSigner(signing.getSecret(), signing.getWindow(), Clock.systemUTC());
     }
@@ -210,8 +215,9 @@ public class TccHttpAutoConfiguration {
         @ConditionalOnProperty(prefix = "tcc.http.faults", name = "enabled")
         RouterFunction<ServerResponse> tccFaultAdminRoutes(FaultInjector faults, TccHttpProperties properties) {
             if (properties.getFaults().getAdminToken() == null) {
-                throw new IllegalStateException("tcc.http.faults.enabled=true needs tcc.http.faults.admin-token"
-                        + " (at least 16 characters) to protect /tcc/admin/faults");
+                throw new TccSetupException("tcc.http.faults.enabled=true needs tcc.http.faults.admin-token to"
+                        + " protect /tcc/admin/faults", "Set tcc.http.faults.admin-token (at least 16 characters), or"
+                        + " turn fault injection off: tcc.http.faults.enabled=false");
             }
             return new FaultAdminEndpoint(faults, WIRE_JSON, properties.getFaults().getAdminToken()).routes();
         }

@@ -20,6 +20,18 @@ public class TccRecoveryProperties {
     /** Run recovery in this service; the Quartz tables of schema/<database>/quartz.sql must exist. */
     private boolean enabled = true;
 
+    /**
+     * What this service needs: initiator (recovery and cleanup of the global log and fence from clustered Quartz,
+     * needing the tables of global.sql and quartz.sql), participant (fence cleanup only, on a thread of its own; no
+     * initiator or Quartz tables), or auto: participant when the service declares @Try actions but no
+     * @GlobalTransaction method, no @RemoteParticipant client and no tcc.http.remote.participants.*, initiator
+     * otherwise. Set initiator when the service starts transactions only through TccTemplate.
+     */
+    private Role role = Role.AUTO;
+
+    /** The choice of {@code tcc.recovery.role}. */
+    public enum Role { AUTO, INITIATOR, PARTICIPANT }
+
     /** This node's id in the Quartz cluster; a unique one is made up when empty. */
     private String instanceId;
 
@@ -132,6 +144,14 @@ public class TccRecoveryProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public Role getRole() {
+        return role;
+    }
+
+    public void setRole(Role role) {
+        this.role = role;
     }
 
     public String getInstanceId() {

@@ -2,6 +2,8 @@ package io.tcc.spring.boot;
 
 import javax.sql.DataSource;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -16,6 +18,9 @@ import io.tcc.Timing;
 import io.tcc.fence.FenceConfig;
 import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
+import io.tcc.jdbc.RequiredTables;
+import io.tcc.participant.ActionRegistry;
+import io.tcc.spring.ActionRegistrar;
 import io.tcc.spring.TccAspectJConfiguration;
 import io.tcc.spring.TccProxyConfiguration;
 import io.tcc.spring.TccProxyRegistrar;
@@ -51,6 +56,30 @@ public class TccAutoConfiguration {
     @ConditionalOnMissingBean
     public CoordinatorConfig tccCoordinatorConfig(TccProperties properties, Timing timing) {
         return properties.coordinatorConfig(timing);
+    }
+
+    /**
+     * Once every bean is known: a service with actions needs its fence table, one with {@code @GlobalTransaction}
+     * methods the global log's; a missing one stops start-up naming the file to apply, instead of failing the first
+     * call. (Recovery checks what it needs itself.)
+     */
+    @Bean
+    SmartInitializingSingleton tccRequiredTables(DataSource dataSource, FenceConfig fence, CoordinatorConfig coordinator,
+                                                 ObjectProvider<ActionRegistry> registry,
+                                                 ObjectProvider<ActionRegistrar> registrar) {
+        return () -> {
+            ActionRegistry actions = registry.getIfAvailable();
+            if (actions != null && !actions.actions().isEmpty()) {
+                RequiredTables.require(dataSource, "fence.sql", "the participant fence (tcc.fence.table)",
+                        fence.tableName());
+            }
+            ActionRegistrar initiator = registrar.getIfAvailable();
+            if (initiator != null && initiator.globalTransactionsDeclared()) {
+                RequiredTables.require(dataSource, "global.sql",
+                        "the initiator's global log (tcc.log.global-table, tcc.log.branch-table)",
+                        coordinator.globalTable(), coordinator.branchTable());
+            }
+        };
     }
 
     @Configuration(proxyBeanMethods = false)
