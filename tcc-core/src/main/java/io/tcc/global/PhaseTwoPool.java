@@ -19,6 +19,9 @@ import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import io.tcc.context.TransactionContext;
 
 /**
  * The initiator's bounded pool for asynchronous phase twos. It holds nothing recovery needs: a transaction is handed to
@@ -29,11 +32,21 @@ final class PhaseTwoPool {
 
     private static final Logger log = LoggerFactory.getLogger(PhaseTwoPool.class);
 
-    /** A phase two the pool runs, with the xid it drives: what a shutdown leaves is named in the log. */
+    /** A phase two the pool runs, with the xid it drives: its log lines carry it, and so does what a shutdown leaves. */
     private record Task(String xid, Runnable drive) implements Runnable {
         @Override
         public void run() {
-            drive.run();
+            String previous = MDC.get(TransactionContext.MDC_KEY); // the caller's own, when it runs the task itself
+            MDC.put(TransactionContext.MDC_KEY, xid);
+            try {
+                drive.run();
+            } finally {
+                if (previous == null) {
+                    MDC.remove(TransactionContext.MDC_KEY);
+                } else {
+                    MDC.put(TransactionContext.MDC_KEY, previous);
+                }
+            }
         }
     }
 
@@ -146,6 +159,11 @@ final class PhaseTwoPool {
         for (Runnable task : left) {
             log.warn("{} is decided but its phase two did not run before shut-down (tcc.phase-two.async.drain-timeout"
                     + " {}); recovery finishes it", ((Task) task).xid(), drainTimeout);
+        }
+        try {
+            executor.awaitTermination(1, TimeUnit.SECONDS); // the interrupted ones log how far they got
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

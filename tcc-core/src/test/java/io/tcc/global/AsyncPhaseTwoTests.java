@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,21 +22,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import io.tcc.Timing;
 import io.tcc.annotation.PhaseTwoMode;
 import io.tcc.context.TransactionContext;
-import io.tcc.fence.Fence;
-import io.tcc.fence.FenceConfig;
-import io.tcc.fence.FenceListener;
 import io.tcc.interception.TccTemplate;
-import io.tcc.participant.ActionDescriptor;
-import io.tcc.participant.ActionRegistry;
-import io.tcc.participant.Interception;
-import io.tcc.participant.JavaSerializationCodec;
-import io.tcc.participant.LocalParticipant;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
@@ -49,10 +39,8 @@ import io.tcc.test.TestDatabase;
 abstract class AsyncPhaseTwoTests {
 
     private TestDatabase logDatabase;
-    private TestDatabase participantDatabase;
+    private StockParticipant participant;
     private StockActions actions;
-    private ActionDescriptor reserve;
-    private LocalParticipant local;
     private Coordinator coordinator;
     private final List<Coordinator> opened = new ArrayList<>();
     private final AtomicReference<CrashPoints.Point> crashAt = new AtomicReference<>();
@@ -63,14 +51,9 @@ abstract class AsyncPhaseTwoTests {
     @BeforeAll
     void createDatabases() {
         logDatabase = TestDatabase.create(kind(), "async_log").applySchema("global.sql");
-        participantDatabase = TestDatabase.create(kind(), "async_part").applySchema("fence.sql").run("tcc-test/stock.sql");
-        DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDatabase.dataSource());
-        Fence fence = new Fence(participantDatabase.dataSource(), participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
-        actions = new StockActions(new JdbcTemplate(participantDatabase.dataSource()));
-        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
-        registry.register(actions, StockActions.class);
-        local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
-        reserve = registry.forAction("reserve-stock");
+        participant = new StockParticipant(TestDatabase.create(kind(), "async_part").applySchema("fence.sql")
+                .run("tcc-test/stock.sql"));
+        actions = participant.actions;
     }
 
     /** A coordinator on the log database with the test's settings; closed after the test. */
@@ -79,7 +62,7 @@ abstract class AsyncPhaseTwoTests {
         CoordinatorConfig config = settings.apply(CoordinatorConfig.custom().xidPrefix("async").timing(timing)
                 .phaseTwoRetryDelay(Duration.ofSeconds(1))).build();
         Coordinator c = new Coordinator(logDatabase.dataSource(), new DataSourceTransactionManager(logDatabase.dataSource()),
-                config, local, (point, xid) -> {
+                config, participant.local, (point, xid) -> {
                     if (point == crashAt.get()) {
                         throw new CrashPoints.SimulatedCrash(point, xid);
                     }
@@ -91,7 +74,7 @@ abstract class AsyncPhaseTwoTests {
     @BeforeEach
     void newSku() {
         sku = "sku-" + UUID.randomUUID();
-        participantDatabase.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 10, 0, 0)", sku);
+        participant.stock(sku, 10);
         actions.failingConfirms.set(0);
         actions.confirmWork = () -> { };
         actions.releases.set(0);
@@ -109,7 +92,7 @@ abstract class AsyncPhaseTwoTests {
     @AfterAll
     void dropDatabases() {
         logDatabase.close();
-        participantDatabase.close();
+        participant.database.close();
     }
 
     @Test
@@ -233,6 +216,8 @@ abstract class AsyncPhaseTwoTests {
         closing.close();
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "close waits its drain timeout, not the confirm");
         assertEquals(GlobalState.CONFIRMING, closing.log().find(outcome.xid()).orElseThrow().state());
+        assertEquals(GlobalState.CONFIRMING, outcome.completion().get(30, TimeUnit.SECONDS),
+                "the interrupted confirm failed and left the transaction to recovery");
 
         never.countDown();
         actions.confirmWork = () -> { };
@@ -241,15 +226,8 @@ abstract class AsyncPhaseTwoTests {
     }
 
     private String reserve(Coordinator c, int quantity) throws Exception {
-        Object[] args = {sku, quantity};
         try {
-            return c.tryBranch(reserve, args, () -> {
-                try {
-                    return (String) reserve.tryMethod().invoke(actions, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-            });
+            return participant.reserve(c, sku, quantity);
         } catch (Exception | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -258,8 +236,7 @@ abstract class AsyncPhaseTwoTests {
     }
 
     private int[] stock() {
-        return participantDatabase.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
-                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+        return participant.stock(sku);
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

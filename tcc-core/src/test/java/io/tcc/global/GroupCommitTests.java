@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationTargetException;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,19 +23,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import io.tcc.Timing;
 import io.tcc.context.TransactionContext;
-import io.tcc.fence.Fence;
-import io.tcc.fence.FenceConfig;
-import io.tcc.fence.FenceListener;
-import io.tcc.participant.ActionDescriptor;
-import io.tcc.participant.ActionRegistry;
-import io.tcc.participant.Interception;
-import io.tcc.participant.JavaSerializationCodec;
-import io.tcc.participant.LocalParticipant;
 import io.tcc.test.CountingDataSource;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
@@ -51,10 +41,8 @@ abstract class GroupCommitTests {
     private static final int CLIENTS = 8;
 
     private TestDatabase logDatabase;
-    private TestDatabase participantDatabase;
+    private StockParticipant participant;
     private CountingDataSource logData;
-    private StockActions actions;
-    private ActionDescriptor reserve;
     private Coordinator coordinator;
     private final ExecutorService clients = Executors.newFixedThreadPool(CLIENTS * 2);
     private String sku;
@@ -64,25 +52,19 @@ abstract class GroupCommitTests {
     @BeforeAll
     void wire() {
         logDatabase = TestDatabase.create(kind(), "group_log").applySchema("global.sql");
-        participantDatabase = TestDatabase.create(kind(), "group_part").applySchema("fence.sql").run("tcc-test/stock.sql");
-        DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDatabase.dataSource());
-        Fence fence = new Fence(participantDatabase.dataSource(), participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
-        actions = new StockActions(new JdbcTemplate(participantDatabase.dataSource()));
-        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
-        registry.register(actions, StockActions.class);
-        reserve = registry.forAction("reserve-stock");
+        participant = new StockParticipant(TestDatabase.create(kind(), "group_part").applySchema("fence.sql")
+                .run("tcc-test/stock.sql"));
         logData = new CountingDataSource(logDatabase.dataSource());
         CoordinatorConfig config = CoordinatorConfig.custom().xidPrefix("group")
                 .timing(Timing.custom().recoveryMargin(Duration.ofMillis(1)).build())
                 .groupCommitLinger(Duration.ofMillis(10)).groupCommitMaxBatch(64).build();
-        coordinator = new Coordinator(logData, new DataSourceTransactionManager(logData), config,
-                new LocalParticipant(fence, registry, new JavaSerializationCodec()));
+        coordinator = new Coordinator(logData, new DataSourceTransactionManager(logData), config, participant.local);
     }
 
     @BeforeEach
     void newSku() {
         sku = "sku-" + UUID.randomUUID();
-        participantDatabase.jdbc().update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, 100, 0, 0)", sku);
+        participant.stock(sku, 100);
     }
 
     @AfterAll
@@ -90,7 +72,7 @@ abstract class GroupCommitTests {
         clients.shutdownNow();
         coordinator.close();
         logDatabase.close();
-        participantDatabase.close();
+        participant.database.close();
     }
 
     @Test
@@ -233,18 +215,10 @@ abstract class GroupCommitTests {
     }
 
     private String reserve(int quantity) throws Throwable {
-        Object[] args = {sku, quantity};
-        return coordinator.tryBranch(reserve, args, () -> {
-            try {
-                return (String) reserve.tryMethod().invoke(actions, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
+        return participant.reserve(coordinator, sku, quantity);
     }
 
     private int[] stock() {
-        return participantDatabase.jdbc().queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
-                (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
+        return participant.stock(sku);
     }
 }
