@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import io.tcc.Timing;
+import io.tcc.annotation.GlobalTransaction;
 import io.tcc.annotation.PhaseTwoMode;
 import io.tcc.context.TransactionContext;
+import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.interception.TccTemplate;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
@@ -121,6 +124,50 @@ abstract class AsyncPhaseTwoTests {
         assertEquals(GlobalState.CONFIRMED, outcome.completion().get(30, TimeUnit.SECONDS));
         assertEquals(GlobalState.CONFIRMED, coordinator.log().find(outcome.xid()).orElseThrow().state());
         assertArrayEquals(new int[] {8, 0, 2}, stock());
+    }
+
+    /** An initiator whose method asks for asynchronous phase two by its annotation. */
+    public class AsyncShop {
+        @GlobalTransaction(name = "async-by-annotation", timeoutMillis = 10_000, phaseTwo = PhaseTwoMode.ASYNC)
+        public String buy(int quantity) throws Exception {
+            return reserve(coordinator, quantity);
+        }
+    }
+
+    @Test
+    void theAnnotationsAsyncIsTheDefaultAndARequestsChoiceWinsOverIt() throws Throwable {
+        CountDownLatch confirmMayRun = new CountDownLatch(1);
+        actions.confirmWork = () -> awaitUninterruptibly(confirmMayRun);
+        TccInterceptorSupport interception = new TccInterceptorSupport(coordinator, participant.registry);
+        AsyncShop shop = new AsyncShop();
+        Method buy = AsyncShop.class.getMethod("buy", int.class);
+
+        PhaseTwoChoice.Outcome byAnnotation;
+        try (PhaseTwoChoice observe = PhaseTwoChoice.bind(PhaseTwoMode.ASYNC)) {
+            interception.invoke(buy, shop, new Object[] {1}, () -> shop.buy(1));
+            byAnnotation = observe.outcome();
+        }
+        // without any choice bound: the annotation alone makes it asynchronous, answered with the confirm still held
+        AtomicReference<String> xid = new AtomicReference<>();
+        interception.invoke(buy, shop, new Object[] {1}, () -> {
+            xid.set(TransactionContext.current().xid());
+            return shop.buy(1);
+        });
+        assertEquals(GlobalState.CONFIRMING, coordinator.log().find(xid.get()).orElseThrow().state());
+        assertTrue(byAnnotation.phaseTwoPending());
+        confirmMayRun.countDown();
+        assertEquals(GlobalState.CONFIRMED, coordinator.awaitCompletion(xid.get(), Duration.ofSeconds(30)).orElseThrow());
+        assertEquals(GlobalState.CONFIRMED, coordinator.awaitCompletion(byAnnotation.xid(), Duration.ofSeconds(30))
+                .orElseThrow());
+
+        // a request that asks for SYNC is answered after phase two, whatever the annotation says
+        PhaseTwoChoice.Outcome synchronous;
+        try (PhaseTwoChoice choice = PhaseTwoChoice.bind(PhaseTwoMode.SYNC)) {
+            interception.invoke(buy, shop, new Object[] {1}, () -> shop.buy(1));
+            synchronous = choice.outcome();
+        }
+        assertEquals(GlobalState.CONFIRMED, synchronous.state());
+        assertArrayEquals(new int[] {7, 0, 3}, stock());
     }
 
     @Test

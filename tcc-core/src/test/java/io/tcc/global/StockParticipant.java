@@ -21,6 +21,7 @@ final class StockParticipant {
     final TestDatabase database;
     final StockActions actions;
     final LocalParticipant local;
+    final ActionRegistry registry;
     private final ActionDescriptor reserve;
 
     StockParticipant(TestDatabase database) {
@@ -28,7 +29,7 @@ final class StockParticipant {
         Fence fence = new Fence(database.dataSource(), new DataSourceTransactionManager(database.dataSource()),
                 FenceConfig.ofDefaults(), FenceListener.NONE);
         actions = new StockActions(new JdbcTemplate(database.dataSource()));
-        ActionRegistry registry = new ActionRegistry(Interception.PROXY);
+        registry = new ActionRegistry(Interception.PROXY);
         registry.register(actions, StockActions.class);
         local = new LocalParticipant(fence, registry, new JavaSerializationCodec());
         reserve = registry.forAction("reserve-stock");
