@@ -25,6 +25,12 @@ class GroupCommitCountIT extends TwoServices {
 
     private static final int ORDERS_PER_CLIENT = 10;
 
+    /** 32 clients' calls wait for a place at the participant instead of being answered BUSY: this test counts, it injects nothing. */
+    @Override
+    String[] moreInventorySettings() {
+        return new String[] {"tcc.http.participant.busy-wait=10s"};
+    }
+
     @Override
     String[] moreOrderSettings() {
         return new String[] {"tcc.completion-linger=200ms", "tcc.http.remote.participants.inventory.call-timeout=10s"};
