@@ -46,6 +46,14 @@ public final class DemoClient {
     }
 
     /**
+     * {@code POST /orders?phaseTwo=async}: answered once the decision is durable, with {@code "decision"} and
+     * {@code "phaseTwo":"PENDING"} (or COMPLETED) added.
+     */
+    public Answer placeOrderAsync(String user, String sku, int quantity) throws IOException, InterruptedException {
+        return postOrder("/orders?phaseTwo=async", user, sku, quantity);
+    }
+
+    /**
      * The same order without TCC ({@code POST /baseline/orders}: a local insert and one plain HTTP call that deducts the
      * stock), which the benchmarks measure the order flow against; the services serve it only with
      * {@code demo.baseline.enabled=true}.

@@ -25,4 +25,11 @@ public @interface GlobalTransaction {
 
     /** A name for operators; the method's class and name when empty. */
     String name() default "";
+
+    /**
+     * Whether the caller waits for phase two ({@link PhaseTwoMode#SYNC}, the default) or is answered as soon as the
+     * decision is durable ({@link PhaseTwoMode#ASYNC}). A choice bound on the calling thread for one request
+     * ({@code io.tcc.global.PhaseTwoChoice}) wins over this default.
+     */
+    PhaseTwoMode phaseTwo() default PhaseTwoMode.SYNC;
 }

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import javax.sql.DataSource;
 
@@ -15,7 +17,9 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.BadInputException;
+import io.tcc.Settings;
 import io.tcc.Timing;
+import io.tcc.annotation.PhaseTwoMode;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
@@ -59,6 +63,15 @@ public final class Coordinator implements AutoCloseable {
     private final ParticipantDirectory participants;
     private final PhaseTwo phaseTwo;
     private final Registration registration;
+    private final PhaseTwoPool pool;
+
+    /** How far {@link #finish} took a transaction: the decision, and phase two's result or its pending completion. */
+    private record Finished(GlobalState decision, GlobalState state, GlobalRecord decidedFirst,
+                            CompletableFuture<GlobalState> completion) {
+        static Finished now(GlobalState decision, GlobalState state, GlobalRecord decidedFirst) {
+            return new Finished(decision, state, decidedFirst, CompletableFuture.completedFuture(state));
+        }
+    }
 
     /**
      * Deadlines are set by {@code config.timing().clock()}.
@@ -83,11 +96,16 @@ public final class Coordinator implements AutoCloseable {
         this.participants = new ParticipantDirectory(local);
         this.phaseTwo = new PhaseTwo(store, participants, localSharesCommits, crashPoints, clock);
         this.registration = new Registration(store, clock);
+        this.pool = new PhaseTwoPool(store, config);
     }
 
-    /** Writes the finished phase twos still waiting to ride on a commit. */
+    /**
+     * Lets asynchronous phase twos finish for up to {@code tcc.phase-two.async.drain-timeout} (recovery finishes what
+     * is left), then commits the log writes still waiting for a shared commit.
+     */
     @Override
     public void close() {
+        pool.close();
         store.close();
     }
 
@@ -113,6 +131,16 @@ public final class Coordinator implements AutoCloseable {
      *                                             recovery cancels the transaction after its deadline
      */
     public <T> T execute(String name, Duration timeout, Body<T> body) throws Throwable {
+        return execute(name, timeout, PhaseTwoMode.SYNC, body);
+    }
+
+    /**
+     * Like {@link #execute(String, Duration, Body)}, with phase two run as {@code mode} says unless a
+     * {@link PhaseTwoChoice} bound on this thread says otherwise. {@link PhaseTwoMode#ASYNC}: the method returns (or
+     * throws) as soon as the decision is durable, and phase two runs on the initiator's pool; see
+     * {@link #awaitCompletion(String, Duration)}.
+     */
+    public <T> T execute(String name, Duration timeout, PhaseTwoMode mode, Body<T> body) throws Throwable {
         if (TransactionContext.current() != null) {
             return body.run(); // nested: join the running transaction
         }
@@ -125,6 +153,8 @@ public final class Coordinator implements AutoCloseable {
             throw new BadInputException("timeout " + timeout + " of " + name + " must be positive and at most "
                     + Timing.LONGEST_TRANSACTION_KEY + " " + longest);
         }
+        PhaseTwoChoice choice = PhaseTwoChoice.onThisThread();
+        boolean async = (choice != null ? choice.mode() : Objects.requireNonNull(mode, "mode")) == PhaseTwoMode.ASYNC;
         ActiveTransaction tx = new ActiveTransaction(config.xidPrefix() + "-" + UUID.randomUUID(),
                 clock.instant().plus(timeout), name);
         try (TransactionContext.Scope ignored = TransactionContext.bind(tx)) {
@@ -134,21 +164,45 @@ public final class Coordinator implements AutoCloseable {
             } catch (CrashPoints.SimulatedCrash crash) {
                 throw crash;
             } catch (Throwable failure) {
-                cancel(tx, "the initiator threw " + failure, failure);
+                cancel(tx, "the initiator threw " + failure, failure, async, choice);
                 throw failure;
             }
             crashPoints.reached(CrashPoints.Point.BEFORE_DECISION, tx.xid());
             if (tx.tryFailure() != null) {
                 GlobalTransactionCancelledException cancelled = new GlobalTransactionCancelledException(tx.xid(), tx.tryFailure());
-                cancel(tx, tx.tryFailure(), cancelled);
+                cancel(tx, tx.tryFailure(), cancelled, async, choice);
                 throw cancelled;
             }
             // every try answered a definite success: confirm, even past the deadline (only a CANCEL decided first wins)
-            LogStore.Decision decision = finish(tx, GlobalState.CONFIRMING, null);
-            if (decision.state().finalState() != GlobalState.CONFIRMED) {
-                throw new GlobalTransactionCancelledException(tx.xid(), cancelledFirst(tx, decision.decidedFirst()));
+            Finished finished = finish(tx, GlobalState.CONFIRMING, null, async);
+            tell(choice, tx, finished);
+            if (finished.decision().finalState() != GlobalState.CONFIRMED) {
+                throw new GlobalTransactionCancelledException(tx.xid(), cancelledFirst(tx, finished.decidedFirst()));
             }
             return result;
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for a transaction to finish (its phase two done): on this process's own asynchronous
+     * phase two when it runs here, otherwise by reading the global log (after a restart, or once recovery has it).
+     *
+     * @return its state when it finished or when the time was up (TRYING, or the decision while phase two is
+     *         pending); empty when the log holds no such transaction (or it was cleaned up)
+     */
+    public Optional<GlobalState> awaitCompletion(String xid, Duration timeout) throws InterruptedException {
+        return pool.await(xid, Settings.notNegative("timeout", timeout));
+    }
+
+    /** Asynchronous phase twos waiting for a thread of the pool. */
+    public int phaseTwoQueued() {
+        return pool.queued();
+    }
+
+    private static void tell(PhaseTwoChoice choice, ActiveTransaction tx, Finished finished) {
+        if (choice != null) {
+            choice.decided(new PhaseTwoChoice.Outcome(tx.xid(), finished.decision(), finished.state(),
+                    finished.completion()));
         }
     }
 
@@ -221,9 +275,9 @@ public final class Coordinator implements AutoCloseable {
      * Cancels after the body failed; {@code failure} is what the caller gets either way. When cancelling fails, the
      * failure to cancel rides on it as suppressed: the log keeps the transaction as it was, and recovery cancels it.
      */
-    private void cancel(ActiveTransaction tx, String reason, Throwable failure) {
+    private void cancel(ActiveTransaction tx, String reason, Throwable failure, boolean async, PhaseTwoChoice choice) {
         try {
-            finish(tx, GlobalState.CANCELLING, reason);
+            tell(choice, tx, finish(tx, GlobalState.CANCELLING, reason, async));
         } catch (RuntimeException cancelFailure) {
             failure.addSuppressed(cancelFailure);
             log.warn("{} could not be cancelled ({}); recovery cancels it once it is due, a TRYING transaction after its"
@@ -246,11 +300,16 @@ public final class Coordinator implements AutoCloseable {
                 + " cancelled. If the body takes this long, give the transaction a longer timeout";
     }
 
-    /** Decides (unless another party decided first, which then wins) and drives phase two as far as it goes now. */
-    private LogStore.Decision finish(ActiveTransaction tx, GlobalState wanted, String reason) {
+    /**
+     * Decides (unless another party decided first, which then wins) and drives phase two as far as it goes now, or
+     * hands it to the pool when {@code async}. With a local branch sharing the log's commits, its phase two commits
+     * with the decision either way: that is the decision's own commit, which the caller waits for in both modes.
+     */
+    private Finished finish(ActiveTransaction tx, GlobalState wanted, String reason, boolean async) {
         List<BranchRecord> branches = tx.branches();
         if (branches.isEmpty()) {
-            return new LogStore.Decision(wanted.finalState(), null); // nothing was registered, nothing to log or undo
+            // nothing was registered, nothing to log or undo
+            return Finished.now(wanted, wanted.finalState(), null);
         }
         if (reason != null) {
             log.info("cancelling {}: {}", tx.xid(), reason);
@@ -260,16 +319,28 @@ public final class Coordinator implements AutoCloseable {
             List<BranchRecord> others = branches.stream().filter(b -> !LocalParticipant.NAME.equals(b.participant())).toList();
             if (!locals.isEmpty() && decideWithLocalBranches(tx, wanted, locals, others.isEmpty())) {
                 if (others.isEmpty()) {
-                    return new LogStore.Decision(wanted.finalState(), null);
+                    return Finished.now(wanted, wanted.finalState(), null);
                 }
                 crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-                return new LogStore.Decision(phaseTwo.drive(tx.xid(), wanted, tx.deadline(), others), null);
+                return phaseTwo(tx, wanted, null, others, async);
             }
         }
         // the same decision on its own; a local step that failed inside the shared commit is retried as phase two
         LogStore.Decision decision = store.decide(tx.xid(), wanted);
         crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-        return new LogStore.Decision(phaseTwo.drive(tx.xid(), decision.state(), tx.deadline(), branches), decision.decidedFirst());
+        return phaseTwo(tx, decision.state(), decision.decidedFirst(), branches, async);
+    }
+
+    /** Phase two of a durable decision: here and now, or on the pool. */
+    private Finished phaseTwo(ActiveTransaction tx, GlobalState decided, GlobalRecord decidedFirst,
+                              List<BranchRecord> branches, boolean async) {
+        if (!async) {
+            return Finished.now(decided, phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches), decidedFirst);
+        }
+        CompletableFuture<GlobalState> completion = pool.submit(tx.xid(), decided,
+                () -> phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches));
+        // done already when the pool was full and this thread ran it
+        return new Finished(decided, completion.getNow(decided), decidedFirst, completion);
     }
 
     /**

@@ -43,8 +43,8 @@ public final class LogStore implements AutoCloseable {
     private final CoordinatorConfig config;
     /** The isolation of transactions that write only the log; see logOnlyIsolation. */
     private final int logIsolation;
-    /** Finished phase twos that ride on the next commit; null when they are written at once. */
-    private final CompletionBatcher completions;
+    /** Log writes of concurrent transactions that share a commit. */
+    private final GroupCommit group;
 
     LogStore(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -58,7 +58,8 @@ public final class LogStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new GlobalLogException("cannot open a connection to the global log's database: " + e.getMessage(), e);
         }
-        this.completions = config.completionLinger().isZero() ? null : new CompletionBatcher(this, config.completionLinger());
+        this.group = new GroupCommit(this, config.completionLinger(), config.groupCommitLinger(),
+                config.groupCommitMaxBatch());
     }
 
     // --- what recovery, operators, metrics and cleanup use
@@ -137,12 +138,10 @@ public final class LogStore implements AutoCloseable {
         return config.timing();
     }
 
-    /** Writes the finished phase twos still waiting, then stops their flusher. */
+    /** Commits the log writes still waiting for a shared commit, then stops the threads that group them. */
     @Override
     public void close() {
-        if (completions != null) {
-            completions.close();
-        }
+        group.close();
     }
 
     // --- the initiator's and phase two's own
@@ -159,9 +158,9 @@ public final class LogStore implements AutoCloseable {
         return dataSource;
     }
 
-    /** Null when finished phase twos are written at once. */
-    CompletionBatcher completions() {
-        return completions;
+    /** Where log writes wait to share a commit with other transactions' writes. */
+    GroupCommit group() {
+        return group;
     }
 
     /**
@@ -171,7 +170,7 @@ public final class LogStore implements AutoCloseable {
      * @throws GlobalTransactionMissingException the log holds no such transaction
      */
     Decision decide(String xid, GlobalState wanted) {
-        if (inLog(c -> sql.decide(c, xid, wanted, config.phaseTwoRetryDelay()))) {
+        if (group.commit(c -> sql.decide(c, xid, wanted, config.phaseTwoRetryDelay()))) {
             log.info("{} decided {}", xid, wanted);
             return new Decision(wanted, null);
         }
@@ -216,10 +215,10 @@ public final class LogStore implements AutoCloseable {
     }
 
     private <T> T inLog(int isolation, Work<T> work) {
-        List<CompletionBatcher.Completion> riding = completions == null ? List.of() : completions.take();
+        List<GroupCommit.Completion> riding = group.takeCompletions();
         try {
             return transactions.inNew("tcc-global-log", isolation, c -> {
-                CompletionBatcher.write(sql, c, riding);
+                GroupCommit.write(sql, c, riding);
                 return work.run(c);
             });
         } catch (Throwable failure) {
@@ -248,9 +247,9 @@ public final class LogStore implements AutoCloseable {
         return failure;
     }
 
-    private void putBack(List<CompletionBatcher.Completion> riding) {
-        for (CompletionBatcher.Completion completion : riding) {
-            completions.defer(completion);
+    private void putBack(List<GroupCommit.Completion> riding) {
+        for (GroupCommit.Completion completion : riding) {
+            group.defer(completion);
         }
     }
 

@@ -136,9 +136,8 @@ public final class PhaseTwo {
         boolean sharedCommit = localSharesCommits && participant == participants.local();
         if (!sharedCommit) {
             send(participant, branch, decided, deadline);
-            CompletionBatcher completions = store.completions();
-            if (completions != null) {
-                completions.defer(new CompletionBatcher.Completion(xid, branch.branchId(), target,
+            if (store.group().defersCompletions()) {
+                store.group().defer(new GroupCommit.Completion(xid, branch.branchId(), target,
                         finishWithIt ? decided : null, System.nanoTime()));
                 return finishWithIt;
             }

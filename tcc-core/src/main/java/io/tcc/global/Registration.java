@@ -24,13 +24,16 @@ final class Registration {
         this.clock = clock;
     }
 
-    /** Commits a branch's registration on its own, before its try is sent. */
+    /**
+     * Commits a branch's registration, before its try is sent: in a group commit with other transactions' log writes
+     * (see {@link GroupCommit}), each keeping its own check against its own transaction's row.
+     */
     void alone(ActiveTransaction tx, BranchRecord branch) throws Exception {
         tx.register(() -> {
-            store.inLog(c -> {
-                write(c, tx, branch);
-                return null;
-            });
+            requireBeforeDeadline(tx, branch);
+            if (!store.group().commit(c -> write(c, tx, branch))) {
+                throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+            }
             tx.registered(branch);
             return null;
         });
@@ -42,8 +45,11 @@ final class Registration {
      */
     <T> T withLocalTry(ActiveTransaction tx, BranchRecord branch, LogStore.Work<T> localTry) throws Exception {
         return tx.register(() -> {
+            requireBeforeDeadline(tx, branch);
             T value = lookingAgainAfterConflicts(tx, branch, () -> store.inShared(c -> {
-                write(c, tx, branch);
+                if (!write(c, tx, branch)) {
+                    throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+                }
                 return localTry.run(c);
             }));
             tx.registered(branch);
@@ -51,17 +57,27 @@ final class Registration {
         });
     }
 
-    private void write(Connection c, ActiveTransaction tx, BranchRecord branch) throws SQLException {
+    /** The first registration writes the global row: it checks the deadline itself, as later ones check the row. */
+    private void requireBeforeDeadline(ActiveTransaction tx, BranchRecord branch) {
+        if (!tx.logged() && !clock.instant().isBefore(tx.deadline())) {
+            throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+        }
+    }
+
+    /**
+     * The branch row, and the global row with the first branch; false (nothing written) when the transaction is no
+     * longer TRYING or past its deadline. A refusal is an answer, never an error: it must not roll back the other writes
+     * that share the commit.
+     */
+    private boolean write(Connection c, ActiveTransaction tx, BranchRecord branch) throws SQLException {
         if (!tx.logged()) {
-            if (!clock.instant().isBefore(tx.deadline())) {
-                throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
-            }
             store.sql().insertGlobal(c, tx.xid(), tx.name(), tx.deadline(), store.config().timing().recoveryMargin());
         } else if (!holdForRegistration(c, tx.xid())) {
-            throw new BranchRegistrationRefusedException(tx.xid(), branch.action());
+            return false;
         }
         store.sql().insertBranch(c, tx.xid(), branch.branchId(), branch.participant(), branch.action(), branch.endpoint());
         log.debug("registered branch {} ({} {}) of {}", branch.branchId(), branch.participant(), branch.action(), tx.xid());
+        return true;
     }
 
     private boolean holdForRegistration(Connection c, String xid) throws SQLException {

@@ -49,7 +49,7 @@ public final class TccInterceptorSupport {
         }
         String name = plan.global().name().isEmpty()
                 ? method.getDeclaringClass().getSimpleName() + "." + method.getName() : plan.global().name();
-        return coordinator.execute(name, Duration.ofMillis(plan.global().timeoutMillis()),
+        return coordinator.execute(name, Duration.ofMillis(plan.global().timeoutMillis()), plan.global().phaseTwo(),
                 () -> plan.isTry() ? tryBranch(method, target, args, invocation) : invocation.proceed());
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
+import io.tcc.annotation.PhaseTwoMode;
 import io.tcc.global.Coordinator;
 
 /**
@@ -27,8 +28,17 @@ public final class TccTemplate {
     }
 
     public <T> T execute(String name, Duration timeout, Callable<T> body) throws Exception {
+        return execute(name, timeout, PhaseTwoMode.SYNC, body);
+    }
+
+    /**
+     * Like {@link #execute(String, Duration, Callable)}; with {@link PhaseTwoMode#ASYNC} it returns as soon as the
+     * decision is durable and phase two runs on the coordinator's pool. To learn the xid and whether phase two is
+     * pending, bind an {@link io.tcc.global.PhaseTwoChoice} around the call instead (it wins over {@code mode}).
+     */
+    public <T> T execute(String name, Duration timeout, PhaseTwoMode mode, Callable<T> body) throws Exception {
         try {
-            return coordinator.execute(name, timeout, body::call);
+            return coordinator.execute(name, timeout, mode, body::call);
         } catch (Exception | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -252,6 +252,30 @@ class OrderServiceIT {
         assertTrue(body.get("message").isString() && !body.get("message").asString().isBlank(), answer.toString());
     }
 
+    @Test
+    void anAsyncOrderIsAnsweredOnceDecidedAndAGetAwaitsItsPhaseTwoForABoundedTime() throws Exception {
+        // the inventory is down: CANCEL is decided and the order row cancelled with it; the inventory's cancel waits
+        HttpResponse<String> response = post("/orders?phaseTwo=async", "{\"user\": \"async\", \"sku\": \"BOOK-1\", \"quantity\": 1}");
+        assertEquals(201, response.statusCode(), response.body());
+        JsonNode placed = json.readTree(response.body());
+        assertEquals("CANCEL", placed.get("decision").asString());
+        assertEquals("PENDING", placed.get("phaseTwo").asString(), "the inventory's cancel cannot be delivered");
+        assertEquals("CANCELLED", placed.get("state").asString());
+        String id = placed.get("id").asString();
+
+        long start = System.nanoTime();
+        HttpResponse<String> awaited = get("/orders/" + id + "?awaitMillis=300");
+        assertEquals(200, awaited.statusCode(), awaited.body());
+        assertTrue(System.nanoTime() - start >= 300_000_000L, "it waited for a completion that cannot come");
+        assertEquals("PENDING", json.readTree(awaited.body()).get("phaseTwo").asString());
+        for (String bad : new String[] {"-1", "30001", "1.5", "x", ""}) {
+            HttpResponse<String> refused = get("/orders/" + id + "?awaitMillis=" + bad);
+            assertEquals(400, refused.statusCode(), bad + " answered " + refused.body());
+        }
+        assertEquals(400, post("/orders?phaseTwo=later", ORDER).statusCode());
+        assertTrue(json.readTree(post("/orders", ORDER).body()).get("phaseTwo") == null, "synchronous answers are unchanged");
+    }
+
     private int count(String sql) {
         return db.jdbc().queryForObject(sql, Integer.class);
     }

@@ -30,10 +30,28 @@ import io.tcc.test.Await;
  */
 public final class Chaos implements AutoCloseable {
 
-    /** How big the run is; the numbers of kills, freezes and cuts grow with the orders. */
-    public record Settings(int orders, long seed, int threads, Duration quiescenceTimeout) {
+    /**
+     * How big the run is; the numbers of kills, freezes and cuts grow with the orders. {@code asyncShare}: the share of
+     * orders placed with asynchronous phase two ({@code POST /orders?phaseTwo=async}), 0 to 1.
+     */
+    public record Settings(int orders, long seed, int threads, Duration quiescenceTimeout, double asyncShare) {
+        public Settings {
+            if (!(asyncShare >= 0 && asyncShare <= 1)) {
+                throw new IllegalArgumentException("the share of async orders (chaos.phaseTwo) is 0 to 1, was " + asyncShare);
+            }
+        }
+
         public static Settings of(int orders, long seed) {
-            return new Settings(orders, seed, 8, Duration.ofMinutes(5));
+            return new Settings(orders, seed, 8, Duration.ofMinutes(5), 0);
+        }
+
+        public Settings withAsyncShare(double share) {
+            return new Settings(orders, seed, threads, quiescenceTimeout, share);
+        }
+
+        /** Order {@code i} is placed asynchronously: spread evenly over the run, the same for every seed. */
+        boolean async(int i) {
+            return Math.floor((i + 1) * asyncShare) > Math.floor(i * asyncShare);
         }
 
         int killsEach() {
@@ -150,7 +168,9 @@ public final class Chaos implements AutoCloseable {
             ChaosPlan.Call call = plan.calls.get(i);
             int done;
             try {
-                done = tally.answered(i, demo.client.placeOrder(ChaosReport.user(i), call.sku(), call.quantity()));
+                String user = ChaosReport.user(i);
+                done = tally.answered(i, settings.async(i) ? demo.client.placeOrderAsync(user, call.sku(), call.quantity())
+                        : demo.client.placeOrder(user, call.sku(), call.quantity()));
             } catch (IOException noAnswer) {
                 done = tally.answered(i, null);
             }

@@ -80,8 +80,9 @@ public final class ChaosReport {
 
     private void describe(Chaos.Settings settings, Instant start) {
         Runtime runtime = Runtime.getRuntime();
-        lines.add(String.format("Chaos run: seed %d, %d orders from %d client threads, started %s, %s until the checks",
-                settings.seed(), settings.orders(), settings.threads(), start.truncatedTo(ChronoUnit.SECONDS),
+        lines.add(String.format("Chaos run: seed %d, %d orders (%.0f%% with async phase two) from %d client threads,"
+                + " started %s, %s until the checks", settings.seed(), settings.orders(), settings.asyncShare() * 100,
+                settings.threads(), start.truncatedTo(ChronoUnit.SECONDS),
                 Chaos.seconds(Duration.between(start, Instant.now()))));
         lines.add(String.format("%-24s %d cores, %s %s, Java %s", "machine", runtime.availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version")));

@@ -15,6 +15,7 @@ import io.tcc.demo.Demo;
  * services, the proxy and the embedded database are stopped whatever happens, Ctrl-C included.
  *
  * <p>System properties: {@code chaos.orders} (default 10000), {@code chaos.seed} (default: a new one),
+ * {@code chaos.phaseTwo} ({@code sync}, the default; {@code async}; or the share of orders placed async, e.g. 0.5),
  * {@code demo.orderJar}, {@code demo.inventoryJar}, {@code demo.workDir}, and optionally {@code demo.jdbcUrl}: a MySQL
  * or MariaDB server to use instead of an embedded one, where the databases {@code tcc_chaos_order} and
  * {@code tcc_chaos_inventory} are dropped and created.
@@ -43,8 +44,11 @@ public final class ChaosRun {
 
     private static boolean run(PrintStream out) throws Exception {
         long seed = Long.getLong("chaos.seed", ThreadLocalRandom.current().nextLong(1L << 48));
-        Chaos.Settings settings = Chaos.Settings.of(Integer.getInteger("chaos.orders", 10_000), seed);
-        out.println("chaos: seed " + seed + " (replay: -Dchaos.seed=" + seed + " -Dchaos.orders=" + settings.orders() + ")");
+        String phaseTwo = System.getProperty("chaos.phaseTwo", "sync");
+        Chaos.Settings settings = Chaos.Settings.of(Integer.getInteger("chaos.orders", 10_000), seed)
+                .withAsyncShare(asyncShare(phaseTwo));
+        out.println("chaos: seed " + seed + " (replay: -Dchaos.seed=" + seed + " -Dchaos.orders=" + settings.orders()
+                + " -Dchaos.phaseTwo=" + phaseTwo + ")");
         Path work = Path.of(System.getProperty("demo.workDir", "target")).toAbsolutePath();
         String jdbcUrl = System.getProperty("demo.jdbcUrl");
         out.println("chaos: " + (jdbcUrl == null || jdbcUrl.isBlank() ? "an embedded MariaDB, data in " + work.resolve("chaos-db")
@@ -56,6 +60,22 @@ public final class ChaosRun {
         ChaosReport report = opened(Chaos.create(config, settings, out)).run();
         report.print(out);
         return report.violations().isEmpty();
+    }
+
+    /** {@code chaos.phaseTwo}: sync (the default), async, or the share of async orders (0.5: every other one). */
+    private static double asyncShare(String phaseTwo) {
+        return switch (phaseTwo) {
+            case "sync" -> 0;
+            case "async" -> 1;
+            default -> {
+                try {
+                    yield Double.parseDouble(phaseTwo);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("chaos.phaseTwo is sync, async or a share of async orders from 0"
+                            + " to 1, was '" + phaseTwo + "'");
+                }
+            }
+        };
     }
 
     private static synchronized <T extends AutoCloseable> T opened(T resource) {

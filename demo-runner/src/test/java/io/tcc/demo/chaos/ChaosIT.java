@@ -21,14 +21,24 @@ class ChaosIT {
 
     @Test
     void afterFaultsCutsAndKillsEveryOrderEndsRightAndTheInvariantHolds() throws Exception {
+        run(0);
+    }
+
+    /** The same run with every order answered as soon as it is decided: phase two on the order service's pool. */
+    @Test
+    void withAsyncPhaseTwoEveryOrderEndsRightAndTheInvariantHolds() throws Exception {
+        run(1);
+    }
+
+    private void run(double asyncShare) throws Exception {
         long seed = Long.getLong("chaos.seed", ThreadLocalRandom.current().nextLong(1L << 48));
-        System.out.println("ChaosIT: seed " + seed);
+        System.out.println("ChaosIT: seed " + seed + ", async share " + asyncShare);
         String suffix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
         try (DemoDbServer server = DemoDbServer.at(System.getenv("TCC_TEST_MYSQL_URL"), null);
              Chaos chaos = Chaos.create(new Demo.Config(server.url(), "chaos_it_order_" + suffix, "chaos_it_inventory_" + suffix,
                      true, Path.of(System.getProperty("demo.orderJar")), Path.of(System.getProperty("demo.inventoryJar")),
                      Path.of(System.getProperty("demo.workDir", "target/it"), "chaos-" + suffix)),
-                     Chaos.Settings.of(500, seed), System.out)) {
+                     Chaos.Settings.of(500, seed).withAsyncShare(asyncShare), System.out)) {
             ChaosReport report = chaos.run();
             report.print(System.out);
 

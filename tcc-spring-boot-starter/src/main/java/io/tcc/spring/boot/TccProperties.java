@@ -43,6 +43,8 @@ public class TccProperties {
 
     private final Log log = new Log();
 
+    private final PhaseTwo phaseTwo = new PhaseTwo();
+
     /** The deployment's one timing value, which the fence, the initiator, recovery and cleanup all take. */
     public Timing timing() {
         return Timing.custom().longestTransaction(maxTimeout).clockSkewMargin(fence.getClockSkewMargin())
@@ -54,6 +56,9 @@ public class TccProperties {
         return CoordinatorConfig.custom().xidPrefix(xidPrefix).timing(timing)
                 .phaseTwoRetryDelay(phaseTwoRetryDelay).completionLinger(completionLinger)
                 .globalTable(log.getGlobalTable()).branchTable(log.getBranchTable())
+                .groupCommitLinger(log.getGroupCommit().getLinger()).groupCommitMaxBatch(log.getGroupCommit().getMaxBatch())
+                .asyncThreads(phaseTwo.getAsync().getThreads()).asyncQueueCapacity(phaseTwo.getAsync().getQueueCapacity())
+                .asyncDrainTimeout(phaseTwo.getAsync().getDrainTimeout())
                 .build();
     }
 
@@ -114,6 +119,12 @@ public class TccProperties {
         /** One row per branch. */
         private String branchTable = COORDINATOR.branchTable();
 
+        private final GroupCommit groupCommit = new GroupCommit();
+
+        public GroupCommit getGroupCommit() {
+            return groupCommit;
+        }
+
         public String getGlobalTable() {
             return globalTable;
         }
@@ -129,6 +140,89 @@ public class TccProperties {
         public void setBranchTable(String branchTable) {
             this.branchTable = branchTable;
         }
+    }
+
+    /** Registrations and decisions of concurrent transactions that share one commit of the global log. */
+    public static class GroupCommit {
+
+        /**
+         * How long the first write of a group waits for others before committing (at most 10ms); 0 waits for none: a
+         * group is what queued while the commit before it ran.
+         */
+        private Duration linger = COORDINATOR.groupCommitLinger();
+
+        /** At most this many writes share one commit (1 to 1000); 1 commits each on its own. */
+        private int maxBatch = COORDINATOR.groupCommitMaxBatch();
+
+        public Duration getLinger() {
+            return linger;
+        }
+
+        public void setLinger(Duration linger) {
+            this.linger = linger;
+        }
+
+        public int getMaxBatch() {
+            return maxBatch;
+        }
+
+        public void setMaxBatch(int maxBatch) {
+            this.maxBatch = maxBatch;
+        }
+    }
+
+    /** Phase two of the initiator's transactions. */
+    public static class PhaseTwo {
+
+        private final Async async = new Async();
+
+        public Async getAsync() {
+            return async;
+        }
+    }
+
+    /** The pool that runs asynchronous phase twos (@GlobalTransaction(phaseTwo = ASYNC)). */
+    public static class Async {
+
+        /** Threads running asynchronous phase twos (1 to 256). */
+        private int threads = COORDINATOR.asyncThreads();
+
+        /**
+         * Phase twos that may wait for a thread (0 to 100000); when it is full, the caller runs its own phase two before
+         * it is answered (back-pressure).
+         */
+        private int queueCapacity = COORDINATOR.asyncQueueCapacity();
+
+        /** How long shutting down waits for queued and running phase twos; recovery finishes what is left. */
+        private Duration drainTimeout = COORDINATOR.asyncDrainTimeout();
+
+        public int getThreads() {
+            return threads;
+        }
+
+        public void setThreads(int threads) {
+            this.threads = threads;
+        }
+
+        public int getQueueCapacity() {
+            return queueCapacity;
+        }
+
+        public void setQueueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
+        }
+
+        public Duration getDrainTimeout() {
+            return drainTimeout;
+        }
+
+        public void setDrainTimeout(Duration drainTimeout) {
+            this.drainTimeout = drainTimeout;
+        }
+    }
+
+    public PhaseTwo getPhaseTwo() {
+        return phaseTwo;
     }
 
     public Interception getMode() {

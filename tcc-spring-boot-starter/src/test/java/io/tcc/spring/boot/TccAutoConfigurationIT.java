@@ -22,6 +22,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.fence.Fence;
 import io.tcc.global.Coordinator;
+import io.tcc.global.CoordinatorConfig;
 import io.tcc.global.GlobalState;
 import io.tcc.spring.TccAspect;
 import io.tcc.test.DatabaseKind;
@@ -70,9 +71,18 @@ class TccAutoConfigurationIT {
 
     @Test
     void propertiesConfigureTheFenceAndTheCoordinator() {
-        runner.withPropertyValues("tcc.xid-prefix=shop", "tcc.fence.conflict-retries=2", "tcc.max-timeout=2m")
+        runner.withPropertyValues("tcc.xid-prefix=shop", "tcc.fence.conflict-retries=2", "tcc.max-timeout=2m",
+                        "tcc.log.group-commit.linger=1ms", "tcc.log.group-commit.max-batch=16",
+                        "tcc.phase-two.async.threads=3", "tcc.phase-two.async.queue-capacity=7",
+                        "tcc.phase-two.async.drain-timeout=4s")
                 .run(context -> {
                     assertThat(context.getBean(Fence.class).config().conflictRetries()).isEqualTo(2);
+                    CoordinatorConfig coordinator = context.getBean(Coordinator.class).config();
+                    assertThat(coordinator.groupCommitLinger()).hasMillis(1);
+                    assertThat(coordinator.groupCommitMaxBatch()).isEqualTo(16);
+                    assertThat(coordinator.asyncThreads()).isEqualTo(3);
+                    assertThat(coordinator.asyncQueueCapacity()).isEqualTo(7);
+                    assertThat(coordinator.asyncDrainTimeout()).hasSeconds(4);
                     // one timing value for the fence and the initiator
                     assertThat(context.getBean(Coordinator.class).config().timing().longestTransaction()).hasMinutes(2);
                     assertThat(context.getBean(Fence.class).config().timing()).isSameAs(

@@ -1,0 +1,10 @@
+package io.tcc.global;
+
+import io.tcc.test.DatabaseKind;
+
+class MysqlAsyncPhaseTwoIT extends AsyncPhaseTwoTests {
+    @Override
+    DatabaseKind kind() {
+        return DatabaseKind.MYSQL;
+    }
+}
