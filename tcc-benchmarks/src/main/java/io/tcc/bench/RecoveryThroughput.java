@@ -29,6 +29,7 @@ import io.tcc.annotation.Try;
 import io.tcc.http.RemoteParticipant;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.participant.ArgumentCodec;
+import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
 
@@ -100,10 +101,12 @@ public final class RecoveryThroughput {
                     Map.of("tcc.recovery.enabled", "false"));
             contexts.add(participant);
             String url = "http://127.0.0.1:" + participant.getEnvironment().getProperty("local.server.port");
-            load(logDb.jdbc(), partDb.jdbc(), participant.getBean(ArgumentCodec.class), url, count);
+            load(logDb.jdbc(), partDb.jdbc(), participant.getBeanProvider(ArgumentCodec.class).getIfAvailable(JavaSerializationCodec::new), url, count);
             for (int i = 0; i < daemons; i++) {
+                // a participant on a shared two-core machine answers its first calls slowly: no breaker opens for that
                 Map<String, String> daemon = new LinkedHashMap<>(Map.of("participant.url", url,
-                        "tcc.recovery.instance-id", "throughput-" + i, "tcc.recovery.interval", "200ms"));
+                        "tcc.recovery.instance-id", "throughput-" + i, "tcc.recovery.interval", "200ms",
+                        "tcc.http.remote.call-timeout", "10s", "tcc.http.remote.minimum-calls", "1000"));
                 daemon.putAll(settings);
                 contexts.add(start(Daemon.class, "daemon-" + i, logDb, daemon));
             }
@@ -155,12 +158,15 @@ public final class RecoveryThroughput {
 
     private static ConfigurableApplicationContext start(Class<?> app, String name, TestDatabase db,
                                                         Map<String, String> settings) {
-        Map<String, Object> properties = new LinkedHashMap<>(Map.of("server.port", "0", "server.address", "127.0.0.1",
+        Map<String, String> properties = new LinkedHashMap<>(Map.of("server.port", "0", "server.address", "127.0.0.1",
                 "spring.application.name", name, "spring.main.banner-mode", "off",
                 "spring.datasource.url", db.jdbcUrl(), "spring.datasource.hikari.maximum-pool-size", "24",
                 "tcc.http.signing.secret", "throughput-secret-shared-by-all"));
         properties.putAll(settings);
-        return new SpringApplicationBuilder(app).properties(properties).run();
+        // as arguments, above any application.properties on the classpath (the demos' are), and reading none
+        properties.put("spring.config.name", "tcc-recovery-throughput");
+        return new SpringApplicationBuilder(app).run(properties.entrySet().stream()
+                .map(p -> "--" + p.getKey() + "=" + p.getValue()).toArray(String[]::new));
     }
 
     /**
