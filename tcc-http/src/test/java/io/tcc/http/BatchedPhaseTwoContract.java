@@ -32,14 +32,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.support.GenericApplicationContext;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import io.tcc.context.TransactionContext;
@@ -129,18 +124,7 @@ abstract class BatchedPhaseTwoContract {
 
     private static ConfigurableApplicationContext start(Class<?>[] sources, TestDatabase db, String name,
                                                         String... properties) {
-        return new SpringApplicationBuilder(sources)
-                .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,
-                        "tcc.recovery.enabled=false", "spring.main.banner-mode=off")
-                .properties(properties)
-                .initializers(context -> {
-                    GenericApplicationContext generic = (GenericApplicationContext) context;
-                    generic.registerBean(javax.sql.DataSource.class, db::dataSource);
-                    generic.registerBean(PlatformTransactionManager.class,
-                            () -> new DataSourceTransactionManager(db.dataSource()));
-                    generic.registerBean(JdbcTemplate.class, () -> new JdbcTemplate(db.dataSource()));
-                })
-                .run();
+        return TwoServices.start(sources, db.dataSource(), name, properties);
     }
 
     @AfterAll
