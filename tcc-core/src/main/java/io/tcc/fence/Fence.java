@@ -204,7 +204,7 @@ public final class Fence {
         };
     }
 
-    /** One confirm or cancel of a batch: what {@link #confirm} or {@link #cancel} takes. */
+    /** One confirm or cancel of a batch: what {@link Fence#confirm} or {@link Fence#cancel} takes. */
     public record PhaseTwoCall(BranchKey key, FencePhase phase, String action, Instant deadline,
                                ReplayCallback<?> business) {
     }
