@@ -135,7 +135,13 @@ public final class Fence {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CONFIRM, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, (connection, callerSnapshot) -> {
+        return transactions.run(call, confirming(call, business), this::fromCommittedState);
+    }
+
+    private <T> FencedTransaction.Work<T> confirming(FencedTransaction.Call call, ReplayCallback<T> business) {
+        BranchKey key = call.key();
+        String action = call.action();
+        return (connection, callerSnapshot) -> {
             if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CONFIRMED)) {
                 T value = business.proceed(recordedTry(connection, key));
                 requireIntact(connection, call, FenceState.CONFIRMED);
@@ -151,7 +157,7 @@ public final class Fence {
                 throw new FencedTransaction.NotInSnapshot(); // PostgreSQL's current read still misses rows newer than the caller's snapshot
             }
             return absent(connection, call);
-        }, this::fromCommittedState);
+        };
     }
 
     /**
@@ -170,7 +176,13 @@ public final class Fence {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CANCEL, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, (connection, callerSnapshot) -> {
+        return transactions.run(call, cancelling(call, business), this::fromCommittedState);
+    }
+
+    private <T> FencedTransaction.Work<T> cancelling(FencedTransaction.Call call, ReplayCallback<T> business) {
+        BranchKey key = call.key();
+        String action = call.action();
+        return (connection, callerSnapshot) -> {
             // A lock-free read picks the path: a row that exists is moved by compare-and-set (a record lock only);
             // a row that does not is inserted, never locked first (that gap lock deadlocks with other inserts).
             if (repository.find(connection, key, false).isEmpty()) {
@@ -189,7 +201,82 @@ public final class Fence {
                 return FenceResult.executed(value);
             }
             return alreadyDone(call, currentState(connection, key));
-        }, this::fromCommittedState);
+        };
+    }
+
+    /** One confirm or cancel of a batch: what {@link Fence#confirm} or {@link Fence#cancel} takes. */
+    public record PhaseTwoCall(BranchKey key, FencePhase phase, String action, Instant deadline,
+                               ReplayCallback<?> business) {
+    }
+
+    /**
+     * What one call of a batch came to, exactly as the call alone would have: its result, or what it would have thrown.
+     */
+    public record Settled(FenceResult<?> result, Throwable failure) {
+
+        public Settled {
+            if ((result == null) == (failure == null)) {
+                throw new IllegalArgumentException("a settled call has a result or a failure, not both nor neither");
+            }
+        }
+
+        static Settled of(FenceResult<?> result) {
+            return new Settled(result, null);
+        }
+
+        static Settled failed(Throwable failure) {
+            return new Settled(null, failure);
+        }
+    }
+
+    /**
+     * Runs confirms and cancels of several branches in one local transaction, each with its own compare-and-set, its
+     * own business method and its own answer, under a savepoint of its own: a call that fails or is refused is rolled
+     * back to its savepoint alone, and the others commit. Results are given only once the transaction committed. A
+     * call that lost a lock conflict runs again alone afterwards; when the database rolled the whole transaction back
+     * (an InnoDB deadlock victim), every call runs again alone, so no answer ever stands for a rolled-back row.
+     *
+     * @return one {@link Settled} per call, in order; the transaction is always a new one, never a caller's
+     */
+    public List<Settled> phaseTwoTogether(List<PhaseTwoCall> calls) {
+        List<FencedTransaction.Member<?>> members = new ArrayList<>();
+        Settled[] refused = new Settled[calls.size()];
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                members.add(member(calls.get(i)));
+            } catch (RuntimeException e) {
+                refused[i] = Settled.failed(e); // a malformed call: nothing ran for it
+                members.add(null);
+            }
+        }
+        List<Settled> settled = transactions.runTogether(members, this::alone);
+        List<Settled> all = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            all.add(refused[i] != null ? refused[i] : settled.get(i));
+        }
+        return all;
+    }
+
+    @SuppressWarnings("unchecked")
+    private FencedTransaction.Member<?> member(PhaseTwoCall c) {
+        Objects.requireNonNull(c.key(), "key");
+        Identifiers.requireAction(c.action());
+        if (c.phase() == FencePhase.TRY) {
+            throw new IllegalArgumentException("only confirms and cancels run together, not a try (" + c.key() + ")");
+        }
+        FencedTransaction.Call call = new FencedTransaction.Call(c.key(), c.phase(), c.action(),
+                config.requireDeadline(c.key(), c.deadline()));
+        ReplayCallback<Object> business = (ReplayCallback<Object>) c.business();
+        return new FencedTransaction.Member<>(call, c.phase() == FencePhase.CONFIRM
+                ? confirming(call, business) : cancelling(call, business));
+    }
+
+    private <T> Settled alone(FencedTransaction.Member<T> member) {
+        try {
+            return Settled.of(transactions.run(member.call(), member.work(), this::fromCommittedState));
+        } catch (Throwable e) {
+            return Settled.failed(e);
+        }
     }
 
     /** The branch's row as committed now, or empty; a lock-free read outside any fenced call. */

@@ -2,13 +2,18 @@ package io.tcc.participant;
 
 import java.lang.reflect.InvocationTargetException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 
 import io.tcc.context.BranchContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
+import io.tcc.fence.FencePhase;
 import io.tcc.fence.FenceResult;
+import io.tcc.fence.ReplayCallback;
 
 /**
  * The participant inside the initiator's own process: its actions' tries, confirms and cancels run through this
@@ -91,6 +96,40 @@ public final class LocalParticipant implements Participant {
         ActionDescriptor action = registry.forAction(actionName);
         return fence.cancel(key, action.action(), deadline, tried -> action.cancel(
                 codec.decode(action.tryMethod(), tried.args()), context(key, actionName, deadline)));
+    }
+
+    /**
+     * Runs the confirms (or cancels) of several branches in one local transaction, each replaying its own recorded try,
+     * each with its own answer (see {@link Fence#phaseTwoTogether}): one branch's failure leaves the others committed.
+     */
+    public List<Fence.Settled> phaseTwoTogether(FencePhase phase, List<PendingBranch> branches) {
+        List<Fence.PhaseTwoCall> calls = new ArrayList<>(branches.size());
+        List<Fence.Settled> unknown = new ArrayList<>(branches.size());
+        for (PendingBranch branch : branches) {
+            try {
+                // an action this service does not serve fails its call alone, before anything runs (as alone)
+                ActionDescriptor action = registry.forAction(branch.action());
+                calls.add(new Fence.PhaseTwoCall(branch.key(), phase, action.action(), branch.deadline(),
+                        replay(phase, action, branch.key(), branch.deadline())));
+                unknown.add(null);
+            } catch (RuntimeException e) {
+                unknown.add(new Fence.Settled(null, e));
+            }
+        }
+        Iterator<Fence.Settled> ran = fence.phaseTwoTogether(calls).iterator();
+        List<Fence.Settled> settled = new ArrayList<>(branches.size());
+        for (Fence.Settled refused : unknown) {
+            settled.add(refused != null ? refused : ran.next());
+        }
+        return settled;
+    }
+
+    private ReplayCallback<Object> replay(FencePhase phase, ActionDescriptor action, BranchKey key, Instant deadline) {
+        BranchContext context = context(key, action.action(), deadline);
+        return tried -> {
+            Object[] args = codec.decode(action.tryMethod(), tried.args());
+            return phase == FencePhase.CONFIRM ? action.confirm(args, context) : action.cancel(args, context);
+        };
     }
 
     private static BranchContext context(BranchKey key, String action, Instant deadline) {

@@ -24,6 +24,14 @@ public record BranchCall(String xid, String branchId, String action, Instant dea
         return path(action, phase);
     }
 
+    /** The path of a batch of confirms or cancels: not an action's path, since no action name starts with '_'. */
+    public static String batchPath(FencePhase phase) {
+        return TccHeaders.PATH_PREFIX + BATCH + "/" + phase.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The path segment that stands where an action's name would for a batch. */
+    public static final String BATCH = "_batch";
+
     public static String path(String action, FencePhase phase) {
         return TccHeaders.PATH_PREFIX + action + "/" + phase.name().toLowerCase(Locale.ROOT);
     }

@@ -1,6 +1,8 @@
 package io.tcc.http;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +56,7 @@ public final class BranchCallLimit {
      * otherwise answers {@code busy} with a safe message, and runs nothing.
      */
     public <T> T run(BranchCall call, Supplier<T> work, Function<String, T> busy) {
-        String key = call.xid() + " " + call.branchId() + " " + call.phase();
+        String key = key(call);
         if (!running.add(key)) {
             refused.increment();
             return busy.apply("the same " + phase(call) + " is still running here; nothing was done, call again later");
@@ -73,6 +75,40 @@ public final class BranchCallLimit {
         } finally {
             running.remove(key);
         }
+    }
+
+    /**
+     * Runs a batch in one place, if one is free within the busy wait; {@code work} learns which entries are running
+     * already (the same xid, branch and phase), to answer those BUSY alone. Otherwise answers {@code busy}.
+     */
+    public <T> T runBatch(List<BranchCall> calls, Function<boolean[], T> work, Function<String, T> busy) {
+        boolean[] runningElsewhere = new boolean[calls.size()];
+        List<String> mine = new ArrayList<>();
+        try {
+            for (int i = 0; i < calls.size(); i++) {
+                String key = key(calls.get(i));
+                runningElsewhere[i] = !running.add(key);
+                if (!runningElsewhere[i]) {
+                    mine.add(key);
+                }
+            }
+            if (!acquire()) {
+                refused.increment();
+                return busy.apply(maxConcurrentCalls + " branch calls are running here already; nothing was done, call"
+                        + " again later");
+            }
+            try {
+                return work.apply(runningElsewhere);
+            } finally {
+                places.release();
+            }
+        } finally {
+            mine.forEach(running::remove);
+        }
+    }
+
+    private static String key(BranchCall call) {
+        return call.xid() + " " + call.branchId() + " " + call.phase();
     }
 
     private boolean acquire() {

@@ -43,7 +43,18 @@ public final class OutcomeClassifier {
     }
 
     public CallResult ofResponse(int httpStatus, byte[] body) {
-        BranchResponse response = read(body);
+        return ofResponse(httpStatus, read(body));
+    }
+
+    /**
+     * One branch's answer within a batch, classified exactly as the same answer to that branch's call alone, which
+     * would have come with the HTTP code its status names.
+     */
+    public CallResult ofAnswer(BranchResponse answer) {
+        return ofResponse(answer == null || answer.status() == null ? 200 : answer.status().httpStatus(), answer);
+    }
+
+    private CallResult ofResponse(int httpStatus, BranchResponse response) {
         if (httpStatus == 503 && response != null && response.status() == BranchResponse.Status.BUSY
                 && "BUSY".equals(response.reason())) {
             // the participant's gate answers this before any of its TCC code runs, and holds nothing back to run later

@@ -1,6 +1,9 @@
 package io.tcc.http;
 
 import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -17,6 +20,7 @@ import org.springframework.web.servlet.function.ServerResponse;
 import io.tcc.BadInputException;
 import io.tcc.participant.BusinessMethodException;
 import io.tcc.context.TransactionContext;
+import io.tcc.fence.Fence;
 import io.tcc.fence.FenceConflictException;
 import io.tcc.fence.FencePhase;
 import io.tcc.fence.FenceResult;
@@ -26,6 +30,7 @@ import io.tcc.fence.TryRefusedException;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ArgumentCodecException;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.participant.PendingBranch;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.DeserializationFeature;
@@ -52,6 +57,8 @@ public final class ParticipantEndpoint {
     private final JsonMapper arguments;
     private final RepeatedFailures failures = new RepeatedFailures(10_000);
     private final BranchCallLimit limit;
+    private final int maxBatchEntries;
+    public static final int DEFAULT_MAX_BATCH_ENTRIES = 100;
 
     /** Serves calls that {@link BranchCallGate} let through, with no bound on how many run at once. */
     public ParticipantEndpoint(LocalParticipant participant, JsonMapper json) {
@@ -64,6 +71,20 @@ public final class ParticipantEndpoint {
      * @param limit bounds the calls running at once; one past the bound is answered BUSY before anything runs
      */
     public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, BranchCallLimit limit) {
+        this(participant, json, limit, DEFAULT_MAX_BATCH_ENTRIES);
+    }
+
+    /**
+     * @param maxBatchEntries the most entries one batch of confirms or cancels may hold
+     *                        ({@code tcc.http.participant.max-batch-entries}); 0 serves no batches (they answer 404,
+     *                        and callers send each call alone)
+     */
+    public ParticipantEndpoint(LocalParticipant participant, JsonMapper json, BranchCallLimit limit, int maxBatchEntries) {
+        if (maxBatchEntries < 0) {
+            throw new IllegalArgumentException("tcc.http.participant.max-batch-entries must not be negative, was "
+                    + maxBatchEntries);
+        }
+        this.maxBatchEntries = maxBatchEntries;
         this.limit = Objects.requireNonNull(limit, "limit");
         this.participant = Objects.requireNonNull(participant, "participant");
         this.json = Objects.requireNonNull(json, "json");
@@ -72,7 +93,57 @@ public final class ParticipantEndpoint {
 
     public RouterFunction<ServerResponse> routes() {
         // only the three phases, so other paths under /tcc/ (the admin endpoints) stay free
-        return RouterFunctions.route().POST(TccHeaders.PATH_PREFIX + "{action}/{phase:try|confirm|cancel}", this::handle).build();
+        RouterFunctions.Builder routes = RouterFunctions.route();
+        if (maxBatchEntries > 0) {
+            routes.POST(TccHeaders.PATH_PREFIX + BranchCall.BATCH + "/{phase:confirm|cancel}", this::handleBatch);
+        }
+        return routes.POST(TccHeaders.PATH_PREFIX + "{action}/{phase:try|confirm|cancel}", this::handle).build();
+    }
+
+    /**
+     * {@code POST /tcc/_batch/<confirm|cancel>}: several branches' calls of one phase in one local transaction, each
+     * answered as it would be alone. Every entry is checked before anything runs: one malformed entry makes the whole
+     * request a 400 naming it, and nothing is recorded.
+     */
+    private ServerResponse handleBatch(ServerRequest request) {
+        if (!(request.servletRequest().getAttribute(BranchCallGate.BODY) instanceof byte[] body)) {
+            log.error("a batch to {} reached the participant endpoint without passing BranchCallGate", request.path());
+            return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant is misconfigured; nothing"
+                    + " was recorded");
+        }
+        List<BranchCall> calls;
+        try {
+            calls = BatchEntries.parse(json, body, request.pathVariable("phase"), maxBatchEntries);
+        } catch (BatchEntries.TooManyException e) {
+            return answer(BranchResponse.Status.TOO_LARGE, null, "TOO_LARGE", e.getMessage());
+        } catch (BadInputException e) {
+            return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
+        }
+        return limit.runBatch(calls, running -> {
+            List<PendingBranch> branches = new ArrayList<>();
+            for (int i = 0; i < calls.size(); i++) {
+                if (!running[i]) {
+                    BranchCall call = calls.get(i);
+                    branches.add(new PendingBranch(call.key(), call.action(), null, call.deadline()));
+                }
+            }
+            Iterator<Fence.Settled> settled = participant.phaseTwoTogether(calls.get(0).phase(), branches).iterator();
+            List<BranchResponse> results = new ArrayList<>(calls.size());
+            for (int i = 0; i < calls.size(); i++) {
+                BranchCall call = calls.get(i);
+                if (running[i]) {
+                    results.add(typed(BranchResponse.Status.BUSY, null, "BUSY", "the same " + phase(call) + " is still"
+                            + " running here; nothing was done, call again later"));
+                    continue;
+                }
+                Fence.Settled done = settled.next();
+                try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, call.xid())) {
+                    results.add(done.result() != null ? succeeded(done.result()) : failed(call, done.failure()));
+                }
+            }
+            return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                    .body(json.writeValueAsBytes(new BatchResponse(results)));
+        }, busy -> answer(BranchResponse.Status.BUSY, null, "BUSY", busy));
     }
 
     private ServerResponse handle(ServerRequest request) {
@@ -102,18 +173,31 @@ public final class ParticipantEndpoint {
                 case CONFIRM -> participant.confirm(call.key(), call.action(), call.deadline());
                 case CANCEL -> participant.cancel(call.key(), call.action(), call.deadline());
             };
-            JsonNode value = result.value() == null ? null : json.valueToTree(result.value());
-            return answer(BranchResponse.Status.SUCCESS, result.outcome().name(), null, null, value);
+            return answer(succeeded(result));
+        } catch (Throwable e) {
+            return answer(failed(call, e));
+        }
+    }
+
+    private BranchResponse succeeded(FenceResult<?> result) {
+        JsonNode value = result.value() == null ? null : json.valueToTree(result.value());
+        return new BranchResponse(BranchResponse.Status.SUCCESS, result.outcome().name(), null, null, value);
+    }
+
+    /** The one table from what a fenced call threw to its typed answer, for a call alone and a call in a batch. */
+    private BranchResponse failed(BranchCall call, Throwable failure) {
+        try {
+            throw failure;
         } catch (TryRefusedException e) {
-            return answer(BranchResponse.Status.REJECTED, null, e.reason().name(), e.getMessage());
+            return typed(BranchResponse.Status.REJECTED, null, e.reason().name(), e.getMessage());
         } catch (BusinessMethodException e) {
             Throwable business = e.getCause();
             if (call.phase() == FencePhase.TRY) {
                 // the try method's own refusal: the one text a business writes for its callers
-                return answer(BranchResponse.Status.REJECTED, null, "BUSINESS", business.getMessage());
+                return typed(BranchResponse.Status.REJECTED, null, "BUSINESS", business.getMessage());
             }
             logRepeated(call, "failed in its business method", business);
-            return answer(BranchResponse.Status.ERROR, null, "BUSINESS_FAILED", "the business " + phase(call)
+            return typed(BranchResponse.Status.ERROR, null, "BUSINESS_FAILED", "the business " + phase(call)
                     + " failed at the participant; the branch keeps its state and the call may be repeated");
         } catch (LocalTransactionLostException e) {
             // nothing committed: a definite "no" for a try; a confirm or cancel is retried
@@ -121,30 +205,30 @@ public final class ParticipantEndpoint {
             String safe = "the business " + phase(call) + " returned, but had swallowed an error of its own SQL: nothing"
                     + " was committed";
             return call.phase() == FencePhase.TRY
-                    ? answer(BranchResponse.Status.REJECTED, null, "TRANSACTION_LOST", safe)
-                    : answer(BranchResponse.Status.ERROR, null, "TRANSACTION_LOST", safe + "; the call may be repeated");
+                    ? typed(BranchResponse.Status.REJECTED, null, "TRANSACTION_LOST", safe)
+                    : typed(BranchResponse.Status.ERROR, null, "TRANSACTION_LOST", safe + "; the call may be repeated");
         } catch (ProtocolViolationException e) {
             log.warn("{}", e.getMessage());
-            return answer(BranchResponse.Status.PROTOCOL_VIOLATION, null, "PROTOCOL_VIOLATION", e.getMessage());
+            return typed(BranchResponse.Status.PROTOCOL_VIOLATION, null, "PROTOCOL_VIOLATION", e.getMessage());
         } catch (BadInputException e) {
-            return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
+            return typed(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         } catch (ArgumentCodecException e) {
             // a try's arguments that cannot be recorded are the caller's to change; a recorded text that cannot be read
             // back is the participant's problem, and its confirm or cancel is retried
             log.warn("{} of {}: {}", call.phase(), call.key(), e.getMessage());
             return call.phase() == FencePhase.TRY
-                    ? answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", "the arguments cannot be recorded"
+                    ? typed(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", "the arguments cannot be recorded"
                             + " by the participant's argument codec; nothing was recorded")
-                    : answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant cannot read the recorded"
+                    : typed(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant cannot read the recorded"
                             + " arguments back; the branch keeps its state, and the call may be repeated");
         } catch (FenceConflictException e) {
             log.warn("{}", e.getMessage());
-            return answer(BranchResponse.Status.BUSY, null, "CONFLICT", "the participant lost lock conflicts; nothing was"
+            return typed(BranchResponse.Status.BUSY, null, "CONFLICT", "the participant lost lock conflicts; nothing was"
                     + " recorded, call again");
         } catch (Throwable e) {
             // SQL, stack traces and class names stay in this log, with the xid: never in an answer
             logRepeated(call, "failed", e);
-            return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant could not run the " + phase(call)
+            return typed(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant could not run the " + phase(call)
                     + "; nothing was recorded, and the call may be repeated");
         }
     }
@@ -229,12 +313,16 @@ public final class ParticipantEndpoint {
         return path.isEmpty() ? "" : " (at " + path.substring(path.charAt(0) == '.' ? 1 : 0) + ")";
     }
 
-    private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message) {
-        return answer(status, outcome, reason, message, null);
+    private static BranchResponse typed(BranchResponse.Status status, String outcome, String reason, String message) {
+        return new BranchResponse(status, outcome, reason, message, null);
     }
 
-    private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message, JsonNode value) {
-        return ServerResponse.status(status.httpStatus()).contentType(MediaType.APPLICATION_JSON)
-                .body(json.writeValueAsBytes(new BranchResponse(status, outcome, reason, message, value)));
+    private ServerResponse answer(BranchResponse response) {
+        return ServerResponse.status(response.status().httpStatus()).contentType(MediaType.APPLICATION_JSON)
+                .body(json.writeValueAsBytes(response));
+    }
+
+    private ServerResponse answer(BranchResponse.Status status, String outcome, String reason, String message) {
+        return answer(typed(status, outcome, reason, message));
     }
 }

@@ -30,6 +30,7 @@ public final class RemoteParticipants {
     private final Map<String, HttpBranchTransport> transports = new ConcurrentHashMap<>();
     private final FaultInjector faults;
     private final ParticipantGuards guards;
+    private final PhaseTwoBatching batching;
 
     /**
      * @param signer  signs every call; null sends them unsigned (only for a participant that does not check)
@@ -45,6 +46,14 @@ public final class RemoteParticipants {
     public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer,
                               Function<String, RemoteParticipantConfig> configs, FaultInjector faults,
                               ParticipantGuards guards) {
+        this(coordinator, json, signer, configs, faults, guards, PhaseTwoBatching.ofDefaults());
+    }
+
+    /** @param batching how concurrent confirms and cancels to one participant share a request */
+    public RemoteParticipants(Coordinator coordinator, JsonMapper json, RequestSigner signer,
+                              Function<String, RemoteParticipantConfig> configs, FaultInjector faults,
+                              ParticipantGuards guards, PhaseTwoBatching batching) {
+        this.batching = Objects.requireNonNull(batching, "batching");
         this.guards = Objects.requireNonNull(guards, "guards");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
@@ -107,7 +116,7 @@ public final class RemoteParticipants {
 
     private HttpBranchTransport transport(String name) {
         return transports.computeIfAbsent(name, n -> new HttpBranchTransport(n, signer, classifier, configs.apply(n), faults,
-                guards));
+                guards, batching, json));
     }
 
     public ParticipantGuards guards() {

@@ -125,7 +125,13 @@ public abstract class TwoServices {
 
     /** @param dataSource a wrapper without close(): a closing context must not close the test's pool */
     public static ConfigurableApplicationContext start(Class<?> app, DataSource dataSource, String name, String... properties) {
-        return new SpringApplicationBuilder(app)
+        return start(new Class<?>[] {app}, dataSource, name, properties);
+    }
+
+    /** The same for an application made of several configuration classes. */
+    public static ConfigurableApplicationContext start(Class<?>[] sources, DataSource dataSource, String name,
+                                                       String... properties) {
+        return new SpringApplicationBuilder(sources)
                 // these tests drive recovery themselves: the in-app daemon (on by default) stays off
                 .properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + name,
                         "tcc.recovery.enabled=false",

@@ -95,7 +95,7 @@ public class TccHttpAutoConfiguration {
     public RemoteParticipants tccRemoteParticipants(Coordinator coordinator, TccHttpProperties properties,
                                                     FaultInjector faults, ParticipantGuards guards) {
         return new RemoteParticipants(coordinator, WIRE_JSON, signer(properties), properties.getRemote()::forParticipant,
-                faults, guards);
+                faults, guards, properties.getRemote().getBatch().toSettings());
     }
 
     /** Breaker and bulkhead meters (resilience4j's own names) and {@code tcc.http.calls}, with Micrometer. */
@@ -162,8 +162,9 @@ public class TccHttpAutoConfiguration {
     static class ParticipantEndpoints {
 
         @Bean
-        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, BranchCallLimit limit) {
-            return new ParticipantEndpoint(participant, WIRE_JSON, limit);
+        ParticipantEndpoint tccParticipantEndpoint(LocalParticipant participant, BranchCallLimit limit,
+                                                   TccHttpProperties properties) {
+            return new ParticipantEndpoint(participant, WIRE_JSON, limit, properties.getParticipant().getMaxBatchEntries());
         }
 
         @Bean

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
+import io.tcc.http.ParticipantEndpoint;
+import io.tcc.http.PhaseTwoBatching;
 import io.tcc.http.RemoteParticipantConfig;
 
 /** Settings of TCC over HTTP, under {@code tcc.http.*}. */
@@ -80,6 +82,20 @@ public class TccHttpProperties {
         private int maxBodyBytes = 64 * 1024;
 
         /**
+         * The most entries one batch of confirms or cancels (POST /tcc/_batch/{confirm|cancel}) may hold; 0 serves no
+         * batches, and callers then send each call alone.
+         */
+        private int maxBatchEntries = ParticipantEndpoint.DEFAULT_MAX_BATCH_ENTRIES;
+
+        public int getMaxBatchEntries() {
+            return maxBatchEntries;
+        }
+
+        public void setMaxBatchEntries(int maxBatchEntries) {
+            this.maxBatchEntries = maxBatchEntries;
+        }
+
+        /**
          * How long reading one authenticated body may take; a slower one is refused (400 BODY_INCOMPLETE). Checked
          * between reads, so it may overshoot by one socket read timeout (server.tomcat.connection-timeout).
          */
@@ -152,6 +168,13 @@ public class TccHttpProperties {
         /** Overrides by participant name, for example tcc.http.remote.participants.inventory.call-timeout=5s. */
         private final Map<String, RemoteGuards> participants = new LinkedHashMap<>();
 
+        /** How concurrent confirms and cancels to one participant share a request. */
+        private final Batch batch = new Batch();
+
+        public Batch getBatch() {
+            return batch;
+        }
+
         public Remote() {
             RemoteGuards d = defaults();
             setConnectTimeout(d.getConnectTimeout());
@@ -174,6 +197,47 @@ public class TccHttpProperties {
         public RemoteParticipantConfig forParticipant(String name) {
             RemoteGuards own = participants.get(name);
             return (own == null ? this : own.over(this)).toConfig();
+        }
+    }
+
+    /** tcc.http.remote.batch.*: see {@link PhaseTwoBatching}. */
+    public static class Batch {
+
+        /** Send concurrent confirms (or cancels) bound for one participant as one request. */
+        private boolean enabled = PhaseTwoBatching.ofDefaults().enabled();
+
+        /** The longest a call waits for others to join its request; only while another request is in flight. */
+        private Duration linger = PhaseTwoBatching.ofDefaults().linger();
+
+        /** The most calls one request carries. */
+        private int maxSize = PhaseTwoBatching.ofDefaults().maxSize();
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getLinger() {
+            return linger;
+        }
+
+        public void setLinger(Duration linger) {
+            this.linger = linger;
+        }
+
+        public int getMaxSize() {
+            return maxSize;
+        }
+
+        public void setMaxSize(int maxSize) {
+            this.maxSize = maxSize;
+        }
+
+        public PhaseTwoBatching toSettings() {
+            return enabled ? new PhaseTwoBatching(true, linger, maxSize) : PhaseTwoBatching.disabled();
         }
     }
 
