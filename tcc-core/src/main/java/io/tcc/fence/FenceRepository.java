@@ -84,6 +84,23 @@ final class FenceRepository {
     }
 
     /**
+     * Compare-and-set that also requires the row to hold exactly {@code args}: false as well when the recorded
+     * arguments differ (or are null).
+     */
+    boolean transitionCarrying(Connection c, BranchKey key, String action, FenceState from, FenceState to, String args)
+            throws SQLException {
+        try (PreparedStatement ps = sql.prepare(c, "transition-carrying")) {
+            ps.setString(1, to.name());
+            ps.setString(2, key.xid());
+            ps.setString(3, key.branchId());
+            ps.setString(4, action);
+            ps.setString(5, from.name());
+            ps.setString(6, args);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
      * @param locking true for a current read of a row known to exist (sees what committed after this
      *                transaction's snapshot); false for a plain, lock-free read
      */

@@ -9,6 +9,7 @@ import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceResult;
+import io.tcc.fence.ReplayCallback;
 
 /**
  * The participant inside the initiator's own process: its actions' tries, confirms and cancels run through this
@@ -44,17 +45,33 @@ public final class LocalParticipant implements Participant {
     /** Runs the business try through the fence, recording its arguments for confirm and cancel to replay. */
     public <T> FenceResult<T> tryBranch(ActionDescriptor action, BranchKey key, Instant deadline, Object[] args,
                                         BranchCallback<T> business) throws Throwable {
-        return fence.tryBranch(key, action.action(), codec.encode(action.tryMethod(), args), deadline, business);
+        return tryBranch(action, key, deadline, encode(action, args), business);
     }
 
+    /** Like {@link #tryBranch(ActionDescriptor, BranchKey, Instant, Object[], BranchCallback)}, arguments encoded. */
+    public <T> FenceResult<T> tryBranch(ActionDescriptor action, BranchKey key, Instant deadline, String encodedArgs,
+                                        BranchCallback<T> business) throws Throwable {
+        return fence.tryBranch(key, action.action(), encodedArgs, deadline, business);
+    }
+
+    /** The try's arguments as the fence records them: what a confirm or cancel may carry back. */
+    public String encode(ActionDescriptor action, Object[] args) {
+        return codec.encode(action.tryMethod(), args);
+    }
+
+    /** Carries the try's encoded arguments when the initiator kept them, so the fence need not read them back. */
     @Override
     public void confirm(PendingBranch branch) throws Throwable {
-        confirm(branch.key(), branch.action(), branch.deadline());
+        ActionDescriptor action = registry.forAction(branch.action());
+        fence.confirm(branch.key(), action.action(), branch.deadline(), branch.triedArgs(),
+                replay(action, branch.key(), branch.deadline(), true));
     }
 
     @Override
     public void cancel(PendingBranch branch) throws Throwable {
-        cancel(branch.key(), branch.action(), branch.deadline());
+        ActionDescriptor action = registry.forAction(branch.action());
+        fence.cancel(branch.key(), action.action(), branch.deadline(), branch.triedArgs(),
+                replay(action, branch.key(), branch.deadline(), false));
     }
 
     /**
@@ -82,15 +99,51 @@ public final class LocalParticipant implements Participant {
     /** Runs the action's confirm through the fence, replaying the recorded try arguments. */
     public FenceResult<Object> confirm(BranchKey key, String actionName, Instant deadline) throws Throwable {
         ActionDescriptor action = registry.forAction(actionName);
-        return fence.confirm(key, action.action(), deadline, tried -> action.confirm(
-                codec.decode(action.tryMethod(), tried.args()), context(key, actionName, deadline)));
+        return fence.confirm(key, action.action(), deadline, replay(action, key, deadline, true));
+    }
+
+    /**
+     * Runs the action's confirm through the fence with the try's arguments as a remote initiator carried them, bound
+     * as strictly as the try's: the fence checks their encoding against the row in its compare-and-set, and runs the
+     * confirm with them without reading the row back (with the row's own, should they differ).
+     */
+    public FenceResult<Object> confirm(BranchKey key, String actionName, Instant deadline, Object[] carried)
+            throws Throwable {
+        ActionDescriptor action = registry.forAction(actionName);
+        String encoded = encode(action, carried);
+        return fence.confirm(key, action.action(), deadline, encoded, replay(action, key, deadline, true, carried, encoded));
     }
 
     /** Runs the action's cancel through the fence, replaying the recorded try arguments (nothing runs when empty). */
     public FenceResult<Object> cancel(BranchKey key, String actionName, Instant deadline) throws Throwable {
         ActionDescriptor action = registry.forAction(actionName);
-        return fence.cancel(key, action.action(), deadline, tried -> action.cancel(
-                codec.decode(action.tryMethod(), tried.args()), context(key, actionName, deadline)));
+        return fence.cancel(key, action.action(), deadline, replay(action, key, deadline, false));
+    }
+
+    /** Like {@link #confirm(BranchKey, String, Instant, Object[])}, for a cancel. */
+    public FenceResult<Object> cancel(BranchKey key, String actionName, Instant deadline, Object[] carried)
+            throws Throwable {
+        ActionDescriptor action = registry.forAction(actionName);
+        String encoded = encode(action, carried);
+        return fence.cancel(key, action.action(), deadline, encoded, replay(action, key, deadline, false, carried, encoded));
+    }
+
+    private ReplayCallback<Object> replay(ActionDescriptor action, BranchKey key, Instant deadline, boolean confirm) {
+        return replay(action, key, deadline, confirm, null, null);
+    }
+
+    /**
+     * The confirm or cancel method, with the try's arguments decoded from the record the fence hands it; {@code carried}
+     * instead when the record holds exactly their encoding, saving the decoding.
+     */
+    private ReplayCallback<Object> replay(ActionDescriptor action, BranchKey key, Instant deadline, boolean confirm,
+                                          Object[] carried, String carriedEncoded) {
+        BranchContext context = context(key, action.action(), deadline);
+        return tried -> {
+            Object[] args = carried != null && carriedEncoded.equals(tried.args()) ? carried
+                    : codec.decode(action.tryMethod(), tried.args());
+            return confirm ? action.confirm(args, context) : action.cancel(args, context);
+        };
     }
 
     private static BranchContext context(BranchKey key, String action, Instant deadline) {

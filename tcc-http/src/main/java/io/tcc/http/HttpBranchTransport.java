@@ -133,9 +133,12 @@ final class HttpBranchTransport {
     /**
      * A confirm or cancel within one phase-two attempt: called again while the outcome is unknown, the request was not
      * sent or the participant was busy, up to {@link RemoteParticipantConfig#phaseTwoCalls()} calls in all.
+     *
+     * @param body the try's arguments exactly as the try sent them (signed like any body), or empty for the participant
+     *             to read them from its fence row
      */
-    CallResult callRetrying(String baseUrl, BranchCall call) {
-        return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, new byte[0]));
+    CallResult callRetrying(String baseUrl, BranchCall call, byte[] body) {
+        return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, body));
     }
 
     private HttpRequest request(String baseUrl, BranchCall call, byte[] body) {

@@ -99,8 +99,7 @@ public final class ParticipantEndpoint {
         try {
             FenceResult<?> result = switch (call.phase()) {
                 case TRY -> tryBranch(call, body);
-                case CONFIRM -> participant.confirm(call.key(), call.action(), call.deadline());
-                case CANCEL -> participant.cancel(call.key(), call.action(), call.deadline());
+                case CONFIRM, CANCEL -> phaseTwo(call, body);
             };
             JsonNode value = result.value() == null ? null : json.valueToTree(result.value());
             return answer(BranchResponse.Status.SUCCESS, result.outcome().name(), null, null, value);
@@ -167,6 +166,30 @@ public final class ParticipantEndpoint {
     private FenceResult<?> tryBranch(BranchCall call, byte[] body) throws Throwable {
         ActionDescriptor action = participant.registry().forAction(call.action());
         return participant.tryForCaller(action, call.key(), call.deadline(), arguments(action, body));
+    }
+
+    /**
+     * A confirm or cancel. With the try's arguments in its body (the initiator kept them), they are bound as strictly as
+     * the try's and the fence checks their encoding against its row; without (recovery), or with a body that does not
+     * bind, the fence reads the recorded ones.
+     */
+    private FenceResult<?> phaseTwo(BranchCall call, byte[] body) throws Throwable {
+        boolean confirm = call.phase() == FencePhase.CONFIRM;
+        Object[] carried = null;
+        if (body.length > 0) {
+            try {
+                carried = arguments(participant.registry().forAction(call.action()), body);
+            } catch (BadInputException e) {
+                log.warn("{} of {} carried arguments that do not bind ({}): replaying the ones its try recorded",
+                        call.phase(), call.key(), e.getMessage());
+            }
+        }
+        if (carried == null) {
+            return confirm ? participant.confirm(call.key(), call.action(), call.deadline())
+                    : participant.cancel(call.key(), call.action(), call.deadline());
+        }
+        return confirm ? participant.confirm(call.key(), call.action(), call.deadline(), carried)
+                : participant.cancel(call.key(), call.action(), call.deadline(), carried);
     }
 
     static JsonMapper strict(JsonMapper json) {
