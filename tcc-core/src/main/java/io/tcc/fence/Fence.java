@@ -267,7 +267,7 @@ public final class Fence {
             throws SQLException {
         BranchKey key = call.key();
         if (triedArgs != null) {
-            if (repository.transitionCarrying(connection, key, call.action(), FenceState.TRIED, to, triedArgs)) {
+            if (repository.transition(connection, key, call.action(), FenceState.TRIED, to, triedArgs)) {
                 return new FenceRecord(key, call.action(), to, false, triedArgs,
                         Instant.ofEpochMilli(call.deadlineMs()), null, null);
             }

@@ -8,6 +8,7 @@ import io.tcc.context.BranchContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
 import io.tcc.fence.Fence;
+import io.tcc.fence.FencePhase;
 import io.tcc.fence.FenceResult;
 import io.tcc.fence.ReplayCallback;
 
@@ -62,16 +63,12 @@ public final class LocalParticipant implements Participant {
     /** Carries the try's encoded arguments when the initiator kept them, so the fence need not read them back. */
     @Override
     public void confirm(PendingBranch branch) throws Throwable {
-        ActionDescriptor action = registry.forAction(branch.action());
-        fence.confirm(branch.key(), action.action(), branch.deadline(), branch.triedArgs(),
-                replay(action, branch.key(), branch.deadline(), true));
+        phaseTwo(FencePhase.CONFIRM, branch.key(), branch.action(), branch.deadline(), branch.triedArgs(), null);
     }
 
     @Override
     public void cancel(PendingBranch branch) throws Throwable {
-        ActionDescriptor action = registry.forAction(branch.action());
-        fence.cancel(branch.key(), action.action(), branch.deadline(), branch.triedArgs(),
-                replay(action, branch.key(), branch.deadline(), false));
+        phaseTwo(FencePhase.CANCEL, branch.key(), branch.action(), branch.deadline(), branch.triedArgs(), null);
     }
 
     /**
@@ -98,8 +95,7 @@ public final class LocalParticipant implements Participant {
 
     /** Runs the action's confirm through the fence, replaying the recorded try arguments. */
     public FenceResult<Object> confirm(BranchKey key, String actionName, Instant deadline) throws Throwable {
-        ActionDescriptor action = registry.forAction(actionName);
-        return fence.confirm(key, action.action(), deadline, replay(action, key, deadline, true));
+        return phaseTwo(FencePhase.CONFIRM, key, actionName, deadline, null, null);
     }
 
     /**
@@ -109,41 +105,37 @@ public final class LocalParticipant implements Participant {
      */
     public FenceResult<Object> confirm(BranchKey key, String actionName, Instant deadline, Object[] carried)
             throws Throwable {
-        ActionDescriptor action = registry.forAction(actionName);
-        String encoded = encode(action, carried);
-        return fence.confirm(key, action.action(), deadline, encoded, replay(action, key, deadline, true, carried, encoded));
+        return phaseTwo(FencePhase.CONFIRM, key, actionName, deadline, null, carried);
     }
 
     /** Runs the action's cancel through the fence, replaying the recorded try arguments (nothing runs when empty). */
     public FenceResult<Object> cancel(BranchKey key, String actionName, Instant deadline) throws Throwable {
-        ActionDescriptor action = registry.forAction(actionName);
-        return fence.cancel(key, action.action(), deadline, replay(action, key, deadline, false));
+        return phaseTwo(FencePhase.CANCEL, key, actionName, deadline, null, null);
     }
 
     /** Like {@link #confirm(BranchKey, String, Instant, Object[])}, for a cancel. */
     public FenceResult<Object> cancel(BranchKey key, String actionName, Instant deadline, Object[] carried)
             throws Throwable {
-        ActionDescriptor action = registry.forAction(actionName);
-        String encoded = encode(action, carried);
-        return fence.cancel(key, action.action(), deadline, encoded, replay(action, key, deadline, false, carried, encoded));
-    }
-
-    private ReplayCallback<Object> replay(ActionDescriptor action, BranchKey key, Instant deadline, boolean confirm) {
-        return replay(action, key, deadline, confirm, null, null);
+        return phaseTwo(FencePhase.CANCEL, key, actionName, deadline, null, carried);
     }
 
     /**
-     * The confirm or cancel method, with the try's arguments decoded from the record the fence hands it; {@code carried}
-     * instead when the record holds exactly their encoding, saving the decoding.
+     * A confirm or cancel through the fence. The try's arguments come encoded ({@code triedArgs}, as this initiator
+     * kept them), as objects ({@code carried}, bound from a remote initiator's body), or not at all (read from the row);
+     * the business method gets the carried objects when the row holds exactly their encoding, else the row's decoded.
      */
-    private ReplayCallback<Object> replay(ActionDescriptor action, BranchKey key, Instant deadline, boolean confirm,
-                                          Object[] carried, String carriedEncoded) {
+    private FenceResult<Object> phaseTwo(FencePhase phase, BranchKey key, String actionName, Instant deadline,
+                                         String triedArgs, Object[] carried) throws Throwable {
+        ActionDescriptor action = registry.forAction(actionName);
+        String encoded = carried != null ? encode(action, carried) : triedArgs;
         BranchContext context = context(key, action.action(), deadline);
-        return tried -> {
-            Object[] args = carried != null && carriedEncoded.equals(tried.args()) ? carried
+        ReplayCallback<Object> replay = tried -> {
+            Object[] args = carried != null && encoded.equals(tried.args()) ? carried
                     : codec.decode(action.tryMethod(), tried.args());
-            return confirm ? action.confirm(args, context) : action.cancel(args, context);
+            return phase == FencePhase.CONFIRM ? action.confirm(args, context) : action.cancel(args, context);
         };
+        return phase == FencePhase.CONFIRM ? fence.confirm(key, action.action(), deadline, encoded, replay)
+                : fence.cancel(key, action.action(), deadline, encoded, replay);
     }
 
     private static BranchContext context(BranchKey key, String action, Instant deadline) {
