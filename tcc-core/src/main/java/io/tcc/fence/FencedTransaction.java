@@ -77,7 +77,7 @@ final class FencedTransaction {
     private final Dialect dialect;
     private final FenceConfig config;
     private final FenceListener listener;
-    /** Watches the business methods of transactions this class begins; a joined caller's is never watched. */
+    /** Watches the business methods, in transactions begun here and in a caller's alike. */
     private final TransactionWatch watch;
 
     FencedTransaction(DataSource dataSource, PlatformTransactionManager transactionManager, Dialect dialect,
@@ -106,7 +106,7 @@ final class FencedTransaction {
             FenceResult<T> result;
             Connection connection = DataSourceUtils.getConnection(dataSource);
             try {
-                result = work.run(connection, callerSnapshot, joined ? TransactionWatch.NONE : watch);
+                result = work.run(connection, callerSnapshot, watch);
             } catch (Refusal r) {
                 finishWithoutChanges(status, joined, savepoint);
                 report(key, r.refusal);

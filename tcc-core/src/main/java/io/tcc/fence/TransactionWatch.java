@@ -7,6 +7,7 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.Set;
@@ -25,9 +26,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * cannot have lost the transaction, and its row is as the fence wrote it.
  *
  * <p>The business method sees the connection through a proxy, bound in place of the transaction's own for the time
- * it runs. Only where the fence began the transaction on a {@code DataSourceTransactionManager}: a joined caller's
- * transaction, or another transaction manager (whose SQL may reach the database by another path, as JPA's does), is
- * always read back.
+ * it runs, in a transaction the fence began or a caller's it joined. Only on a {@code DataSourceTransactionManager}:
+ * with another transaction manager (whose SQL may reach the database by another path, as JPA's does) the row is always
+ * read back.
  */
 final class TransactionWatch {
 
@@ -69,7 +70,7 @@ final class TransactionWatch {
             return new Watched<>(body.run(), true);
         }
         Observer observer = new Observer(connection);
-        WatchedHolder holder = new WatchedHolder(observer.connection);
+        WatchedHolder holder = new WatchedHolder(observer.connection, original);
         TransactionSynchronizationManager.unbindResource(dataSource);
         TransactionSynchronizationManager.bindResource(dataSource, holder);
         T value;
@@ -88,9 +89,18 @@ final class TransactionWatch {
 
     /** The transaction's holder as the business method sees it: the watched connection, the transaction active. */
     private static final class WatchedHolder extends ConnectionHolder {
-        WatchedHolder(Connection watched) {
+        private final ConnectionHolder original;
+
+        WatchedHolder(Connection watched, ConnectionHolder original) {
             super(watched, true);
+            this.original = original;
             setSynchronizedWithTransaction(true);
+        }
+
+        /** Named by the transaction's own counter: a nested scope's savepoint never takes a caller's savepoint name. */
+        @Override
+        public Savepoint createSavepoint() throws SQLException {
+            return original.createSavepoint();
         }
     }
 
