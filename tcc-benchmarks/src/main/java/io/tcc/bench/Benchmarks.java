@@ -94,7 +94,7 @@ public final class Benchmarks {
         Path work = Path.of(System.getProperty("bench.workDir", "target")).toAbsolutePath();
         String serverUrl = System.getProperty("bench.jdbcUrl", "");
         boolean embeddedServer = serverUrl.isBlank();
-        List<String> parts = words(System.getProperty("bench.parts", "fence,e2e,commits,memory").replace(',', ' '));
+        List<String> parts = words(System.getProperty("bench.parts", "fence,e2e,commits,memory,recovery").replace(',', ' '));
         out.println("Benchmarks on " + Machine.describe() + "; load average " + Machine.loadAverages());
         if (embeddedServer) {
             List<String> serverArgs = words(System.getProperty("bench.db.args", SERVER_SETTINGS));
@@ -229,9 +229,18 @@ public final class Benchmarks {
                         Integer.getInteger("bench.memory.samples", 8), out));
             }
 
-            // 5. recovery throughput: 10,000 decided transactions finished by 2 recovery daemons. ISSUE 14: the lead wires
-            // io.tcc.bench.RecoveryThroughput in here and passes its elapsed time to report.recovery(...).
-            report.recovery(null, "not measured: `io.tcc.bench.RecoveryThroughput` is not wired into the run yet");
+            // 5. recovery throughput: 10,000 decided transactions finished by 2 recovery daemons, on the same server
+            if (parts.contains("recovery")) {
+                out.println("5. recovery: " + Report.RECOVERY_TRANSACTIONS + " decided transactions, 2 daemons ...");
+                RecoveryThroughput.Result recovery = RecoveryThroughput.measure(serverUrl, Report.RECOVERY_TRANSACTIONS, 2,
+                        RecoveryThroughput.TUNED);
+                out.println("5. recovery: " + recovery);
+                report.recovery(recovery.elapsed().toNanos() / 1e9, String.format("%.0f tx/s, %.2f phase-two requests per"
+                        + " branch (`io.tcc.bench.RecoveryThroughput`, daemons with %s)", recovery.perSecond(),
+                        recovery.requests() / (double) recovery.count(), RecoveryThroughput.TUNED));
+            } else {
+                report.recovery(null, "not measured in this run (`bench.parts` without `recovery`)");
+            }
 
             long elapsed = Duration.between(started, Instant.now()).toNanos();
             long others = Machine.busyNanos() - busyBefore - (Machine.cpuNanos(Machine.ourProcesses()) - oursBefore);

@@ -20,8 +20,9 @@ import io.tcc.fence.FenceListener;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.ActionRegistry;
 import io.tcc.participant.Interception;
-import io.tcc.participant.JavaSerializationCodec;
 import io.tcc.participant.LocalParticipant;
+import io.tcc.participant.PendingBranch;
+import io.tcc.spring.JsonArgumentCodec;
 
 /**
  * Benchmark 1, in this JVM on the real database: the demo inventory's own action ({@link StockReservation}: the try
@@ -46,6 +47,7 @@ final class FenceOverhead implements AutoCloseable {
         config.setJdbcUrl(jdbcUrl);
         config.setMaximumPoolSize(threads + 1);
         config.setPoolName("bench-fence");
+        config.setAutoCommit(false); // as the demo services run: no SET autocommit around each transaction
         pool = new HikariDataSource(config);
         JdbcTemplate jdbc = new JdbcTemplate(pool);
         stock = new StockReservation(jdbc);
@@ -55,10 +57,12 @@ final class FenceOverhead implements AutoCloseable {
         registry.register(stock, StockReservation.class);
         reserve = registry.forAction("reserve-stock");
         participant = new LocalParticipant(new Fence(pool, transactions, FenceConfig.ofDefaults(), FenceListener.NONE),
-                registry, new JavaSerializationCodec());
-        for (int t = 0; t < threads; t++) {
-            jdbc.update("INSERT INTO stock (sku, available) VALUES (?, ?)", SKU_PREFIX + t, 1_000_000_000);
-        }
+                registry, new JsonArgumentCodec());
+        plain.executeWithoutResult(s -> { // autocommit is off: a write outside a transaction would be rolled back
+            for (int t = 0; t < threads; t++) {
+                jdbc.update("INSERT INTO stock (sku, available) VALUES (?, ?)", SKU_PREFIX + t, 1_000_000_000);
+            }
+        });
     }
 
     /** Baseline: the try's business SQL in one local transaction, then the confirm's in another. */
@@ -82,8 +86,10 @@ final class FenceOverhead implements AutoCloseable {
         BranchKey key = new BranchKey("bench-" + order, "1");
         Instant deadline = Instant.now().plusSeconds(60);
         try {
-            participant.tryBranch(reserve, key, deadline, new Object[] {order, sku, 1}, () -> stock.reserve(order, sku, 1));
-            participant.confirm(key, reserve.action(), deadline);
+            // the initiator keeps the try's encoded arguments and carries them with the confirm
+            String args = participant.encode(reserve, new Object[] {order, sku, 1});
+            participant.tryBranch(reserve, key, deadline, args, () -> stock.reserve(order, sku, 1));
+            participant.confirm(new PendingBranch(key, reserve.action(), null, deadline, args));
         } catch (Exception | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -99,9 +105,11 @@ final class FenceOverhead implements AutoCloseable {
     @Override
     public void close() {
         JdbcTemplate jdbc = new JdbcTemplate(pool);
-        jdbc.update("DELETE FROM tcc_fence");
-        jdbc.update("DELETE FROM stock_freeze");
-        jdbc.update("DELETE FROM stock WHERE sku LIKE '" + SKU_PREFIX + "%'");
+        plain.executeWithoutResult(s -> {
+            jdbc.update("DELETE FROM tcc_fence");
+            jdbc.update("DELETE FROM stock_freeze");
+            jdbc.update("DELETE FROM stock WHERE sku LIKE '" + SKU_PREFIX + "%'");
+        });
         pool.close();
     }
 }

@@ -104,12 +104,10 @@ public final class Fence {
         Identifiers.requireAction(action);
         config.requireRecordable(args, repository.dialect());
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.TRY, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, (connection, callerSnapshot) -> {
+        return transactions.run(call, (connection, callerSnapshot, watch) -> {
             FenceRepository.Insert insert = repository.insertTried(connection, key, action, args, call.deadlineMs());
             if (insert == FenceRepository.Insert.INSERTED) {
-                T value = business.proceed();
-                requireIntact(connection, call, FenceState.TRIED);
-                return FenceResult.executed(value);
+                return executed(connection, call, FenceState.TRIED, watch.run(connection, business::proceed));
             }
             // a duplicate key proves the row exists, so a current read is safe; otherwise read lock-free
             Optional<FenceRecord> found = repository.find(connection, key, insert == FenceRepository.Insert.DUPLICATE);
@@ -132,20 +130,32 @@ public final class Fence {
      */
     public <T> FenceResult<T> confirm(BranchKey key, String action, Instant deadline, ReplayCallback<T> business)
             throws Throwable {
+        return confirm(key, action, deadline, null, business);
+    }
+
+    /**
+     * Like {@link #confirm(BranchKey, String, Instant, ReplayCallback)}, with the try's arguments at hand as its caller
+     * kept them (the encoded text the try recorded): the compare-and-set then also requires the row to hold exactly
+     * those, and {@code business} gets them without the row being read back. A row that recorded other arguments is
+     * moved as without them and replays its own.
+     *
+     * @param triedArgs the try's recorded arguments as the caller kept them, or null to read them from the row
+     */
+    public <T> FenceResult<T> confirm(BranchKey key, String action, Instant deadline, String triedArgs,
+                                      ReplayCallback<T> business) throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CONFIRM, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, confirming(call, business), this::fromCommittedState);
+        return transactions.run(call, confirming(call, triedArgs, business), this::fromCommittedState);
     }
 
-    private <T> FencedTransaction.Work<T> confirming(FencedTransaction.Call call, ReplayCallback<T> business) {
+    private <T> FencedTransaction.Work<T> confirming(FencedTransaction.Call call, String triedArgs,
+                                                    ReplayCallback<T> business) {
         BranchKey key = call.key();
-        String action = call.action();
-        return (connection, callerSnapshot) -> {
-            if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CONFIRMED)) {
-                T value = business.proceed(recordedTry(connection, key));
-                requireIntact(connection, call, FenceState.CONFIRMED);
-                return FenceResult.executed(value);
+        return (connection, callerSnapshot, watch) -> {
+            FenceRecord tried = move(connection, call, FenceState.CONFIRMED, triedArgs);
+            if (tried != null) {
+                return executed(connection, call, FenceState.CONFIRMED, watch.run(connection, () -> business.proceed(tried)));
             }
             // A current read, though the row may be absent: confirm never inserts, so its gap lock cannot close a
             // deadlock cycle, and a snapshot read could miss a row committed after this transaction's snapshot.
@@ -173,16 +183,28 @@ public final class Fence {
      */
     public <T> FenceResult<T> cancel(BranchKey key, String action, Instant deadline, ReplayCallback<T> business)
             throws Throwable {
+        return cancel(key, action, deadline, null, business);
+    }
+
+    /**
+     * Like {@link #cancel(BranchKey, String, Instant, ReplayCallback)}, with the try's arguments at hand; see
+     * {@link #confirm(BranchKey, String, Instant, String, ReplayCallback)}.
+     *
+     * @param triedArgs the try's recorded arguments as the caller kept them, or null to read them from the row
+     */
+    public <T> FenceResult<T> cancel(BranchKey key, String action, Instant deadline, String triedArgs,
+                                     ReplayCallback<T> business) throws Throwable {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CANCEL, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, cancelling(call, business), this::fromCommittedState);
+        return transactions.run(call, cancelling(call, triedArgs, business), this::fromCommittedState);
     }
 
-    private <T> FencedTransaction.Work<T> cancelling(FencedTransaction.Call call, ReplayCallback<T> business) {
+    private <T> FencedTransaction.Work<T> cancelling(FencedTransaction.Call call, String triedArgs,
+                                                    ReplayCallback<T> business) {
         BranchKey key = call.key();
         String action = call.action();
-        return (connection, callerSnapshot) -> {
+        return (connection, callerSnapshot, watch) -> {
             // A lock-free read picks the path: a row that exists is moved by compare-and-set (a record lock only);
             // a row that does not is inserted, never locked first (that gap lock deadlocks with other inserts).
             if (repository.find(connection, key, false).isEmpty()) {
@@ -195,17 +217,16 @@ public final class Fence {
                     return FenceResult.emptyCancel();
                 }
             }
-            if (repository.transition(connection, key, action, FenceState.TRIED, FenceState.CANCELLED)) {
-                T value = business.proceed(recordedTry(connection, key));
-                requireIntact(connection, call, FenceState.CANCELLED);
-                return FenceResult.executed(value);
+            FenceRecord tried = move(connection, call, FenceState.CANCELLED, triedArgs);
+            if (tried != null) {
+                return executed(connection, call, FenceState.CANCELLED, watch.run(connection, () -> business.proceed(tried)));
             }
             return alreadyDone(call, currentState(connection, key));
         };
     }
 
     /** One confirm or cancel of a batch: what {@link Fence#confirm} or {@link Fence#cancel} takes. */
-    public record PhaseTwoCall(BranchKey key, FencePhase phase, String action, Instant deadline,
+    public record PhaseTwoCall(BranchKey key, FencePhase phase, String action, Instant deadline, String triedArgs,
                                ReplayCallback<?> business) {
     }
 
@@ -268,7 +289,7 @@ public final class Fence {
                 config.requireDeadline(c.key(), c.deadline()));
         ReplayCallback<Object> business = (ReplayCallback<Object>) c.business();
         return new FencedTransaction.Member<>(call, c.phase() == FencePhase.CONFIRM
-                ? confirming(call, business) : cancelling(call, business));
+                ? confirming(call, c.triedArgs(), business) : cancelling(call, c.triedArgs(), business));
     }
 
     private <T> Settled alone(FencedTransaction.Member<T> member) {
@@ -325,6 +346,30 @@ public final class Fence {
         }
     }
 
+    /**
+     * The compare-and-set from TRIED to {@code to}; the try as recorded when it moved the row, else null. Arguments at
+     * hand are checked by the compare-and-set itself and replayed without a read; arguments that differ from the
+     * row's (a row written by another codec, or a caller's mistake) are never replayed: the row's own are.
+     */
+    private FenceRecord move(Connection connection, FencedTransaction.Call call, FenceState to, String triedArgs)
+            throws SQLException {
+        BranchKey key = call.key();
+        if (triedArgs != null) {
+            if (repository.transition(connection, key, call.action(), FenceState.TRIED, to, triedArgs)) {
+                return new FenceRecord(key, call.action(), to, false, triedArgs,
+                        Instant.ofEpochMilli(call.deadlineMs()), null, null);
+            }
+        }
+        if (!repository.transition(connection, key, call.action(), FenceState.TRIED, to)) {
+            return null;
+        }
+        if (triedArgs != null) {
+            log.info("{} of {} carried other arguments than its try recorded (another codec wrote the row?):"
+                    + " replaying the recorded ones", call.phase(), key);
+        }
+        return recordedTry(connection, key);
+    }
+
     private FenceRecord recordedTry(Connection connection, BranchKey key) throws SQLException {
         // this transaction just changed the row, so even a snapshot read sees it
         return repository.find(connection, key, false).orElseThrow(() -> new FencedTransaction.ConcurrentChange(key));
@@ -372,6 +417,15 @@ public final class Fence {
     /** True when the call's deadline lies further back than the minimum retention, by the database's clock. */
     private boolean isPastRetention(Connection connection, FencedTransaction.Call call) throws SQLException {
         return call.deadlineMs() < repository.nowMillis(connection) - config.minimumRetention().toMillis();
+    }
+
+    /** Success, once the row is known intact: read back only when the business method did anything suspect. */
+    private <T> FenceResult<T> executed(Connection connection, FencedTransaction.Call call, FenceState expected,
+                                        TransactionWatch.Watched<T> business) {
+        if (business.suspect()) {
+            requireIntact(connection, call, expected);
+        }
+        return FenceResult.executed(business.value());
     }
 
     /**

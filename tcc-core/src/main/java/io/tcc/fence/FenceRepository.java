@@ -73,12 +73,24 @@ final class FenceRepository {
 
     /** Compare-and-set; false when the row is absent, not in {@code from}, or recorded for another action. */
     boolean transition(Connection c, BranchKey key, String action, FenceState from, FenceState to) throws SQLException {
-        try (PreparedStatement ps = sql.prepare(c, "transition")) {
+        return transition(c, key, action, from, to, null);
+    }
+
+    /**
+     * Like {@link #transition(Connection, BranchKey, String, FenceState, FenceState)}, and with {@code args} given, only
+     * for a row that recorded exactly those arguments.
+     */
+    boolean transition(Connection c, BranchKey key, String action, FenceState from, FenceState to, String args)
+            throws SQLException {
+        try (PreparedStatement ps = sql.prepare(c, args == null ? "transition" : "transition-carrying")) {
             ps.setString(1, to.name());
             ps.setString(2, key.xid());
             ps.setString(3, key.branchId());
             ps.setString(4, action);
             ps.setString(5, from.name());
+            if (args != null) {
+                ps.setString(6, args);
+            }
             return ps.executeUpdate() == 1;
         }
     }

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -52,8 +53,9 @@ final class FencedTransaction {
         /**
          * @param callerSnapshot true when the call runs inside a caller's PostgreSQL transaction, whose snapshot may be
          *                       older than the row (its current reads too miss rows committed after it)
+         * @param watch          runs the business method, telling whether it may have lost the transaction
          */
-        FenceResult<T> run(Connection connection, boolean callerSnapshot) throws Throwable;
+        FenceResult<T> run(Connection connection, boolean callerSnapshot, TransactionWatch watch) throws Throwable;
     }
 
     /** The answer from the row as committed now, for a call its caller's snapshot cannot serve. */
@@ -91,6 +93,8 @@ final class FencedTransaction {
     private final Dialect dialect;
     private final FenceConfig config;
     private final FenceListener listener;
+    /** Watches the business methods, in transactions begun here and in a caller's alike. */
+    private final TransactionWatch watch;
 
     FencedTransaction(DataSource dataSource, PlatformTransactionManager transactionManager, Dialect dialect,
                       FenceConfig config, FenceListener listener) {
@@ -99,6 +103,8 @@ final class FencedTransaction {
         this.dialect = dialect;
         this.config = config;
         this.listener = listener;
+        this.watch = transactionManager instanceof DataSourceTransactionManager ? new TransactionWatch(dataSource)
+                : TransactionWatch.NONE;
     }
 
     <T> FenceResult<T> run(Call call, Work<T> work, FromCommittedState<T> fromCommittedState) throws Throwable {
@@ -116,7 +122,7 @@ final class FencedTransaction {
             FenceResult<T> result;
             Connection connection = DataSourceUtils.getConnection(dataSource);
             try {
-                result = work.run(connection, callerSnapshot);
+                result = work.run(connection, callerSnapshot, watch);
             } catch (Refusal r) {
                 finishWithoutChanges(status, joined, savepoint);
                 report(key, r.refusal);
@@ -230,7 +236,7 @@ final class FencedTransaction {
         Object savepoint = status.createSavepoint();
         try {
             // on PostgreSQL under REPEATABLE READ the batch's snapshot may predate this member's row: like a caller's
-            Fence.Settled done = Fence.Settled.of(member.work().run(connection, dialect == Dialect.POSTGRESQL));
+            Fence.Settled done = Fence.Settled.of(member.work().run(connection, dialect == Dialect.POSTGRESQL, watch));
             status.releaseSavepoint(savepoint);
             return done;
         } catch (Refusal r) {

@@ -223,19 +223,21 @@ public final class Coordinator implements AutoCloseable {
                     + " participant: give the Coordinator the LocalParticipant (TCC's auto-configuration does)");
         }
         String branchId = tx.nextBranchId();
+        // encoded before the try runs, as the fence records them: phase two carries this text, never the live objects
+        String encoded = local.encode(action, args);
         BranchRecord branch = new BranchRecord(tx.xid(), branchId, LocalParticipant.NAME, action.action(), null,
-                BranchState.REGISTERED, null, null, null);
+                BranchState.REGISTERED, null, null, null, encoded);
         BranchKey key = branch.key();
         try {
             if (localSharesCommits) {
                 T result = registration.withLocalTry(tx, branch,
-                        c -> local.tryBranch(action, key, tx.deadline(), args, business).value());
+                        c -> local.tryBranch(action, key, tx.deadline(), encoded, business).value());
                 crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
                 return result;
             }
             registration.alone(tx, branch);
             crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
-            return local.tryBranch(action, key, tx.deadline(), args, business).value();
+            return local.tryBranch(action, key, tx.deadline(), encoded, business).value();
         } catch (CrashPoints.SimulatedCrash crash) {
             throw crash;
         } catch (Throwable failure) {
@@ -253,12 +255,23 @@ public final class Coordinator implements AutoCloseable {
      * @throws BranchRegistrationRefusedException the transaction is decided or past its deadline; nothing was sent
      */
     public <T> T tryBranch(String participant, String action, String endpoint, BranchTry<T> send) throws Throwable {
+        return tryBranch(participant, action, endpoint, null, send);
+    }
+
+    /**
+     * Like {@link #tryBranch(String, String, String, BranchTry)}, keeping the try's arguments as sent for this
+     * initiator's phase two to carry to the participant (recovery reads them from the participant's fence row).
+     *
+     * @param triedArgs the try's arguments exactly as {@code send} sends them, or null
+     */
+    public <T> T tryBranch(String participant, String action, String endpoint, String triedArgs, BranchTry<T> send)
+            throws Throwable {
         ActiveTransaction tx = ActiveTransaction.onThisThread();
         if (tx == null) {
             throw new NoGlobalTransactionException(action);
         }
         BranchRecord branch = new BranchRecord(tx.xid(), tx.nextBranchId(), participant, action, endpoint,
-                BranchState.REGISTERED, null, null, null);
+                BranchState.REGISTERED, null, null, null, triedArgs);
         try {
             registration.alone(tx, branch);
             crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());

@@ -170,7 +170,8 @@ public final class PhaseTwo {
     /** The participant's confirm or cancel of one branch, as the decision says. */
     static void send(Participant participant, BranchRecord branch, GlobalState decided, Instant deadline)
             throws Throwable {
-        PendingBranch pending = new PendingBranch(branch.key(), branch.action(), branch.endpoint(), deadline);
+        PendingBranch pending = new PendingBranch(branch.key(), branch.action(), branch.endpoint(), deadline,
+                branch.triedArgs());
         if (decided.finalState() == GlobalState.CONFIRMED) {
             participant.confirm(pending);
         } else {

@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The codec that needs no library: Java serialization in Base64. Arguments must be {@link Serializable}. Decoding
  * accepts only JDK classes and the packages of the try method's parameter types, so a tampered row cannot
- * instantiate arbitrary classes. Applications with Jackson get a JSON codec from tcc-spring-aop instead.
+ * instantiate arbitrary classes. Applications with Jackson on the classpath get tcc-spring-aop's
+ * {@code io.tcc.spring.JsonArgumentCodec} by default instead, which still reads rows this codec wrote.
  */
 public final class JavaSerializationCodec implements ArgumentCodec {
 

@@ -19,6 +19,12 @@ ON CONFLICT (xid, branch_id) DO NOTHING
 UPDATE ${table} SET state = ?, updated_at = ${now}
 WHERE xid = ? AND branch_id = ? AND action = ? AND state = ?
 
+-- name: transition-carrying
+-- The compare-and-set of a confirm or cancel that carries the try's arguments: it also matches only when the row
+-- recorded exactly those arguments, so the business method never runs with any others.
+UPDATE ${table} SET state = ?, updated_at = ${now}
+WHERE xid = ? AND branch_id = ? AND action = ? AND state = ? AND args = ?
+
 -- name: find
 SELECT xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at
 FROM ${table} WHERE xid = ? AND branch_id = ?

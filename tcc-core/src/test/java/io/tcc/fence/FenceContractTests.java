@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.function.Executable;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.UnexpectedRollbackException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -47,6 +51,8 @@ abstract class FenceContractTests {
     private static final String A = StockFixture.ACTION;
 
     private TestDatabase db;
+    /** The fence's pool, at {@link #isolation()}; the business methods and the checks use it too. */
+    private HikariDataSource pool;
     private JdbcTemplate jdbc;
     private DataSourceTransactionManager txManager;
     private FenceCounters counters;
@@ -56,18 +62,25 @@ abstract class FenceContractTests {
 
     abstract DatabaseKind kind();
 
+    /** A {@code java.sql.Connection} isolation constant name for the fence's pool, or null for the server's default. */
+    String isolation() {
+        return null;
+    }
+
     @BeforeAll
     void createDatabase() {
         db = TestDatabase.create(kind(), "fence_contract").applySchema("fence.sql").run("tcc-test/stock.sql");
-        jdbc = db.jdbc();
-        txManager = new DataSourceTransactionManager(db.dataSource());
+        pool = db.newDataSource(isolation(), 8);
+        jdbc = new JdbcTemplate(pool);
+        txManager = new DataSourceTransactionManager(pool);
         counters = new FenceCounters();
-        fence = new Fence(db.dataSource(), txManager, FenceConfig.ofDefaults(), counters);
+        fence = new Fence(pool, txManager, FenceConfig.ofDefaults(), counters);
         stock = new StockFixture(jdbc);
     }
 
     @AfterAll
     void dropDatabase() {
+        pool.close();
         db.close();
     }
 
@@ -662,6 +675,80 @@ abstract class FenceContractTests {
         assertEquals(FenceState.TRIED, state(key));
         assertArrayEquals(new int[] {9, 1, 0}, stock.stock(sku));
         assertEquals(FenceOutcome.EXECUTED, confirm(key).outcome());
+    }
+
+    @Test
+    void businessMethodThatRollsBackOnTheConnectionUnderTheWatchFailsAndLeavesTheBranchTried() throws Throwable {
+        BranchKey key = newKey();
+        tryFreeze(key);
+
+        // unwrap leaves the watched connection behind: the row is read back, and found not confirmed
+        assertThrows(LocalTransactionLostException.class, () -> fence.confirm(key, A, inOneMinute(), tried -> {
+            String sold = stock.sell(tried);
+            DataSourceUtils.getConnection(pool).unwrap(Connection.class).rollback();
+            return sold;
+        }));
+
+        assertEquals(FenceState.TRIED, state(key));
+        assertArrayEquals(new int[] {9, 1, 0}, stock.stock(sku));
+    }
+
+    @Test
+    void nestedTransactionThatFailsInsideTheBusinessMethodRollsTheWholeCallBack() {
+        BranchKey key = newKey();
+
+        // the inner scope marks the fenced transaction rollback-only, though the business method catches its failure
+        assertThrows(UnexpectedRollbackException.class, () -> fence.tryBranch(key, A, sku, inOneMinute(), () -> {
+            String frozen = stock.freeze(key, sku, 0);
+            try {
+                new TransactionTemplate(txManager).executeWithoutResult(status -> {
+                    throw new IllegalStateException("the inner scope fails");
+                });
+            } catch (IllegalStateException caught) {
+                // returns normally
+            }
+            return frozen;
+        }));
+
+        assertTrue(fence.find(key).isEmpty());
+        assertArrayEquals(new int[] {10, 0, 0}, stock.stock(sku));
+    }
+
+    @Test
+    void confirmCarryingTheTriedArgumentsRunsWithThemAndOneCarryingOthersReplaysTheRecordedOnes() throws Throwable {
+        BranchKey carried = newKey();
+        BranchKey other = newKey();
+        tryFreeze(carried);
+        tryFreeze(other);
+
+        FenceRecord[] seen = new FenceRecord[2];
+        fence.confirm(carried, A, inOneMinute(), sku, tried -> {
+            seen[0] = tried;
+            return stock.sell(tried);
+        });
+        fence.confirm(other, A, inOneMinute(), "not-" + sku, tried -> {
+            seen[1] = tried;
+            return stock.sell(tried);
+        });
+
+        assertEquals(sku, seen[0].args());
+        assertNull(seen[0].createdAt(), "carried: not read back");
+        assertEquals(sku, seen[1].args(), "the recorded arguments, never the carried ones");
+        assertNotNull(seen[1].createdAt(), "read back from the row");
+        assertEquals(FenceState.CONFIRMED, state(carried));
+        assertEquals(FenceState.CONFIRMED, state(other));
+        assertArrayEquals(new int[] {8, 0, 2}, stock.stock(sku));
+        assertEquals(FenceOutcome.DUPLICATE, fence.confirm(carried, A, inOneMinute(), sku, stock::sell).outcome());
+    }
+
+    @Test
+    void cancelCarryingArgumentsBeforeAnyTryRecordsAnEmptyCancel() throws Throwable {
+        BranchKey key = newKey();
+
+        assertEquals(FenceOutcome.EMPTY_CANCEL, fence.cancel(key, A, inOneMinute(), sku, stock::release).outcome());
+
+        assertEquals(0, stock.effects(key, FencePhase.CANCEL));
+        assertEquals(FenceOutcome.DUPLICATE, fence.cancel(key, A, inOneMinute(), sku, stock::release).outcome());
     }
 
     @Test

@@ -59,14 +59,19 @@ abstract class FenceRaceTests {
     /** A {@code java.sql.Connection} isolation constant name, or null for the server's default. */
     abstract String isolation();
 
+    /** The fence pool's autocommit mode: off as the demo services run it (no SET autocommit per transaction). */
+    boolean autoCommit() {
+        return true;
+    }
+
     @BeforeAll
     void createDatabase() throws SQLException {
         db = TestDatabase.create(kind(), "fence_race").applySchema("fence.sql").run("tcc-test/stock.sql");
-        dataSource = db.newDataSource(isolation(), LANES * 2 + 2);
+        dataSource = db.newDataSource(isolation(), LANES * 2 + 2, autoCommit());
         counters = new FenceCounters();
         fence = new Fence(dataSource, new DataSourceTransactionManager(dataSource), FenceConfig.ofDefaults(), counters);
-        stock = new StockFixture(new JdbcTemplate(dataSource));
-        label = kind() + " " + effectiveIsolation() + " (" + db + ")";
+        stock = new StockFixture(new JdbcTemplate(dataSource), db.jdbc());
+        label = kind() + " " + effectiveIsolation() + (autoCommit() ? "" : ", autocommit off") + " (" + db + ")";
     }
 
     @AfterAll

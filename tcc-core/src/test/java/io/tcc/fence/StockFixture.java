@@ -22,13 +22,21 @@ final class StockFixture {
     }
 
     private final JdbcTemplate jdbc;
+    /** Setup and checks, outside any fence call: on a pool whose autocommit is on, so what they write commits. */
+    private final JdbcTemplate outside;
 
     StockFixture(JdbcTemplate jdbc) {
+        this(jdbc, jdbc);
+    }
+
+    /** @param outside for setup and checks, when the fence's pool hands out connections with autocommit off */
+    StockFixture(JdbcTemplate jdbc, JdbcTemplate outside) {
         this.jdbc = jdbc;
+        this.outside = outside;
     }
 
     void addSku(String sku, int available) {
-        jdbc.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, ?, 0, 0)", sku, available);
+        outside.update("INSERT INTO stock (sku, available, frozen, sold) VALUES (?, ?, 0, 0)", sku, available);
     }
 
     /** Try: freeze one unit; {@code maxPauseMicros} widens the window for a racing cancel. */
@@ -57,18 +65,18 @@ final class StockFixture {
     }
 
     int effects(BranchKey key, FencePhase phase) {
-        return jdbc.queryForObject("SELECT COUNT(*) FROM effects WHERE xid = ? AND branch_id = ? AND phase = ?",
+        return outside.queryForObject("SELECT COUNT(*) FROM effects WHERE xid = ? AND branch_id = ? AND phase = ?",
                 Integer.class, key.xid(), key.branchId(), phase.name());
     }
 
     /** available, frozen, sold */
     int[] stock(String sku) {
-        return jdbc.queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
+        return outside.queryForObject("SELECT available, frozen, sold FROM stock WHERE sku = ?",
                 (rs, n) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}, sku);
     }
 
     int fenceRows() {
-        return jdbc.queryForObject("SELECT COUNT(*) FROM tcc_fence", Integer.class);
+        return outside.queryForObject("SELECT COUNT(*) FROM tcc_fence", Integer.class);
     }
 
     private void record(BranchKey key, FencePhase phase, String args) {

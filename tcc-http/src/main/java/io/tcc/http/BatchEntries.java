@@ -13,11 +13,17 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Reads the body of a batch strictly: {@code {"entries":[{"xid":…,"branch":…,"action":…,"deadline":<epoch ms>}…]}},
- * each entry checked by the same rules as a call's headers ({@link BranchCall#parse}), no unknown fields, no branch
- * twice. A malformed entry is named in the refusal.
+ * Reads the body of a batch strictly:
+ * {@code {"entries":[{"xid":…,"branch":…,"action":…,"deadline":<epoch ms>,"args":[…]}…]}}, each entry checked by the
+ * same rules as a call's headers ({@link BranchCall#parse}), no unknown fields, no branch twice; {@code args}, optional,
+ * is what the call's body would be alone (the try's arguments as the try sent them). A malformed entry is named in the
+ * refusal.
  */
 final class BatchEntries {
+
+    /** One entry: the call, and the try's arguments it carries (a JSON array), or null. */
+    record Entry(BranchCall call, JsonNode args) {
+    }
 
     /** More entries than the participant takes in one batch. */
     static final class TooManyException extends RuntimeException {
@@ -28,11 +34,12 @@ final class BatchEntries {
 
     private static final Map<String, String> FIELDS = Map.of(TccHeaders.XID, "xid", TccHeaders.BRANCH, "branch",
             TccHeaders.ACTION, "action", TccHeaders.DEADLINE, "deadline");
+    private static final String ARGS = "args";
 
     private BatchEntries() {
     }
 
-    static List<BranchCall> parse(JsonMapper json, byte[] body, String phase, int maxEntries) {
+    static List<Entry> parse(JsonMapper json, byte[] body, String phase, int maxEntries) {
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -51,7 +58,7 @@ final class BatchEntries {
                     + maxEntries + ", tcc.http.participant.max-batch-entries): send at most that many at once"
                     + " (tcc.http.remote.batch.max-size)");
         }
-        List<BranchCall> calls = new ArrayList<>(entries.size());
+        List<Entry> parsed = new ArrayList<>(entries.size());
         Map<BranchKey, Integer> seen = new HashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             BranchCall call = entry(entries.get(i), i, phase);
@@ -59,9 +66,9 @@ final class BatchEntries {
             if (first != null) {
                 throw new BadInputException("entry " + i + " names the same branch as entry " + first);
             }
-            calls.add(call);
+            parsed.add(new Entry(call, entries.get(i).get(ARGS)));
         }
-        return calls;
+        return parsed;
     }
 
     private static BranchCall entry(JsonNode entry, int index, String phase) {
@@ -70,9 +77,13 @@ final class BatchEntries {
             throw new BadInputException(prefix + "must be an object with xid, branch, action and deadline");
         }
         for (String name : entry.propertyNames()) {
-            if (!Set.copyOf(FIELDS.values()).contains(name)) {
+            if (!ARGS.equals(name) && !Set.copyOf(FIELDS.values()).contains(name)) {
                 throw new BadInputException(prefix + "unknown field '" + name + "'");
             }
+        }
+        JsonNode args = entry.get(ARGS);
+        if (args != null && !args.isArray()) {
+            throw new BadInputException(prefix + "args must be the try's arguments, a JSON array");
         }
         JsonNode deadline = entry.get("deadline");
         if (deadline != null && !deadline.isIntegralNumber()) {

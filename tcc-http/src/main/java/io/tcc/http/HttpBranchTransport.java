@@ -1,5 +1,6 @@
 package io.tcc.http;
 
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.tcc.fence.FencePhase;
+import tools.jackson.databind.util.RawValue;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -100,17 +102,16 @@ final class HttpBranchTransport {
     }
 
     private CallResult send(String baseUrl, BranchCall call, byte[] body) {
-        // a confirm or cancel with nothing but its headers to say may share a request with others bound for baseUrl
-        boolean together = batcher != null && call.phase() != FencePhase.TRY && body.length == 0
-                && !servesNoBatches.contains(baseUrl);
+        // a confirm or cancel may share a request with others bound for baseUrl
+        boolean together = batcher != null && call.phase() != FencePhase.TRY && !servesNoBatches.contains(baseUrl);
         FaultInjector.Rule fault = faults.pick(participant, call.action(), call.phase());
         if (fault == null) {
-            return together ? batcher.call(baseUrl, call) : exchange(request(baseUrl, call, body));
+            return together ? batcher.call(baseUrl, call, body) : exchange(request(baseUrl, call, body));
         }
         // faults apply per branch: a lost request leaves its branch out of the batch, a lost response loses that
         // branch's answer while the rest of its batch is answered
         HttpRequest request = request(baseUrl, call, body);
-        return inject(fault, together ? () -> batcher.call(baseUrl, call) : () -> {
+        return inject(fault, together ? () -> batcher.call(baseUrl, call, body) : () -> {
             try {
                 client.send(request, HttpResponse.BodyHandlers.discarding());
             } catch (Exception e) {
@@ -142,12 +143,11 @@ final class HttpBranchTransport {
      * branch's answer is classified as that branch's own call would be; an answer for the whole request (unknown,
      * refused, not sent) stands for each branch. A lone call goes out as an ordinary call.
      */
-    private List<CallResult> sendTogether(String baseUrl, FencePhase phase, List<BranchCall> calls) {
+    private List<CallResult> sendTogether(String baseUrl, FencePhase phase, List<PhaseTwoBatcher.Call> calls) {
         if (calls.size() == 1) {
-            return List.of(exchange(request(baseUrl, calls.get(0), new byte[0])));
+            return List.of(exchange(request(baseUrl, calls.get(0).call(), calls.get(0).body())));
         }
-        List<Map<String, Object>> entries = calls.stream().map(c -> Map.<String, Object>of("xid", c.xid(), "branch",
-                c.branchId(), "action", c.action(), "deadline", c.deadline().toEpochMilli())).toList();
+        List<Map<String, Object>> entries = calls.stream().map(HttpBranchTransport::entry).toList();
         byte[] body = json.writeValueAsBytes(Map.of("entries", entries));
         Map<String, String> headers = new LinkedHashMap<>();
         HttpRequest request = request(baseUrl, BranchCall.batchPath(phase), headers, body);
@@ -164,11 +164,25 @@ final class HttpBranchTransport {
         if (whole.noEndpoint()) {
             // a participant from before batches: it serves calls alone, so they go alone from now on
             servesNoBatches.add(baseUrl);
-            return calls.stream().map(c -> exchange(request(baseUrl, c, new byte[0]))).toList();
+            return calls.stream().map(c -> exchange(request(baseUrl, c.call(), c.body()))).toList();
         }
         CallResult each = new CallResult(whole.outcome(), whole.response(), "batch of " + calls.size() + ": "
                 + whole.detail(), false);
         return calls.stream().map(c -> each).toList();
+    }
+
+    /** A batch entry: the call's headers as fields, and its body (the try's arguments, a JSON array) as {@code args}. */
+    private static Map<String, Object> entry(PhaseTwoBatcher.Call c) {
+        BranchCall call = c.call();
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("xid", call.xid());
+        entry.put("branch", call.branchId());
+        entry.put("action", call.action());
+        entry.put("deadline", call.deadline().toEpochMilli());
+        if (c.body().length > 0) {
+            entry.put("args", new RawValue(new String(c.body(), StandardCharsets.UTF_8)));
+        }
+        return entry;
     }
 
     /** Each branch's answer in a batch's 200, classified alone; an answer that cannot be read is unknown for each. */
@@ -224,9 +238,12 @@ final class HttpBranchTransport {
     /**
      * A confirm or cancel within one phase-two attempt: called again while the outcome is unknown, the request was not
      * sent or the participant was busy, up to {@link RemoteParticipantConfig#phaseTwoCalls()} calls in all.
+     *
+     * @param body the try's arguments exactly as the try sent them (signed like any body), or empty for the participant
+     *             to read them from its fence row
      */
-    CallResult callRetrying(String baseUrl, BranchCall call) {
-        return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, new byte[0]));
+    CallResult callRetrying(String baseUrl, BranchCall call, byte[] body) {
+        return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, body));
     }
 
     private HttpRequest request(String baseUrl, BranchCall call, byte[] body) {

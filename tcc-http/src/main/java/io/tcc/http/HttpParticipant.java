@@ -1,5 +1,7 @@
 package io.tcc.http;
 
+import java.nio.charset.StandardCharsets;
+
 import io.tcc.fence.FencePhase;
 import io.tcc.global.UnreachableBranchException;
 import io.tcc.participant.Participant;
@@ -44,7 +46,9 @@ final class HttpParticipant implements Participant {
         }
         BranchCall call = new BranchCall(branch.key().xid(), branch.key().branchId(), branch.action(), branch.deadline(),
                 phase);
-        CallResult result = transport.callRetrying(endpoint, call);
+        // the try's body when this initiator kept it: the participant then need not read it back from its fence row
+        byte[] body = branch.triedArgs() == null ? new byte[0] : branch.triedArgs().getBytes(StandardCharsets.UTF_8);
+        CallResult result = transport.callRetrying(endpoint, call, body);
         if (result.noEndpoint()) {
             throw new UnreachableBranchException(phase.name().toLowerCase() + " of branch " + branch.key().branchId() + " ("
                     + name() + " " + branch.action() + ") answered HTTP 404 at " + endpoint + ": no TCC participant"

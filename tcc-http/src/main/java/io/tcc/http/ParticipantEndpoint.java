@@ -111,23 +111,27 @@ public final class ParticipantEndpoint {
             return answer(BranchResponse.Status.ERROR, null, "INTERNAL", "the participant is misconfigured; nothing"
                     + " was recorded");
         }
-        List<BranchCall> calls;
+        List<BatchEntries.Entry> entries;
         try {
-            calls = BatchEntries.parse(json, body, request.pathVariable("phase"), maxBatchEntries);
+            entries = BatchEntries.parse(json, body, request.pathVariable("phase"), maxBatchEntries);
         } catch (BatchEntries.TooManyException e) {
             return answer(BranchResponse.Status.TOO_LARGE, null, "TOO_LARGE", e.getMessage());
         } catch (BadInputException e) {
             return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         }
+        List<BranchCall> calls = entries.stream().map(BatchEntries.Entry::call).toList();
         return limit.runBatch(calls, running -> {
             List<PendingBranch> branches = new ArrayList<>();
+            List<Object[]> carried = new ArrayList<>();
             for (int i = 0; i < calls.size(); i++) {
                 if (!running[i]) {
                     BranchCall call = calls.get(i);
                     branches.add(new PendingBranch(call.key(), call.action(), null, call.deadline()));
+                    carried.add(carried(call, entries.get(i).args()));
                 }
             }
-            Iterator<Fence.Settled> settled = participant.phaseTwoTogether(calls.get(0).phase(), branches).iterator();
+            Iterator<Fence.Settled> settled = participant.phaseTwoTogether(calls.get(0).phase(), branches, carried)
+                    .iterator();
             List<BranchResponse> results = new ArrayList<>(calls.size());
             for (int i = 0; i < calls.size(); i++) {
                 BranchCall call = calls.get(i);
@@ -170,8 +174,7 @@ public final class ParticipantEndpoint {
         try {
             FenceResult<?> result = switch (call.phase()) {
                 case TRY -> tryBranch(call, body);
-                case CONFIRM -> participant.confirm(call.key(), call.action(), call.deadline());
-                case CANCEL -> participant.cancel(call.key(), call.action(), call.deadline());
+                case CONFIRM, CANCEL -> phaseTwo(call, body);
             };
             return answer(succeeded(result));
         } catch (Throwable e) {
@@ -253,6 +256,30 @@ public final class ParticipantEndpoint {
         return participant.tryForCaller(action, call.key(), call.deadline(), arguments(action, body));
     }
 
+    /**
+     * A confirm or cancel. With the try's arguments in its body (the initiator kept them), they are bound as strictly as
+     * the try's and the fence checks their encoding against its row; without (recovery), or with a body that does not
+     * bind, the fence reads the recorded ones.
+     */
+    private FenceResult<?> phaseTwo(BranchCall call, byte[] body) throws Throwable {
+        boolean confirm = call.phase() == FencePhase.CONFIRM;
+        Object[] carried = null;
+        if (body.length > 0) {
+            try {
+                carried = carried(call, readTree(body));
+            } catch (BadInputException e) {
+                log.warn("{} of {} carried a body that is not JSON ({}): replaying the arguments its try recorded",
+                        call.phase(), call.key(), e.getMessage());
+            }
+        }
+        if (carried == null) {
+            return confirm ? participant.confirm(call.key(), call.action(), call.deadline())
+                    : participant.cancel(call.key(), call.action(), call.deadline());
+        }
+        return confirm ? participant.confirm(call.key(), call.action(), call.deadline(), carried)
+                : participant.cancel(call.key(), call.action(), call.deadline(), carried);
+    }
+
     static JsonMapper strict(JsonMapper json) {
         return json.rebuild()
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -279,14 +306,39 @@ public final class ParticipantEndpoint {
         };
     }
 
-    private Object[] arguments(ActionDescriptor action, byte[] body) {
-        Type[] types = action.tryMethod().getGenericParameterTypes();
-        JsonNode array;
+    /**
+     * The try's arguments a confirm or cancel carries, bound as strictly as the try's; null when it carries none, or
+     * ones that do not bind (then the fence replays the recorded ones, so nothing is lost but the saved read).
+     */
+    private Object[] carried(BranchCall call, JsonNode args) {
+        if (args == null) {
+            return null;
+        }
         try {
-            array = json.readTree(body);
+            return arguments(participant.registry().forAction(call.action()), args);
+        } catch (BadInputException e) {
+            log.warn("{} of {} carried arguments that do not bind ({}): replaying the ones its try recorded",
+                    call.phase(), call.key(), e.getMessage());
+            return null;
+        } catch (RuntimeException unknownAction) {
+            return null; // the fenced call itself refuses it, as it would without arguments
+        }
+    }
+
+    private JsonNode readTree(byte[] body) {
+        try {
+            return json.readTree(body);
         } catch (JacksonException e) {
             throw new BadInputException("the body is not JSON: " + e.getOriginalMessage());
         }
+    }
+
+    private Object[] arguments(ActionDescriptor action, byte[] body) {
+        return arguments(action, readTree(body));
+    }
+
+    private Object[] arguments(ActionDescriptor action, JsonNode array) {
+        Type[] types = action.tryMethod().getGenericParameterTypes();
         if (array == null || !array.isArray() || array.size() != types.length) {
             throw new BadInputException("the body must be a JSON array of the " + types.length + " arguments of action '"
                     + action.action() + "'");

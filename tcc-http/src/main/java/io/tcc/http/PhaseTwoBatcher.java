@@ -24,7 +24,11 @@ final class PhaseTwoBatcher {
 
     /** Sends calls of one phase to one address as one request; one result per call, in order. */
     interface Sender {
-        List<CallResult> send(String baseUrl, FencePhase phase, List<BranchCall> calls);
+        List<CallResult> send(String baseUrl, FencePhase phase, List<Call> calls);
+    }
+
+    /** A call and its body: the try's arguments it carries, or empty. */
+    record Call(BranchCall call, byte[] body) {
     }
 
     private final PhaseTwoBatching settings;
@@ -37,11 +41,12 @@ final class PhaseTwoBatcher {
     }
 
     /** Sends {@code call} with whatever else is bound for the same address and phase; blocks until its answer. */
-    CallResult call(String baseUrl, BranchCall call) {
-        return lanes.computeIfAbsent(baseUrl + " " + call.phase(), k -> new Lane(baseUrl, call.phase())).submit(call);
+    CallResult call(String baseUrl, BranchCall call, byte[] body) {
+        return lanes.computeIfAbsent(baseUrl + " " + call.phase(), k -> new Lane(baseUrl, call.phase()))
+                .submit(new Call(call, body));
     }
 
-    private record Waiting(BranchCall call, CompletableFuture<CallResult> result) {
+    private record Waiting(Call call, CompletableFuture<CallResult> result) {
     }
 
     private final class Lane {
@@ -56,7 +61,7 @@ final class PhaseTwoBatcher {
             this.phase = phase;
         }
 
-        CallResult submit(BranchCall call) {
+        CallResult submit(Call call) {
             Waiting waiting = new Waiting(call, new CompletableFuture<>());
             boolean lead;
             synchronized (this) {
@@ -116,7 +121,7 @@ final class PhaseTwoBatcher {
             Set<BranchKey> keys = new HashSet<>();
             for (Iterator<Waiting> it = queue.iterator(); it.hasNext() && batch.size() < settings.maxSize(); ) {
                 Waiting next = it.next();
-                if (keys.add(next.call().key())) {
+                if (keys.add(next.call().call().key())) {
                     batch.add(next);
                     it.remove();
                 }

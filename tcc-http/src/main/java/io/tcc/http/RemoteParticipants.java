@@ -2,6 +2,7 @@ package io.tcc.http;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,8 +93,10 @@ public final class RemoteParticipants {
                 };
             }
             String action = method.getAnnotation(Try.class).value();
-            byte[] body = json.writeValueAsBytes(args == null ? new Object[0] : args);
-            return coordinator.tryBranch(name, action, baseUrl, (key, deadline) -> {
+            // serialized once, before the try: the very text phase two carries back, whatever the try does to args
+            String arguments = json.writeValueAsString(args == null ? new Object[0] : args);
+            byte[] body = arguments.getBytes(StandardCharsets.UTF_8);
+            return coordinator.tryBranch(name, action, baseUrl, arguments, (key, deadline) -> {
                 BranchCall call = new BranchCall(key.xid(), key.branchId(), action, deadline, FencePhase.TRY);
                 CallResult result = transport.call(baseUrl, call, body);
                 if (result.outcome() != Outcome.SUCCESS) {

@@ -34,9 +34,20 @@ public final class RequestSigner {
     private static final String[] SIGNED_HEADERS = {TccHeaders.XID, TccHeaders.BRANCH, TccHeaders.ACTION,
             TccHeaders.DEADLINE, TccHeaders.TIMESTAMP, TccHeaders.CONTENT_SHA256};
 
+    /** One SHA-256 per thread: looking the algorithm up costs more than digesting a small body. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    });
+
     private final SecretKeySpec key;
     private final Duration window;
     private final Clock clock;
+    /** One initialized Mac per thread (a Mac is not thread-safe); doFinal resets it for the next call. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     public RequestSigner(String secret, Duration window, Clock clock) {
         if (secret == null || secret.getBytes(StandardCharsets.UTF_8).length < 16) {
@@ -53,11 +64,7 @@ public final class RequestSigner {
 
     /** The value of {@link TccHeaders#CONTENT_SHA256} for {@code body}. */
     public static String digest(byte[] body) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return HexFormat.of().formatHex(SHA_256.get().digest(body == null ? new byte[0] : body));
     }
 
     /**
@@ -131,10 +138,14 @@ public final class RequestSigner {
     }
 
     private byte[] mac(String canonical) {
+        return macs.get().doFinal(canonical.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            return mac.doFinal(canonical.getBytes(StandardCharsets.UTF_8));
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is unavailable", e);
         }

@@ -19,6 +19,10 @@ class BatchEntriesTest {
     private final JsonMapper json = JsonMapper.builder().build();
 
     private List<BranchCall> parse(String body, int max) {
+        return entries(body, max).stream().map(BatchEntries.Entry::call).toList();
+    }
+
+    private List<BatchEntries.Entry> entries(String body, int max) {
         return BatchEntries.parse(json, body.getBytes(StandardCharsets.UTF_8), "confirm", max);
     }
 
@@ -49,8 +53,21 @@ class BatchEntriesTest {
         assertTrue(message.contains("deadline must be epoch milliseconds"), message);
 
         message = assertThrows(BadInputException.class, () -> parse("{\"entries\":[{\"xid\":\"a\",\"branch\":\"1\","
-                + "\"action\":\"reserve-stock\",\"deadline\":1,\"args\":[]}]}", 10)).getMessage();
-        assertEquals("entry 0: unknown field 'args'", message);
+                + "\"action\":\"reserve-stock\",\"deadline\":1,\"argz\":[]}]}", 10)).getMessage();
+        assertEquals("entry 0: unknown field 'argz'", message);
+
+        message = assertThrows(BadInputException.class, () -> parse("{\"entries\":[{\"xid\":\"a\",\"branch\":\"1\","
+                + "\"action\":\"reserve-stock\",\"deadline\":1,\"args\":{\"sku\":1}}]}", 10)).getMessage();
+        assertEquals("entry 0: args must be the try's arguments, a JSON array", message);
+    }
+
+    @Test
+    void anEntryCarriesTheTrysArgumentsWhenItHasThem() {
+        List<BatchEntries.Entry> read = entries("{\"entries\":[{\"xid\":\"a\",\"branch\":\"1\",\"action\":\"reserve-stock\","
+                + "\"deadline\":1700000000000,\"args\":[\"o-1\",\"SKU-1\",2]}," + entry("b", "2") + "]}", 10);
+
+        assertEquals("[\"o-1\",\"SKU-1\",2]", read.get(0).args().toString());
+        assertEquals(null, read.get(1).args());
     }
 
     @Test

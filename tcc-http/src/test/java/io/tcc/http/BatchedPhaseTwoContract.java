@@ -287,8 +287,13 @@ abstract class BatchedPhaseTwoContract {
         assertEquals(FenceState.TRIED, fence(xid), "nothing ran for the well-formed entry either");
 
         List<Map<String, Object>> unknownField = entries(deadline, xid);
-        unknownField.get(0).put("args", List.of());
+        unknownField.get(0).put("argz", List.of());
         assertEquals(400, batch("confirm", unknownField).statusCode());
+        assertEquals(FenceState.TRIED, fence(xid));
+
+        List<Map<String, Object>> argsNotAnArray = entries(deadline, xid);
+        argsNotAnArray.get(0).put("args", Map.of("sku", sku));
+        assertEquals(400, batch("confirm", argsNotAnArray).statusCode());
         assertEquals(FenceState.TRIED, fence(xid));
     }
 

@@ -196,6 +196,22 @@ class RemoteParticipantIT extends TwoServices {
     }
 
     @Test
+    void aConfirmCarryingOtherArgumentsThanItsTryOrNoneThatBindConfirmsWithTheRecordedOnes() throws Exception {
+        for (byte[] carried : new byte[][] {json.writeValueAsBytes(List.of(sku, 5)), "not the arguments".getBytes()}) {
+            String xid = "carried-" + UUID.randomUUID();
+            byte[] args = json.writeValueAsBytes(List.of(sku, 2));
+            assertEquals(200, post("/tcc/reserve-stock/try", signed("/tcc/reserve-stock/try", xid, args), args).statusCode());
+
+            HttpResponse<String> confirm = post("/tcc/reserve-stock/confirm",
+                    signed("/tcc/reserve-stock/confirm", xid, carried), carried);
+
+            assertEquals(200, confirm.statusCode(), confirm.body());
+            assertEquals("EXECUTED", read(confirm).outcome());
+        }
+        assertArrayEquals(new int[] {6, 0, 4}, stock(sku), "two units sold each time, as the tries recorded");
+    }
+
+    @Test
     void badInputIsA4xxWithAMessageAndRecordsNothing() throws Exception {
         int before = participantFenceRows();
         byte[] args = json.writeValueAsBytes(List.of(sku, 1));

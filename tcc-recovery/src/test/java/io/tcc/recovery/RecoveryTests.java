@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
+import javax.sql.DataSource;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +36,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import io.tcc.Timing;
 import io.tcc.context.TransactionContext;
@@ -70,19 +75,30 @@ abstract class RecoveryTests {
 
     abstract DatabaseKind kind();
 
+    /**
+     * The autocommit mode of the pools the framework runs on (the test's own setup and checks use autocommit pools):
+     * off as the demo services run them, where a write outside a transaction would be rolled back.
+     */
+    boolean autoCommit() {
+        return true;
+    }
+
+    private DataSource logPool;
+    private DataSource participantPool;
+
     /** One process: a participant, its fence, a coordinator over the shared log. */
     private record Node(Coordinator coordinator, StockActions stock, ActionDescriptor reserve) {
     }
 
     private Node node() {
-        DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantDb.dataSource());
-        Fence fence = new Fence(participantDb.dataSource(), participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
-        StockActions stock = new StockActions(new JdbcTemplate(participantDb.dataSource()));
+        DataSourceTransactionManager participantTx = new DataSourceTransactionManager(participantPool);
+        Fence fence = new Fence(participantPool, participantTx, FenceConfig.ofDefaults(), FenceListener.NONE);
+        StockActions stock = new StockActions(new JdbcTemplate(participantPool));
         ActionRegistry registry = new ActionRegistry(Interception.PROXY);
         registry.register(stock, StockActions.class);
         CoordinatorConfig config = CoordinatorConfig.custom().timing(Timing.custom().recoveryMargin(Duration.ofMillis(1)).build())
                 .phaseTwoRetryDelay(Duration.ofMillis(100)).build();
-        Coordinator coordinator = new Coordinator(logDb.dataSource(), new DataSourceTransactionManager(logDb.dataSource()),
+        Coordinator coordinator = new Coordinator(logPool, new DataSourceTransactionManager(logPool),
                 config, new LocalParticipant(fence, registry, new JavaSerializationCodec()), (point, xid) -> {
                     if (point == crashAt.get()) {
                         throw new CrashPoints.SimulatedCrash(point, xid);
@@ -99,10 +115,16 @@ abstract class RecoveryTests {
     void createDatabases() {
         logDb = TestDatabase.create(kind(), "recovery_log").applySchema("global.sql").applySchema("quartz.sql");
         participantDb = TestDatabase.create(kind(), "recovery_part").applySchema("fence.sql").run("tcc-test/stock.sql");
+        logPool = autoCommit() ? logDb.dataSource() : logDb.newDataSource(null, 8, false);
+        participantPool = autoCommit() ? participantDb.dataSource() : participantDb.newDataSource(null, 8, false);
     }
 
     @AfterAll
     void dropDatabases() {
+        if (!autoCommit()) {
+            ((HikariDataSource) logPool).close();
+            ((HikariDataSource) participantPool).close();
+        }
         logDb.close();
         participantDb.close();
     }
@@ -480,7 +502,7 @@ abstract class RecoveryTests {
         String xid = crashed(node(), CrashPoints.Point.AFTER_DECISION, Duration.ofSeconds(30), 1);
         Node daemon = node();
         Cleanup cleanup = new Cleanup(daemon.coordinator().log(), null, Duration.ofHours(1), 100);
-        try (RecoveryScheduler scheduler = RecoveryScheduler.start(logDb.dataSource(), recovery(daemon, 10, RecoveryListener.NONE),
+        try (RecoveryScheduler scheduler = RecoveryScheduler.start(logPool, recovery(daemon, 10, RecoveryListener.NONE),
                 Duration.ofMillis(200), cleanup, Duration.ofMillis(500), "node-1")) {
             Await.until(xid + " recovered by the scheduled job", Duration.ofSeconds(10),
                     () -> daemon.coordinator().log().find(xid).orElseThrow().state().isFinished());

@@ -8,6 +8,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.util.ClassUtils;
 
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceConfig;
@@ -43,7 +44,13 @@ public class TccConfiguration {
 
     @Bean
     public LocalParticipant tccLocalParticipant(Fence fence, ActionRegistry registry, ObjectProvider<ArgumentCodec> codec) {
-        return new LocalParticipant(fence, registry, codec.getIfAvailable(JavaSerializationCodec::new));
+        return new LocalParticipant(fence, registry, codec.getIfAvailable(TccConfiguration::defaultCodec));
+    }
+
+    /** JSON where Jackson is on the classpath (it reads rows Java serialization wrote, too), else Java serialization. */
+    static ArgumentCodec defaultCodec() {
+        return ClassUtils.isPresent("tools.jackson.databind.json.JsonMapper", TccConfiguration.class.getClassLoader())
+                ? new JsonArgumentCodec() : new JavaSerializationCodec();
     }
 
     @Bean

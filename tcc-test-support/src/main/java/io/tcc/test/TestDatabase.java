@@ -63,10 +63,19 @@ public final class TestDatabase implements AutoCloseable {
      *                  or null for the server's default
      */
     public HikariDataSource newDataSource(String isolation, int poolSize) {
+        return newDataSource(isolation, poolSize, true);
+    }
+
+    /**
+     * Like {@link #newDataSource(String, int)}, with connections handed out in the given autocommit mode: with it off
+     * (Hikari's {@code auto-commit=false}), a write outside a transaction is rolled back when the connection goes back.
+     */
+    public HikariDataSource newDataSource(String isolation, int poolSize, boolean autoCommit) {
         HikariConfig config = new HikariConfig();
+        config.setAutoCommit(autoCommit);
         config.setJdbcUrl(jdbcUrl());
         config.setMaximumPoolSize(poolSize);
-        config.setPoolName(name + (isolation == null ? "" : "-" + isolation));
+        config.setPoolName(name + (isolation == null ? "" : "-" + isolation) + (autoCommit ? "" : "-autocommit-off"));
         if (isolation != null) {
             config.setTransactionIsolation(isolation);
         }

@@ -5,6 +5,8 @@ import java.util.Map;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -20,9 +22,12 @@ import org.springframework.web.bind.annotation.RestController;
 public class BaselineStockController {
 
     private final JdbcTemplate jdbc;
+    /** The pool hands out connections with autocommit off: a write outside a transaction would be rolled back. */
+    private final TransactionTemplate transaction;
 
-    public BaselineStockController(JdbcTemplate jdbc) {
+    public BaselineStockController(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
+        this.transaction = new TransactionTemplate(transactions);
     }
 
     @PostMapping("/baseline/stock/{sku}/deduct")
@@ -36,8 +41,9 @@ public class BaselineStockController {
                     + (quantity == null ? "" : StockController.printable(quantity)) + "'");
         }
         int n = Integer.parseInt(quantity);
-        if (jdbc.update("UPDATE stock SET available = available - ?, sold = sold + ? WHERE sku = ? AND available >= ?",
-                n, n, sku, n) == 0) {
+        Integer deducted = transaction.execute(s -> jdbc.update(
+                "UPDATE stock SET available = available - ?, sold = sold + ? WHERE sku = ? AND available >= ?", n, n, sku, n));
+        if (deducted == null || deducted == 0) {
             return StockController.error(409, "not enough stock of " + sku + ", or no such SKU");
         }
         return ResponseEntity.ok(Map.of("sku", sku, "deducted", n));

@@ -13,6 +13,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -30,11 +32,15 @@ import org.springframework.web.bind.annotation.RestController;
 public class BaselineOrderController {
 
     private final JdbcTemplate jdbc;
+    /** The pool hands out connections with autocommit off: a write outside a transaction would be rolled back. */
+    private final TransactionTemplate transaction;
     private final String inventoryUrl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    public BaselineOrderController(JdbcTemplate jdbc, @Value("${inventory.url}") String inventoryUrl) {
+    public BaselineOrderController(JdbcTemplate jdbc, PlatformTransactionManager transactions,
+                                   @Value("${inventory.url}") String inventoryUrl) {
         this.jdbc = jdbc;
+        this.transaction = new TransactionTemplate(transactions);
         this.inventoryUrl = inventoryUrl;
     }
 
@@ -59,9 +65,9 @@ public class BaselineOrderController {
             return ResponseEntity.status(409).body(Map.of("error", "the inventory refused the deduction: " + status));
         }
         String id = UUID.randomUUID().toString();
-        jdbc.update("INSERT INTO orders (id, user_id, sku, quantity, state, xid, created_at, updated_at)"
-                + " VALUES (?, ?, ?, ?, 'CONFIRMED', 'none', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
-                id, request.user(), request.sku(), request.quantity());
+        transaction.executeWithoutResult(s -> jdbc.update("INSERT INTO orders (id, user_id, sku, quantity, state, xid,"
+                + " created_at, updated_at) VALUES (?, ?, ?, ?, 'CONFIRMED', 'none', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+                id, request.user(), request.sku(), request.quantity()));
         return ResponseEntity.created(URI.create("/orders/" + id)).body(Map.of("id", id, "state", "CONFIRMED"));
     }
 }

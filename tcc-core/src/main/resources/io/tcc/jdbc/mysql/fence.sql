@@ -15,3 +15,8 @@ VALUES (?, ?, ?, 'CANCELLED', TRUE, NULL, ?, ${now}, ${now})
 -- A current read; MariaDB knows no FOR SHARE.
 SELECT xid, branch_id, action, state, empty_cancel, args, deadline_ms, created_at, updated_at
 FROM ${table} WHERE xid = ? AND branch_id = ? LOCK IN SHARE MODE
+
+-- name: transition-carrying
+-- Compares the arguments byte for byte, whatever collation the args column was given.
+UPDATE ${table} SET state = ?, updated_at = ${now}
+WHERE xid = ? AND branch_id = ? AND action = ? AND state = ? AND args = CAST(? AS BINARY)

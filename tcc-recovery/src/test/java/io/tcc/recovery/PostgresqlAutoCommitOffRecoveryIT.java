@@ -1,0 +1,19 @@
+package io.tcc.recovery;
+
+import io.tcc.test.DatabaseKind;
+
+/**
+ * The recovery suite (global log, recovery passes, operators, metrics, cleanup, the clustered Quartz job store) on
+ * pools that hand out connections with autocommit off, as the demo services run them.
+ */
+class PostgresqlAutoCommitOffRecoveryIT extends RecoveryTests {
+    @Override
+    DatabaseKind kind() {
+        return DatabaseKind.POSTGRESQL;
+    }
+
+    @Override
+    boolean autoCommit() {
+        return false;
+    }
+}
