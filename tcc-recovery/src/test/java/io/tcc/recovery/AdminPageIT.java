@@ -9,6 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -25,6 +27,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
@@ -56,6 +59,7 @@ class AdminPageIT {
     private Coordinator coordinator;
     private String baseUrl;
     private Chromium browser;
+    private final CircuitBreaker inventoryBreaker = CircuitBreaker.ofDefaults("inventory");
     private OutageLog log;
     private AdminPage page;
 
@@ -86,6 +90,9 @@ class AdminPageIT {
                     GenericApplicationContext generic = (GenericApplicationContext) context;
                     generic.registerBean(DataSource.class, () -> dataSource);
                     generic.registerBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
+                    // the inventory's breaker as a service calling it keeps one (tcc-http provides this bean from its
+                    // guards; it cannot be on this module's classpath), opened as its failures would open it
+                    generic.registerBean(ParticipantStates.class, () -> () -> List.of(state(inventoryBreaker)));
                 })
                 .run();
         baseUrl = "http://127.0.0.1:" + service.getEnvironment().getProperty("local.server.port");
@@ -141,6 +148,32 @@ class AdminPageIT {
         Path screenshot = Path.of("target", "admin-page.png");
         browser.screenshot(screenshot);
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+    }
+
+    @Test
+    void asServedThePageListsTransactionsStuckOrFlaggedMomentsAgoAndNamesAnOpenBreaker() throws Exception {
+        inventoryBreaker.transitionToOpenState();
+        page.openAsServed();
+        assertThat(page.evaluate("document.getElementById('age').value").asString())
+                .as("no age filter by default; it stays available").isEqualTo("0");
+        page.enterToken(TOKEN);
+        page.awaitListLoaded();
+        assertThat(page.text("#transactions tbody")).as("seconds old, so hidden by the former 5-minute default")
+                .contains(log.flagged, log.stuck).doesNotContain(log.finished);
+
+        page.waitFor("!document.getElementById('open-breakers').hidden");
+        assertThat(page.text("#open-breakers")).startsWith("Circuit breaker OPEN for inventory: calls to it are refused");
+        assertThat(page.text("#participants tbody")).contains("inventory", "OPEN");
+
+        inventoryBreaker.transitionToHalfOpenState();
+        page.filter("UNFINISHED", false);
+        page.waitFor("document.getElementById('open-breakers').hidden");
+        assertThat(page.text("#participants tbody")).contains("HALF_OPEN");
+    }
+
+    private static ParticipantStates.State state(CircuitBreaker breaker) {
+        return new ParticipantStates.State(breaker.getName(), breaker.getState().name(),
+                breaker.getMetrics().getFailureRate(), 0, 16, Map.of());
     }
 
     @Test
