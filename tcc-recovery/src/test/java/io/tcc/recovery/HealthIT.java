@@ -1,18 +1,13 @@
 package io.tcc.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
 
-import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,18 +16,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.support.GenericApplicationContext;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DelegatingDataSource;
-import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.context.TransactionContext;
 import io.tcc.global.Coordinator;
-import io.tcc.global.CrashPoints;
 import io.tcc.global.GlobalState;
 import io.tcc.test.Await;
 import io.tcc.test.DatabaseKind;
@@ -59,35 +46,17 @@ class HealthIT {
     private Coordinator coordinator;
     private String baseUrl;
 
-    @Configuration(proxyBeanMethods = false)
-    @EnableAutoConfiguration
-    static class HealthApp {
-    }
-
     @BeforeAll
     void start() {
         db = TestDatabase.create(DatabaseKind.MYSQL, "health").applySchema("fence.sql").applySchema("global.sql")
                 .applySchema("quartz.sql");
-        DataSource dataSource = new DelegatingDataSource(db.dataSource()); // the service must not close the test's pool
-        service = new SpringApplicationBuilder(HealthApp.class)
-                .properties("server.port=0", "server.address=127.0.0.1", "spring.main.banner-mode=off",
-                        "management.endpoints.web.exposure.include=health",
-                        "management.endpoint.health.show-details=always",
-                        "tcc.recovery.health.pending-age-threshold=2s",
-                        "tcc.recovery-margin=1s",
-                        "tcc.recovery.instance-id=health-it",
-                        // the test drives recovery itself: the scheduler fires once at start-up, then not for an hour
-                        "tcc.recovery.interval=1h",
-                        "tcc.recovery.cleanup.enabled=false",
-                        "tcc.recovery.max-attempts=1",
-                        "tcc.phase-two-retry-delay=50ms")
-                .initializers(context -> {
-                    GenericApplicationContext generic = (GenericApplicationContext) context;
-                    generic.registerBean(DataSource.class, () -> dataSource);
-                    generic.registerBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
-                })
-                .run();
-        baseUrl = "http://127.0.0.1:" + service.getEnvironment().getProperty("local.server.port");
+        service = RecoveryService.start(db, context -> { },
+                "management.endpoints.web.exposure.include=health",
+                "management.endpoint.health.show-details=always",
+                "tcc.recovery.health.pending-age-threshold=2s",
+                "tcc.recovery-margin=1s",
+                "tcc.recovery.instance-id=health-it");
+        baseUrl = RecoveryService.baseUrl(service);
         coordinator = service.getBean(Coordinator.class);
         coordinator.participants().add(new AnsweringParticipant());
         coordinator.participants().add(new UnreachableParticipant(http));
@@ -108,7 +77,7 @@ class HealthIT {
     void aTransactionStuckPastTheThresholdTurnsItOutOfServiceUntilItIsResolved() throws Exception {
         assertThat(tcc().path("status").asString()).as(tcc().toString()).isEqualTo("UP");
 
-        String stuck = diedBeforeDeciding();
+        String stuck = OutageLog.diedBeforeDeciding(coordinator, "place-order", "ledger", null);
         Await.until("the stuck transaction to pass its deadline, the margin and the threshold", WAIT,
                 () -> "OUT_OF_SERVICE".equals(tcc().path("status").asString()));
         JsonNode health = tcc();
@@ -127,7 +96,7 @@ class HealthIT {
     @Order(2)
     void aFlaggedTransactionTurnsItOutOfServiceWhateverItsAge() throws Throwable {
         String flagged = coordinator.execute("place-order", Duration.ofSeconds(30), () -> {
-            coordinator.tryBranch("inventory", "reserve-stock", "http://127.0.0.1:" + closedPort(),
+            coordinator.tryBranch("inventory", "reserve-stock", "http://127.0.0.1:" + OutageLog.closedPort(),
                     (key, deadline) -> "reserved");
             return TransactionContext.current().xid();
         });
@@ -159,17 +128,6 @@ class HealthIT {
                 .isEqualTo("OUT_OF_SERVICE");
     }
 
-    /** An initiator that registered its branch, got its try through, and died before the decision. */
-    private String diedBeforeDeciding() {
-        AtomicReference<String> xid = new AtomicReference<>();
-        assertThatThrownBy(() -> coordinator.execute("place-order", Duration.ofSeconds(1), () -> {
-            xid.set(TransactionContext.current().xid());
-            coordinator.tryBranch("ledger", "post-entry", null, (key, deadline) -> "posted");
-            throw new CrashPoints.SimulatedCrash(CrashPoints.Point.BEFORE_DECISION, xid.get());
-        })).isInstanceOf(CrashPoints.SimulatedCrash.class);
-        return xid.get();
-    }
-
     private JsonNode tcc() throws Exception {
         return json.readTree(get("/actuator/health").body()).path("components").path("tccTransactions");
     }
@@ -178,9 +136,4 @@ class HealthIT {
         return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
