@@ -137,6 +137,7 @@ class AdminPageIT {
         page.waitFor("!document.getElementById('open-breakers').hidden");
         assertThat(page.text("#open-breakers")).startsWith("Circuit breaker OPEN for inventory: calls to it are refused");
         assertThat(page.text("#participants tbody")).contains("inventory", "OPEN");
+        browser.screenshot(Path.of("target", "admin-page-open-breaker.png"));
 
         inventoryBreaker.transitionToHalfOpenState();
         page.filter("UNFINISHED", false);
