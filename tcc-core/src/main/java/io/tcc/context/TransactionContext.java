@@ -1,6 +1,7 @@
 package io.tcc.context;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 
@@ -24,6 +25,16 @@ public final class TransactionContext {
     /** The global transaction running on this thread, or null. */
     public static CurrentTransaction current() {
         return CURRENT.get();
+    }
+
+    /**
+     * The xid of the global transaction running on this thread: inside a {@code @GlobalTransaction} method or a
+     * {@code TccTemplate} body, and in everything they call on this thread (in-process tries included); empty elsewhere.
+     * A participant's confirm and cancel get theirs from a {@link BranchContext} parameter instead.
+     */
+    public static Optional<String> currentXid() {
+        CurrentTransaction transaction = CURRENT.get();
+        return transaction == null ? Optional.empty() : Optional.of(transaction.xid());
     }
 
     /** Restores the previous binding when closed. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +28,17 @@ class TransactionContextTest {
         try (TransactionContext.Scope a = TransactionContext.bind(outer)) {
             assertSame(outer, TransactionContext.current());
             assertEquals("outer-1", MDC.get("xid"));
+            assertEquals(Optional.of("outer-1"), TransactionContext.currentXid());
             try (TransactionContext.Scope b = TransactionContext.bind(inner)) {
                 assertEquals("inner-2", MDC.get("xid"));
+                assertEquals(Optional.of("inner-2"), TransactionContext.currentXid());
             }
             assertSame(outer, TransactionContext.current());
             assertEquals("outer-1", MDC.get("xid"));
         }
         assertNull(TransactionContext.current());
         assertNull(MDC.get("xid"));
+        assertEquals(Optional.empty(), TransactionContext.currentXid());
     }
 
     @Test

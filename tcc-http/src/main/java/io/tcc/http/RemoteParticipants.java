@@ -3,6 +3,7 @@ package io.tcc.http;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,11 +76,13 @@ public final class RemoteParticipants {
             throw new InvalidActionException(api.getName() + " must be an interface annotated @RemoteParticipant");
         }
         String name = Identifiers.requireAction(declared.value());
+        Map<Method, DeclaredRejection> rejections = new HashMap<>();
         for (Method method : api.getMethods()) {
             if (!method.isAnnotationPresent(Try.class)) {
                 throw new InvalidActionException(api.getName() + "." + method.getName()
                         + "() is not annotated @Try: every method of a remote participant is one of its tries");
             }
+            rejections.put(method, DeclaredRejection.of(method));
         }
         HttpBranchTransport transport = transport(name);
         coordinator.participants().add(new HttpParticipant(transport, null));
@@ -100,7 +103,7 @@ public final class RemoteParticipants {
                 BranchCall call = new BranchCall(key.xid(), key.branchId(), action, deadline, FencePhase.TRY);
                 CallResult result = transport.call(baseUrl, call, body);
                 if (result.outcome() != Outcome.SUCCESS) {
-                    throw new RemoteBranchException(name, action, "try", result);
+                    throw rejections.get(method).failure(name, action, result);
                 }
                 return value(result.response().value(), method);
             });

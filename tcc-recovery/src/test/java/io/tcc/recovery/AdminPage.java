@@ -23,12 +23,17 @@ final class AdminPage {
     }
 
     void open(String state, boolean flaggedOnly) {
+        openAsServed();
+        setFilters(state, flaggedOnly);
+    }
+
+    /** Opens the page with its filters as it serves them, as an operator first sees it. */
+    void openAsServed() {
         browser.evaluate("window.previousDocument = true"); // so the wait below cannot see the old document
         browser.navigate(url);
         waitFor("window.previousDocument === undefined && location.href === " + js(url)
                 + " && document.readyState === 'complete' && document.getElementById('token-state').textContent !== ''");
         browser.evaluate("sessionStorage.clear()");
-        setFilters(state, flaggedOnly);
     }
 
     private void setFilters(String state, boolean flaggedOnly) {

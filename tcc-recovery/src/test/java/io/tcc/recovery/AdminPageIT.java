@@ -9,22 +9,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
-import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.support.GenericApplicationContext;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DelegatingDataSource;
-import org.springframework.transaction.PlatformTransactionManager;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.tcc.global.Coordinator;
 import io.tcc.global.GlobalRecord;
 import io.tcc.global.GlobalState;
@@ -56,39 +51,24 @@ class AdminPageIT {
     private Coordinator coordinator;
     private String baseUrl;
     private Chromium browser;
+    private final CircuitBreaker inventoryBreaker = CircuitBreaker.ofDefaults("inventory");
     private OutageLog log;
     private AdminPage page;
-
-    /** The service under test: what any Boot application with tcc-recovery and Spring MVC gets. */
-    @Configuration(proxyBeanMethods = false)
-    @EnableAutoConfiguration
-    static class AdminApp {
-    }
 
     @BeforeAll
     void start() throws Throwable {
         String chromium = Chromium.find();
         db = TestDatabase.create(DatabaseKind.MYSQL, "admin_page").applySchema("fence.sql").applySchema("global.sql")
                 .applySchema("quartz.sql");
-        DataSource dataSource = new DelegatingDataSource(db.dataSource()); // the service must not close the test's pool
-        service = new SpringApplicationBuilder(AdminApp.class)
-                .properties("server.port=0", "server.address=127.0.0.1", "spring.main.banner-mode=off",
-                        "tcc.recovery.operator.token=" + TOKEN,
-                        "tcc.recovery.instance-id=admin-page-it",
-                        // the test drives recovery itself: the scheduler fires once at start-up, then not for an hour
-                        "tcc.recovery.interval=1h",
-                        "tcc.recovery.cleanup.enabled=false",
-                        "tcc.recovery.max-attempts=1",
-                        // a TRYING transaction stays TRYING for the whole test, however slow the machine
-                        "tcc.recovery-margin=10m",
-                        "tcc.phase-two-retry-delay=50ms")
-                .initializers(context -> {
-                    GenericApplicationContext generic = (GenericApplicationContext) context;
-                    generic.registerBean(DataSource.class, () -> dataSource);
-                    generic.registerBean(PlatformTransactionManager.class, () -> new DataSourceTransactionManager(dataSource));
-                })
-                .run();
-        baseUrl = "http://127.0.0.1:" + service.getEnvironment().getProperty("local.server.port");
+        service = RecoveryService.start(db,
+                // the inventory's breaker as a service calling it keeps one (tcc-http provides this bean from its
+                // guards; it cannot be on this module's classpath), opened as its failures would open it
+                context -> context.registerBean(ParticipantStates.class, () -> () -> List.of(state(inventoryBreaker))),
+                "tcc.recovery.operator.token=" + TOKEN,
+                "tcc.recovery.instance-id=admin-page-it",
+                // a TRYING transaction stays TRYING for the whole test, however slow the machine
+                "tcc.recovery-margin=10m");
+        baseUrl = RecoveryService.baseUrl(service);
         coordinator = service.getBean(Coordinator.class);
         log = OutageLog.seed(coordinator, service.getBean(Operations.class), service.getBean(Recovery.class), http, WAIT);
         browser = Chromium.launch(chromium, json);
@@ -141,6 +121,33 @@ class AdminPageIT {
         Path screenshot = Path.of("target", "admin-page.png");
         browser.screenshot(screenshot);
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+    }
+
+    @Test
+    void asServedThePageListsTransactionsStuckOrFlaggedMomentsAgoAndNamesAnOpenBreaker() throws Exception {
+        inventoryBreaker.transitionToOpenState();
+        page.openAsServed();
+        assertThat(page.evaluate("document.getElementById('age').value").asString())
+                .as("no age filter by default; it stays available").isEqualTo("0");
+        page.enterToken(TOKEN);
+        page.awaitListLoaded();
+        assertThat(page.text("#transactions tbody")).as("seconds old, so hidden by the former 5-minute default")
+                .contains(log.flagged, log.stuck).doesNotContain(log.finished);
+
+        page.waitFor("!document.getElementById('open-breakers').hidden");
+        assertThat(page.text("#open-breakers")).startsWith("Circuit breaker OPEN for inventory: calls to it are refused");
+        assertThat(page.text("#participants tbody")).contains("inventory", "OPEN");
+        browser.screenshot(Path.of("target", "admin-page-open-breaker.png"));
+
+        inventoryBreaker.transitionToHalfOpenState();
+        page.filter("UNFINISHED", false);
+        page.waitFor("document.getElementById('open-breakers').hidden");
+        assertThat(page.text("#participants tbody")).contains("HALF_OPEN");
+    }
+
+    private static ParticipantStates.State state(CircuitBreaker breaker) {
+        return new ParticipantStates.State(breaker.getName(), breaker.getState().name(),
+                breaker.getMetrics().getFailureRate(), 0, 16, Map.of());
     }
 
     @Test

@@ -81,10 +81,18 @@ final class OutageLog {
 
     /** An initiator that registered its inventory branch, got its try through, and died before the decision. */
     private String diedBeforeDeciding(String name) {
+        return diedBeforeDeciding(coordinator, name, "inventory", inventoryUrl);
+    }
+
+    /**
+     * An initiator that registered a branch of {@code participant} (at {@code endpoint}, or in-process for null), got its
+     * try through, and died before the decision; its deadline is a second away.
+     */
+    static String diedBeforeDeciding(Coordinator coordinator, String name, String participant, String endpoint) {
         AtomicReference<String> xid = new AtomicReference<>();
         assertThatThrownBy(() -> coordinator.execute(name, Duration.ofSeconds(1), () -> {
             xid.set(TransactionContext.current().xid());
-            coordinator.tryBranch("inventory", "reserve-stock", inventoryUrl, (key, deadline) -> "reserved");
+            coordinator.tryBranch(participant, "reserve-stock", endpoint, (key, deadline) -> "reserved");
             throw new CrashPoints.SimulatedCrash(CrashPoints.Point.BEFORE_DECISION, xid.get());
         })).isInstanceOf(CrashPoints.SimulatedCrash.class);
         return xid.get();
@@ -99,7 +107,7 @@ final class OutageLog {
     }
 
     /** A port nothing listens on: bound once by us, then released. */
-    private static int closedPort() throws IOException {
+    static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -26,6 +26,7 @@ import io.tcc.global.GlobalState;
 import io.tcc.global.PhaseTwoChoice;
 import io.tcc.http.BranchResponse;
 import io.tcc.http.RemoteBranchException;
+import io.tcc.http.RemoteBusinessRejection;
 
 /**
  * {@code POST /orders} places an order and answers 201 with its id, xid and state: CONFIRMED, or CANCELLED with the
@@ -150,11 +151,11 @@ public class OrderController {
      * kind (the details, with the xid, are in the services' logs).
      */
     private static String reason(TccException cancelled) {
+        if (cancelled instanceof RemoteBusinessRejection refused) {
+            return "inventory refused: " + refused.participantMessage();
+        }
         if (cancelled instanceof RemoteBranchException remote) {
             BranchResponse response = remote.result().response();
-            if (response != null && "BUSINESS".equals(response.reason())) {
-                return "inventory refused: " + response.message();
-            }
             return switch (remote.result().outcome()) {
                 case UNKNOWN -> "the inventory did not answer in time; the order is cancelled";
                 default -> "the inventory could not take the order" + (response == null || response.reason() == null

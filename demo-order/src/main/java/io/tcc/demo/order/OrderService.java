@@ -52,7 +52,7 @@ public class OrderService {
     private void createOrder(String id, String user, String sku, int quantity) {
         jdbc.update("INSERT INTO orders (id, user_id, sku, quantity, state, xid, created_at, updated_at)"
                 + " VALUES (?, ?, ?, ?, 'PENDING', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
-                id, user, sku, quantity, TransactionContext.current().xid());
+                id, user, sku, quantity, TransactionContext.currentXid().orElseThrow());
         log.info("order {} PENDING: {} x {} for {}", id, quantity, sku, user);
     }
 

@@ -154,6 +154,19 @@ public class TccRecoveryAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @Conditional(ServiceRole.Initiator.class)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class Health {
+        /** Named so that the health endpoint shows it as {@code tccTransactions}. */
+        @Bean
+        TransactionsHealthIndicator tccTransactionsHealthIndicator(Coordinator coordinator, TccRecoveryProperties p,
+                                                                   ObjectProvider<ParticipantStates> participants) {
+            return new TransactionsHealthIndicator(coordinator.log(), participants.getIfAvailable(() -> ParticipantStates.NONE),
+                    p.getHealth().getPendingAgeThreshold());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(ServiceRole.Initiator.class)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
     @ConditionalOnProperty(prefix = "tcc.recovery.operator", name = "token")

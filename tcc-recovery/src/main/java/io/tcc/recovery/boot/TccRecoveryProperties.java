@@ -70,6 +70,28 @@ public class TccRecoveryProperties {
 
     private final Operator operator = new Operator();
 
+    private final Health health = new Health();
+
+    public static final String HEALTH_THRESHOLD_KEY = "tcc.recovery.health.pending-age-threshold";
+
+    /** The {@code tccTransactions} health indicator (with Spring Boot's health support on the classpath). */
+    public static class Health {
+
+        /**
+         * How long a transaction may stay unfinished before the indicator turns OUT_OF_SERVICE: a decided one from its
+         * start, an undecided one once it is also past its deadline plus tcc.recovery-margin.
+         */
+        private Duration pendingAgeThreshold = Duration.ofMinutes(5);
+
+        public Duration getPendingAgeThreshold() {
+            return pendingAgeThreshold;
+        }
+
+        public void setPendingAgeThreshold(Duration pendingAgeThreshold) {
+            this.pendingAgeThreshold = pendingAgeThreshold;
+        }
+    }
+
     /** Deleting finished transactions and fence rows. */
     public static class Cleanup {
 
@@ -216,6 +238,10 @@ public class TccRecoveryProperties {
 
     public Operator getOperator() {
         return operator;
+    }
+
+    public Health getHealth() {
+        return health;
     }
 
     public int getWorkers() {

@@ -280,6 +280,13 @@
       : 'A transaction is flagged for an operator after ' + recovery.maxAttempts + ' attempts, '
         + formatSeconds(recovery.initialBackoffMillis / 1000) + ' apart at first, doubling up to '
         + formatSeconds(recovery.maxBackoffMillis / 1000) + '.';
+    // an open breaker explains why transactions wait: say so above the list, not only in the table below it
+    const open = (view.participants || []).filter(p => p.circuitBreaker === 'OPEN' || p.circuitBreaker === 'FORCED_OPEN')
+      .map(p => p.participant);
+    $('open-breakers').hidden = open.length === 0;
+    $('open-breakers').textContent = open.length === 0 ? '' : 'Circuit breaker OPEN for ' + open.join(', ')
+      + ': calls to ' + (open.length === 1 ? 'it' : 'them') + ' are refused without being sent, so transactions that'
+      + ' need ' + (open.length === 1 ? 'it' : 'them') + ' wait until it lets probe calls through (HALF_OPEN).';
     const body = $('participants').tBodies[0];
     clear(body);
     for (const p of view.participants || []) {
