@@ -14,7 +14,7 @@ import org.springframework.dao.DataIntegrityViolationException;
 
 class DialectTest {
 
-    private static final String[] FENCE_STATEMENTS = {"insert-tried", "insert-empty-cancel", "transition", "find",
+    private static final String[] FENCE_STATEMENTS = {"insert-tried", "insert-empty-cancel", "transition", "transition-carrying", "find",
             "find-locking", "find-finished", "delete-finished", "now-ms"};
 
     @Test
