@@ -330,7 +330,7 @@ abstract class FenceRaceTests {
         } catch (TryRefusedException e) {
             return "REFUSED_" + e.reason();
         } catch (Throwable t) {
-            return "ERROR " + t;
+            return "ERROR " + t + (t.getCause() == null ? "" : " (cause: " + t.getCause() + ")");
         } finally {
             RACER.remove();
         }

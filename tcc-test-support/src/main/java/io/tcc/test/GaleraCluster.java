@@ -35,6 +35,8 @@ public final class GaleraCluster {
     static final Path PROVIDER = Path.of("/usr/lib/galera/libgalera_smm.so");
     static final Path MARIADBD = Path.of("/usr/sbin/mariadbd");
     private static final int NODES = 3;
+    /** What the framework requires of a Galera cluster (docs/scale-out.md); {@code -Dtcc.galera.sync-wait} to try others. */
+    public static final int SYNC_WAIT = Integer.getInteger("tcc.galera.sync-wait", 7);
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final Logger log = LoggerFactory.getLogger(GaleraCluster.class);
     private static GaleraCluster cluster;
@@ -225,7 +227,8 @@ public final class GaleraCluster {
                     "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:" + gcommPort
                             + ";ist.recv_addr=127.0.0.1:" + istPort + ";gcache.size=32M",
                     "--wsrep-sst-method=rsync", "--wsrep-sst-receive-address=127.0.0.1:" + sstPort,
-                    "--binlog-format=ROW", "--innodb-autoinc-lock-mode=2", "--default-storage-engine=InnoDB"));
+                    "--binlog-format=ROW", "--innodb-autoinc-lock-mode=2", "--default-storage-engine=InnoDB",
+                    "--wsrep-sync-wait=" + SYNC_WAIT));
             if (asRoot()) {
                 command.add("--user=root");
             }
