@@ -45,6 +45,7 @@ public final class LogStore implements AutoCloseable {
     private final int logIsolation;
     /** Log writes of concurrent transactions that share a commit. */
     private final GroupCommit group;
+    private final java.util.concurrent.atomic.LongAdder conflictRetries = new java.util.concurrent.atomic.LongAdder();
 
     LogStore(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -131,6 +132,11 @@ public final class LogStore implements AutoCloseable {
             total += deleted;
         } while (deleted == batchSize);
         return total;
+    }
+
+    /** Log transactions run again after losing a write conflict (a deadlock, or on Galera a failed certification). */
+    public long conflictRetries() {
+        return conflictRetries.sum();
     }
 
     /** The deployment's timing this log is kept by: cleanup's retention is bounded by it. */
