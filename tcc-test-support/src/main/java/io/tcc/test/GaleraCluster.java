@@ -1,7 +1,6 @@
 package io.tcc.test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -280,16 +279,7 @@ public final class GaleraCluster {
             if (asRoot()) {
                 line.add("--user=root");
             }
-            Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            try {
-                if (p.waitFor() != 0) {
-                    throw new IOException(String.join(" ", line) + " exited with " + p.exitValue() + ":\n" + output);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted running " + line.get(0));
-            }
+            EmbeddedPostgresAsNobody.run(line, data.getParent());
         }
 
         private static String tail(Path file) {
