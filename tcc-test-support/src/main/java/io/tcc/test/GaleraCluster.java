@@ -31,7 +31,8 @@ public final class GaleraCluster {
 
     /** The environment variable (or system property) naming an existing cluster's nodes. */
     public static final String URLS_VARIABLE = "TCC_TEST_GALERA_URLS";
-    static final Path PROVIDER = Path.of("/usr/lib/galera/libgalera_smm.so");
+    /** Debian's galera-4; {@code -Dtcc.galera.provider} names another (a missing one shows the not-run report). */
+    static final Path PROVIDER = Path.of(System.getProperty("tcc.galera.provider", "/usr/lib/galera/libgalera_smm.so"));
     static final Path MARIADBD = Path.of("/usr/sbin/mariadbd");
     private static final int NODES = 3;
     /** What the framework requires of a Galera cluster (docs/scale-out.md); {@code -Dtcc.galera.sync-wait} to try others. */
