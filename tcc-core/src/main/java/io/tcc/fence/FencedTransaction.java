@@ -79,6 +79,12 @@ final class FencedTransaction {
         ConcurrentChange(BranchKey key) {
             super("fence row " + key + " changed between two statements of one call", null, false, false);
         }
+
+        /** A transaction the database had already rolled back for a conflict when the failure reached the fence. */
+        ConcurrentChange(BranchKey key, Throwable failure) {
+            super("the local transaction of " + key + " was rolled back for a write conflict with another node (Galera"
+                    + " certification) before it failed with: " + failure, failure, false, false);
+        }
     }
 
     /** A row the caller's snapshot cannot see; answered from the committed state. */
@@ -144,7 +150,10 @@ final class FencedTransaction {
                 if (savepoint != null) {
                     status.rollbackToSavepoint(savepoint); // the caller may go on; its transaction is rollback-only
                 }
-                rollback(status, failure);
+                boolean abortedByCluster = rollback(status, failure);
+                if (abortedByCluster) {
+                    failure = new ConcurrentChange(key, failure);
+                }
                 if (isConflict(failure) && !joined && attempt <= config.conflictRetries()) {
                     log.warn("{} of {} lost a lock conflict (attempt {}), running it again: {}", phase, key, attempt,
                             failure.getMessage());
@@ -308,15 +317,25 @@ final class FencedTransaction {
         }
     }
 
-    private void rollback(TransactionStatus status, Throwable failure) {
+    /**
+     * @return true when the rollback itself reports a conflict: on Galera, a transaction another node's write aborted
+     *         (brute-force abort) answers its rollback with a deadlock error; whatever failed before, including a
+     *         business method that saw the other node's rows half-way, is then a lost conflict to run again
+     */
+    private boolean rollback(TransactionStatus status, Throwable failure) {
         try {
             transactionManager.rollback(status);
+            return false;
         } catch (TransactionSystemException rollbackFailure) {
+            if (dialect.isConflict(rollbackFailure)) {
+                return true;
+            }
             rollbackFailure.initApplicationException(failure);
             throw rollbackFailure;
         } catch (RuntimeException | Error rollbackFailure) {
             failure.addSuppressed(rollbackFailure);
         }
+        return false;
     }
 
     private void report(Call call, FenceOutcome outcome) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 import javax.sql.DataSource;
 
@@ -26,6 +27,8 @@ import io.tcc.jdbc.LocalTransactions;
 public final class LogStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LogStore.class);
+    /** Like the fence's tcc.fence.conflict-retries default: enough for a write that lost to another node's twice. */
+    private static final int LOG_ONLY_CONFLICT_RETRIES = 5;
 
     /** Work on the log inside one local transaction. */
     @FunctionalInterface
@@ -45,6 +48,8 @@ public final class LogStore implements AutoCloseable {
     private final int logIsolation;
     /** Log writes of concurrent transactions that share a commit. */
     private final GroupCommit group;
+    /** Log transactions run again after a lost write conflict, for metrics and the race tests. */
+    private final LongAdder conflictRetries = new LongAdder();
 
     LogStore(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -133,6 +138,11 @@ public final class LogStore implements AutoCloseable {
         return total;
     }
 
+    /** Log transactions run again after losing a write conflict (a deadlock, or on Galera a failed certification). */
+    public long conflictRetries() {
+        return conflictRetries.sum();
+    }
+
     /** The deployment's timing this log is kept by: cleanup's retention is bounded by it. */
     public Timing timing() {
         return config.timing();
@@ -200,7 +210,7 @@ public final class LogStore implements AutoCloseable {
      * that keeps the isolation the application chose for its DataSource.
      */
     <T> T inShared(Work<T> work) {
-        return inLog(TransactionDefinition.ISOLATION_DEFAULT, work);
+        return inLog(TransactionDefinition.ISOLATION_DEFAULT, work, 0);
     }
 
     /**
@@ -215,16 +225,42 @@ public final class LogStore implements AutoCloseable {
     }
 
     private <T> T inLog(int isolation, Work<T> work) {
-        List<GroupCommit.Completion> riding = group.takeCompletions();
-        try {
-            return transactions.inNew("tcc-global-log", isolation, c -> {
-                GroupCommit.write(sql, c, riding);
-                return work.run(c);
-            });
-        } catch (Throwable failure) {
-            putBack(riding); // not written, or perhaps not: writing them again is harmless
-            throw sneaky(logFailure(failure));
+        return inLog(isolation, work, LOG_ONLY_CONFLICT_RETRIES);
+    }
+
+    /**
+     * @param retries how often to run the work again after it lost a write conflict: log-only work is
+     *                        compare-and-sets and reads, safe to run again; work that shares its commit with a business
+     *                        method gets 0 (its caller decides). A conflict, even one reported at commit (Galera's
+     *                        certification failure), means the transaction was rolled back: nothing of it is durable.
+     */
+    private <T> T inLog(int isolation, Work<T> work, int retries) {
+        for (int attempt = 1; ; attempt++) {
+            List<GroupCommit.Completion> riding = group.takeCompletions();
+            try {
+                return transactions.inNew("tcc-global-log", isolation, c -> {
+                    GroupCommit.write(sql, c, riding);
+                    return work.run(c);
+                });
+            } catch (Throwable failure) {
+                putBack(riding); // not written, or perhaps not: writing them again is harmless
+                if (attempt <= retries && sql.dialect().isConflict(failure)) {
+                    conflictRetries.increment();
+                    log.warn("a global log transaction lost a write conflict (attempt {}), running it again: {}",
+                            attempt, rootMessage(failure));
+                    continue;
+                }
+                throw sneaky(logFailure(failure));
+            }
         }
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 
     /** The log's own failures as GlobalLogException saying what is durable; a business failure unchanged. */

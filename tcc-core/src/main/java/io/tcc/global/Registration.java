@@ -106,7 +106,12 @@ final class Registration {
         for (int attempt = 1; ; attempt++) {
             try {
                 return registration.get();
-            } catch (Conflict conflict) {
+            } catch (RuntimeException conflict) {
+                // on Galera the registration and its local try can also lose at COMMIT, to a decision through another
+                // node (certification failure): rolled back like a conflict met at the statement, nothing is durable
+                if (!(conflict instanceof Conflict) && !store.sql().dialect().isConflict(conflict)) {
+                    throw conflict;
+                }
                 boolean stillTrying = store.find(tx.xid()).map(r -> r.state() == GlobalState.TRYING).orElse(false);
                 log.info("registration of branch {} of {} met a concurrent change of the global row ({}); {}",
                         branch.branchId(), tx.xid(), conflict.getMessage(), stillTrying ? "trying again" : "it is decided");

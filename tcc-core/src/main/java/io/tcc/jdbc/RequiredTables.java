@@ -16,7 +16,8 @@ import io.tcc.TccSetupException;
 
 /**
  * Checks at start-up that the tables a part of the framework writes exist, so a schema file nobody applied stops
- * start-up naming the file, instead of failing the first transaction (or every recovery pass) hours later.
+ * start-up naming the file, instead of failing the first transaction (or every recovery pass) hours later; on a
+ * Galera node, also its settings ({@link GaleraSettings}).
  */
 public final class RequiredTables {
 
@@ -48,6 +49,9 @@ public final class RequiredTables {
             return;
         }
         try (Connection connection = dataSource.getConnection()) {
+            if (dialect == Dialect.MYSQL) {
+                GaleraSettings.check(connection);
+            }
             for (String table : tables) {
                 if (!exists(connection, table)) {
                     missing.add(table);

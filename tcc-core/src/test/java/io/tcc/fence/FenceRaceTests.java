@@ -22,14 +22,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-
-import com.zaxxer.hikari.HikariDataSource;
 
 import io.tcc.test.DatabaseKind;
 import io.tcc.test.TestDatabase;
@@ -47,8 +47,11 @@ abstract class FenceRaceTests {
     private static final int LANES = 4;
     private static final String A = StockFixture.ACTION;
 
+    /** Which racer of a round (0, 1, ...) the current thread is, while it makes its call; null elsewhere. */
+    static final ThreadLocal<Integer> RACER = new ThreadLocal<>();
+
     private TestDatabase db;
-    private HikariDataSource dataSource;
+    private DataSource dataSource;
     private FenceCounters counters;
     private Fence fence;
     private StockFixture stock;
@@ -64,10 +67,20 @@ abstract class FenceRaceTests {
         return true;
     }
 
+    /** The database the races run on, empty. */
+    TestDatabase emptyDatabase() {
+        return TestDatabase.create(kind(), "fence_race");
+    }
+
+    /** The DataSource the fence and the business methods use; {@link #RACER} tells the racers apart. */
+    DataSource openDataSource(TestDatabase database, int poolSize) {
+        return database.newDataSource(isolation(), poolSize, autoCommit());
+    }
+
     @BeforeAll
     void createDatabase() throws SQLException {
-        db = TestDatabase.create(kind(), "fence_race").applySchema("fence.sql").run("tcc-test/stock.sql");
-        dataSource = db.newDataSource(isolation(), LANES * 2 + 2, autoCommit());
+        db = emptyDatabase().applySchema("fence.sql").run("tcc-test/stock.sql");
+        dataSource = openDataSource(db, LANES * 2 + 2);
         counters = new FenceCounters();
         fence = new Fence(dataSource, new DataSourceTransactionManager(dataSource), FenceConfig.ofDefaults(), counters);
         stock = new StockFixture(new JdbcTemplate(dataSource), db.jdbc());
@@ -75,9 +88,13 @@ abstract class FenceRaceTests {
     }
 
     @AfterAll
-    void dropDatabase() {
-        dataSource.close();
-        db.close();
+    void dropDatabase() throws Exception {
+        if (dataSource instanceof AutoCloseable pool) {
+            pool.close();
+        }
+        if (db != null) {
+            db.close();
+        }
     }
 
     /** Asks the server, not the driver, which isolation its sessions run: the race is only meaningful under it. */
@@ -287,8 +304,10 @@ abstract class FenceRaceTests {
                 }
                 CyclicBarrier start = new CyclicBarrier(calls.size());
                 List<Future<String>> racing = new ArrayList<>();
-                for (Call call : calls) {
-                    racing.add(racers.submit(() -> attempt(start, round, call)));
+                for (int racer = 0; racer < calls.size(); racer++) {
+                    Call call = calls.get(racer);
+                    int number = racer;
+                    racing.add(racers.submit(() -> attempt(start, round, call, number)));
                 }
                 List<String> answered = new ArrayList<>();
                 for (Future<String> f : racing) {
@@ -307,15 +326,18 @@ abstract class FenceRaceTests {
         }
     }
 
-    private static String attempt(CyclicBarrier start, Round round, Call call) throws Exception {
+    private static String attempt(CyclicBarrier start, Round round, Call call, int racer) throws Exception {
         start.await(1, TimeUnit.MINUTES);
         StockFixture.pause(500); // either side may go first
+        RACER.set(racer);
         try {
             return call.call(round).outcome().name();
         } catch (TryRefusedException e) {
             return "REFUSED_" + e.reason();
         } catch (Throwable t) {
-            return "ERROR " + t;
+            return "ERROR " + t + (t.getCause() == null ? "" : " (cause: " + t.getCause() + ")");
+        } finally {
+            RACER.remove();
         }
     }
 

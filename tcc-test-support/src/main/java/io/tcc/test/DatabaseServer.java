@@ -36,7 +36,7 @@ final class DatabaseServer {
     private final String database;
     private final String parameters;
 
-    private DatabaseServer(DatabaseKind kind, String origin, String url) {
+    DatabaseServer(DatabaseKind kind, String origin, String url) {
         Matcher m = URL.matcher(url);
         if (!m.matches()) {
             throw new IllegalStateException("Cannot read JDBC URL '" + url + "' for " + kind

@@ -81,7 +81,7 @@ final class EmbeddedPostgresAsNobody {
         delete(run);
     }
 
-    private static void delete(Path directory) {
+    static void delete(Path directory) {
         try (Stream<Path> files = Files.walk(directory)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
@@ -92,6 +92,11 @@ final class EmbeddedPostgresAsNobody {
     private static void asNobody(Path directory, String... command) throws IOException {
         List<String> line = new ArrayList<>(AS_NOBODY);
         line.addAll(List.of(command));
+        run(line, directory);
+    }
+
+    /** Runs a command to its end; fails with its output when it exits non-zero. */
+    static void run(List<String> line, Path directory) throws IOException {
         Process process = new ProcessBuilder(line).directory(directory.toFile()).redirectErrorStream(true).start();
         // pg_ctl hands the server's output to its --log file, so this stream ends when the command does
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -105,7 +110,7 @@ final class EmbeddedPostgresAsNobody {
         }
     }
 
-    private static int freeLoopbackPort() throws IOException {
+    static int freeLoopbackPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -30,9 +30,13 @@ public final class TestDatabase implements AutoCloseable {
 
     /** A fresh, empty database of this kind; {@code label} only makes its name readable. */
     public static TestDatabase create(DatabaseKind kind, String label) {
+        return create(DatabaseServer.of(kind), label);
+    }
+
+    static TestDatabase create(DatabaseServer server, String label) {
         String name = ("tcc_" + label.replaceAll("[^A-Za-z0-9]", "_") + "_"
                 + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36)).toLowerCase();
-        return new TestDatabase(DatabaseServer.of(kind), name);
+        return new TestDatabase(server, name);
     }
 
     public DatabaseKind kind() {
@@ -71,9 +75,13 @@ public final class TestDatabase implements AutoCloseable {
      * (Hikari's {@code auto-commit=false}), a write outside a transaction is rolled back when the connection goes back.
      */
     public HikariDataSource newDataSource(String isolation, int poolSize, boolean autoCommit) {
+        return pool(jdbcUrl(), name, isolation, poolSize, autoCommit);
+    }
+
+    static HikariDataSource pool(String url, String name, String isolation, int poolSize, boolean autoCommit) {
         HikariConfig config = new HikariConfig();
         config.setAutoCommit(autoCommit);
-        config.setJdbcUrl(jdbcUrl());
+        config.setJdbcUrl(url);
         config.setMaximumPoolSize(poolSize);
         config.setPoolName(name + (isolation == null ? "" : "-" + isolation) + (autoCommit ? "" : "-autocommit-off"));
         if (isolation != null) {
