@@ -2,6 +2,8 @@ package io.tcc.http;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +28,7 @@ import io.tcc.annotation.Confirm;
 import io.tcc.annotation.Try;
 import io.tcc.context.TransactionContext;
 import io.tcc.test.Await;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The participant service: stock. The framework serves its endpoints (auto-configured from tcc.http.* properties,
@@ -84,27 +87,46 @@ public class InventoryApp {
         private final Map<String, AtomicInteger> answered = new ConcurrentHashMap<>();
         private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
         private final AtomicInteger overlaps = new AtomicInteger();
+        private static final JsonMapper JSON = JsonMapper.builder().build();
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            String xid = request.getHeader(TccHeaders.XID);
-            if (xid == null) {
+            List<String> keys = keys(request);
+            if (keys.isEmpty()) {
                 chain.doFilter(request, response);
                 return;
             }
-            String key = xid + " " + request.getRequestURI().substring(request.getRequestURI().lastIndexOf('/') + 1);
-            received.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-            AtomicInteger running = inFlight.computeIfAbsent(key, k -> new AtomicInteger());
-            if (running.incrementAndGet() > 1) {
-                overlaps.incrementAndGet();
+            for (String key : keys) {
+                received.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                if (inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() > 1) {
+                    overlaps.incrementAndGet();
+                }
             }
             try {
                 chain.doFilter(request, response);
             } finally {
-                running.decrementAndGet();
-                answered.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                for (String key : keys) {
+                    inFlight.get(key).decrementAndGet();
+                    answered.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                }
             }
+        }
+
+        /** "xid phase" of the call, or of each entry of a batch (the gate before this filter has read its body). */
+        private static List<String> keys(HttpServletRequest request) {
+            String uri = request.getRequestURI();
+            String phase = uri.substring(uri.lastIndexOf('/') + 1);
+            String xid = request.getHeader(TccHeaders.XID);
+            if (xid != null) {
+                return List.of(xid + " " + phase);
+            }
+            if (!uri.contains("/" + BranchCall.BATCH + "/") || !(request.getAttribute(BranchCallGate.BODY) instanceof byte[] body)) {
+                return List.of();
+            }
+            List<String> keys = new ArrayList<>();
+            JSON.readTree(body).path("entries").forEach(entry -> keys.add(entry.path("xid").asString() + " " + phase));
+            return keys;
         }
 
         /** How many calls of {@code phase} ("try", "confirm", "cancel") arrived for {@code xid}. */
