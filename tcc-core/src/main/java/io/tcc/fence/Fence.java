@@ -55,6 +55,7 @@ public final class Fence {
     private final FenceConfig config;
     private final FenceRepository repository;
     private final FencedTransaction transactions;
+    private final FencedBatch batch;
     private final FenceListener listener;
 
     /** Deadlines are checked against {@code config.timing().clock()}. */
@@ -71,6 +72,7 @@ public final class Fence {
         Dialect dialect = config.dialect() != null ? config.dialect() : Dialect.detect(dataSource);
         this.repository = new FenceRepository(dialect, config.tableName());
         this.transactions = new FencedTransaction(dataSource, transactionManager, dialect, config, listener);
+        this.batch = new FencedBatch(transactions);
     }
 
     /** A fence with its own {@link DataSourceTransactionManager} and default settings. */
@@ -260,7 +262,7 @@ public final class Fence {
      * @return one {@link Settled} per call, in order; the transaction is always a new one, never a caller's
      */
     public List<Settled> phaseTwoTogether(List<PhaseTwoCall> calls) {
-        List<FencedTransaction.Member<?>> members = new ArrayList<>();
+        List<FencedBatch.Member<?>> members = new ArrayList<>();
         Settled[] refused = new Settled[calls.size()];
         for (int i = 0; i < calls.size(); i++) {
             try {
@@ -270,7 +272,7 @@ public final class Fence {
                 members.add(null);
             }
         }
-        List<Settled> settled = transactions.runTogether(members, this::alone);
+        List<Settled> settled = batch.runTogether(members, this::alone);
         List<Settled> all = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
             all.add(refused[i] != null ? refused[i] : settled.get(i));
@@ -279,7 +281,7 @@ public final class Fence {
     }
 
     @SuppressWarnings("unchecked")
-    private FencedTransaction.Member<?> member(PhaseTwoCall c) {
+    private FencedBatch.Member<?> member(PhaseTwoCall c) {
         Objects.requireNonNull(c.key(), "key");
         Identifiers.requireAction(c.action());
         if (c.phase() == FencePhase.TRY) {
@@ -288,11 +290,11 @@ public final class Fence {
         FencedTransaction.Call call = new FencedTransaction.Call(c.key(), c.phase(), c.action(),
                 config.requireDeadline(c.key(), c.deadline()));
         ReplayCallback<Object> business = (ReplayCallback<Object>) c.business();
-        return new FencedTransaction.Member<>(call, c.phase() == FencePhase.CONFIRM
+        return new FencedBatch.Member<>(call, c.phase() == FencePhase.CONFIRM
                 ? confirming(call, c.triedArgs(), business) : cancelling(call, c.triedArgs(), business));
     }
 
-    private <T> Settled alone(FencedTransaction.Member<T> member) {
+    private <T> Settled alone(FencedBatch.Member<T> member) {
         try {
             return Settled.of(transactions.run(member.call(), member.work(), this::fromCommittedState));
         } catch (Throwable e) {

@@ -3,11 +3,9 @@ package io.tcc.global;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import javax.sql.DataSource;
 
@@ -64,14 +62,7 @@ public final class Coordinator implements AutoCloseable {
     private final PhaseTwo phaseTwo;
     private final Registration registration;
     private final PhaseTwoPool pool;
-
-    /** How far {@link #finish} took a transaction: the decision, and phase two's result or its pending completion. */
-    private record Finished(GlobalState decision, GlobalState state, GlobalRecord decidedFirst,
-                            CompletableFuture<GlobalState> completion) {
-        static Finished now(GlobalState decision, GlobalState state, GlobalRecord decidedFirst) {
-            return new Finished(decision, state, decidedFirst, CompletableFuture.completedFuture(state));
-        }
-    }
+    private final Decider decider;
 
     /**
      * Deadlines are set by {@code config.timing().clock()}.
@@ -97,6 +88,7 @@ public final class Coordinator implements AutoCloseable {
         this.phaseTwo = new PhaseTwo(store, participants, localSharesCommits, crashPoints, clock);
         this.registration = new Registration(store, clock);
         this.pool = new PhaseTwoPool(store, config);
+        this.decider = new Decider(store, phaseTwo, pool, local, localSharesCommits, crashPoints);
     }
 
     /**
@@ -174,7 +166,7 @@ public final class Coordinator implements AutoCloseable {
                 throw cancelled;
             }
             // every try answered a definite success: confirm, even past the deadline (only a CANCEL decided first wins)
-            Finished finished = finish(tx, GlobalState.CONFIRMING, null, async);
+            Decider.Finished finished = decider.finish(tx, GlobalState.CONFIRMING, null, async);
             tell(choice, tx, finished);
             if (finished.decision().finalState() != GlobalState.CONFIRMED) {
                 throw new GlobalTransactionCancelledException(tx.xid(), cancelledFirst(tx, finished.decidedFirst()));
@@ -199,7 +191,7 @@ public final class Coordinator implements AutoCloseable {
         return pool.queued();
     }
 
-    private static void tell(PhaseTwoChoice choice, ActiveTransaction tx, Finished finished) {
+    private static void tell(PhaseTwoChoice choice, ActiveTransaction tx, Decider.Finished finished) {
         if (choice != null) {
             choice.decided(new PhaseTwoChoice.Outcome(tx.xid(), finished.decision(), finished.state(),
                     finished.completion()));
@@ -290,7 +282,7 @@ public final class Coordinator implements AutoCloseable {
      */
     private void cancel(ActiveTransaction tx, String reason, Throwable failure, boolean async, PhaseTwoChoice choice) {
         try {
-            tell(choice, tx, finish(tx, GlobalState.CANCELLING, reason, async));
+            tell(choice, tx, decider.finish(tx, GlobalState.CANCELLING, reason, async));
         } catch (RuntimeException cancelFailure) {
             failure.addSuppressed(cancelFailure);
             log.warn("{} could not be cancelled ({}); recovery cancels it once it is due, a TRYING transaction after its"
@@ -311,81 +303,6 @@ public final class Coordinator implements AutoCloseable {
                 + " still TRYING after its deadline " + tx.deadline() + " plus tcc.recovery-margin "
                 + config.timing().recoveryMargin() + note + "), before this initiator decided CONFIRM, so its branches are being"
                 + " cancelled. If the body takes this long, give the transaction a longer timeout";
-    }
-
-    /**
-     * Decides (unless another party decided first, which then wins) and drives phase two as far as it goes now, or
-     * hands it to the pool when {@code async}. With a local branch sharing the log's commits, its phase two commits
-     * with the decision either way: that is the decision's own commit, which the caller waits for in both modes.
-     */
-    private Finished finish(ActiveTransaction tx, GlobalState wanted, String reason, boolean async) {
-        List<BranchRecord> branches = tx.branches();
-        if (branches.isEmpty()) {
-            // nothing was registered, nothing to log or undo
-            return Finished.now(wanted, wanted.finalState(), null);
-        }
-        if (reason != null) {
-            log.info("cancelling {}: {}", tx.xid(), reason);
-        }
-        if (localSharesCommits) {
-            List<BranchRecord> locals = branches.stream().filter(b -> LocalParticipant.NAME.equals(b.participant())).toList();
-            List<BranchRecord> others = branches.stream().filter(b -> !LocalParticipant.NAME.equals(b.participant())).toList();
-            if (!locals.isEmpty() && decideWithLocalBranches(tx, wanted, locals, others.isEmpty())) {
-                if (others.isEmpty()) {
-                    return Finished.now(wanted, wanted.finalState(), null);
-                }
-                crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-                return phaseTwo(tx, wanted, null, others, async);
-            }
-        }
-        // the same decision on its own; a local step that failed inside the shared commit is retried as phase two
-        LogStore.Decision decision = store.decide(tx.xid(), wanted);
-        crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-        return phaseTwo(tx, decision.state(), decision.decidedFirst(), branches, async);
-    }
-
-    /** Phase two of a durable decision: here and now, or on the pool. */
-    private Finished phaseTwo(ActiveTransaction tx, GlobalState decided, GlobalRecord decidedFirst,
-                              List<BranchRecord> branches, boolean async) {
-        if (!async) {
-            return Finished.now(decided, phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches), decidedFirst);
-        }
-        CompletableFuture<GlobalState> completion = pool.submit(tx.xid(), decided,
-                () -> phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches));
-        // done already when the pool was full and this thread ran it
-        return new Finished(decided, completion.getNow(decided), decidedFirst, completion);
-    }
-
-    /**
-     * The decision and every local branch's phase two in one commit (and the final state, when there is no other
-     * branch). False when any step failed (a business exception, a lock-wait timeout) or someone else decided first:
-     * then nothing of it committed, and the caller commits the same decision on its own.
-     */
-    private boolean decideWithLocalBranches(ActiveTransaction tx, GlobalState wanted, List<BranchRecord> locals,
-                                            boolean finishToo) {
-        try {
-            return store.inShared(c -> {
-                if (!store.sql().decide(c, tx.xid(), wanted, config.phaseTwoRetryDelay())) {
-                    return false;
-                }
-                for (BranchRecord branch : locals) {
-                    PhaseTwo.send(local, branch, wanted, tx.deadline());
-                    store.sql().moveBranch(c, tx.xid(), branch.branchId(), BranchState.REGISTERED,
-                            BranchState.after(wanted), "OK");
-                }
-                if (finishToo) {
-                    store.sql().finish(c, tx.xid(), wanted);
-                }
-                return true;
-            });
-        } catch (CrashPoints.SimulatedCrash crash) {
-            throw crash;
-        } catch (Throwable failure) {
-            log.warn("phase two of {} failed inside the commit of its decision {}, so neither is durable; committing the"
-                    + " same decision on its own and retrying the failed step as phase two: {}", tx.xid(), wanted,
-                    failure.toString());
-            return false;
-        }
     }
 
     /** The global log: what recovery, operators, metrics and cleanup read and change. */
