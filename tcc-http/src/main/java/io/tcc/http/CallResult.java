@@ -5,8 +5,9 @@ package io.tcc.http;
  *
  * @param response   the participant's typed answer, when there was a readable one
  * @param detail     what was observed, for logs and the branch's {@code last_outcome}
- * @param noEndpoint the address answered 404 without a typed TCC answer: no participant endpoint is served there, so
- *                   nothing ran, and calling again cannot help until the configuration changes
+ * @param noEndpoint the address answered 404 without a typed TCC answer (no participant endpoint is served there), or
+ *                   there was no address to send to (no base URL configured): nothing ran, and calling again cannot
+ *                   help until the configuration changes
  */
 public record CallResult(Outcome outcome, BranchResponse response, String detail, boolean noEndpoint) {
 

@@ -1,49 +1,50 @@
 package io.tcc.http;
 
-import java.nio.charset.StandardCharsets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.util.DefaultUriBuilderFactory;
+import org.springframework.web.util.UriBuilderFactory;
+
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import io.github.resilience4j.timelimiter.TimeLimiter;
-import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.tcc.fence.FencePhase;
 import tools.jackson.databind.util.RawValue;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Sends branch calls to one participant: signed, time-limited, behind that participant's bulkhead and circuit breaker,
- * and classified into the three outcomes. Within one phase-two attempt, a confirm or cancel makes up to
- * {@link RemoteParticipantConfig#phaseTwoCalls()} calls, with exponential backoff and jitter between them.
+ * Sends branch calls to one participant through its {@link BranchExchange}, whose client signs and guards them (see
+ * {@link RemoteParticipants#configure}), and classifies what each call observed into the three outcomes. An address is
+ * a literal base URL or a group's logical address ({@link ParticipantAddress}). Within one phase-two attempt, a
+ * confirm or cancel makes up to {@link RemoteParticipantConfig#phaseTwoCalls()} calls, with exponential backoff and
+ * jitter between them; QA's faults and the batching of concurrent confirms and cancels happen here, before the client.
  */
 final class HttpBranchTransport {
 
+    private static final Map<String, String> NO_HEADERS = Map.of();
+
     private final String participant;
-    private final HttpClient client;
-    private final RequestSigner signer;
+    /** The exchange of a group by name (null when there is none), or of this participant's own client for null. */
+    private final Function<String, BranchExchange> exchanges;
     private final OutcomeClassifier classifier;
     private final RemoteParticipantConfig config;
-    private final CircuitBreaker breaker;
-    private final Bulkhead bulkhead;
     private final ParticipantGuards guards;
-    private final TimeLimiter limiter;
     private final Retry phaseTwoRetry;
     private final FaultInjector faults;
     /** Null when every call goes alone. */
@@ -51,29 +52,24 @@ final class HttpBranchTransport {
     private final JsonMapper json;
     /** Addresses that answered a batch with 404: an older participant that serves no batches. */
     private final Set<String> servesNoBatches = ConcurrentHashMap.newKeySet();
+    private final Map<String, Optional<UriBuilderFactory>> literalAddresses = new ConcurrentHashMap<>();
 
-    HttpBranchTransport(String participant, RequestSigner signer, OutcomeClassifier classifier,
-                        RemoteParticipantConfig config, FaultInjector faults, ParticipantGuards guards) {
-        this(participant, signer, classifier, config, faults, guards, PhaseTwoBatching.disabled(), null);
-    }
-
-    /** @param batching how concurrent confirms and cancels to one address share a request; {@code json} writes them */
-    HttpBranchTransport(String participant, RequestSigner signer, OutcomeClassifier classifier,
+    /**
+     * @param exchanges the exchange of HTTP service group {@code name} (null when there is no such group), and for a
+     *                  null name the one this participant's literal addresses go through
+     * @param batching  how concurrent confirms and cancels to one address share a request; {@code json} writes them
+     */
+    HttpBranchTransport(String participant, Function<String, BranchExchange> exchanges, OutcomeClassifier classifier,
                         RemoteParticipantConfig config, FaultInjector faults, ParticipantGuards guards,
                         PhaseTwoBatching batching, JsonMapper json) {
         this.batcher = batching.enabled() ? new PhaseTwoBatcher(batching, this::sendTogether) : null;
         this.json = json;
         this.participant = Objects.requireNonNull(participant, "participant");
+        this.exchanges = exchanges;
         this.faults = Objects.requireNonNull(faults, "faults");
-        this.client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
-        this.signer = signer;
         this.classifier = classifier;
         this.config = config;
         this.guards = guards;
-        this.breaker = guards.circuitBreaker(participant, config);
-        this.bulkhead = guards.bulkhead(participant, config);
-        this.limiter = TimeLimiter.of(participant, TimeLimiterConfig.custom().timeoutDuration(config.callTimeout())
-                .cancelRunningFuture(true).build());
         this.phaseTwoRetry = Retry.of(participant, RetryConfig.<CallResult>custom()
                 .maxAttempts(config.phaseTwoCalls())
                 .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.phaseTwoCallBackoff(), 2.0, 0.5))
@@ -95,76 +91,89 @@ final class HttpBranchTransport {
     }
 
     /** One guarded call, through whatever fault QA injected for it, counted by phase and outcome. */
-    CallResult call(String baseUrl, BranchCall call, byte[] body) {
-        CallResult result = send(baseUrl, call, body);
+    CallResult call(String address, BranchCall call, byte[] body) {
+        CallResult result = send(address, call, body);
         guards.counted(participant, call.phase(), result);
         return result;
     }
 
-    private CallResult send(String baseUrl, BranchCall call, byte[] body) {
-        // a confirm or cancel may share a request with others bound for baseUrl
-        boolean together = batcher != null && call.phase() != FencePhase.TRY && !servesNoBatches.contains(baseUrl);
+    private CallResult send(String address, BranchCall call, byte[] body) {
+        // a confirm or cancel may share a request with others bound for the same address
+        boolean together = batcher != null && call.phase() != FencePhase.TRY && !servesNoBatches.contains(address);
         FaultInjector.Rule fault = faults.pick(participant, call.action(), call.phase());
         if (fault == null) {
-            return together ? batcher.call(baseUrl, call, body) : exchange(request(baseUrl, call, body));
+            return together ? batcher.call(address, call, body) : alone(address, call, body);
         }
         // faults apply per branch: a lost request leaves its branch out of the batch, a lost response loses that
         // branch's answer while the rest of its batch is answered
-        HttpRequest request = request(baseUrl, call, body);
-        return inject(fault, together ? () -> batcher.call(baseUrl, call, body) : () -> {
-            try {
-                client.send(request, HttpResponse.BodyHandlers.discarding());
-            } catch (Exception e) {
-                return classifier.ofFailure(e);
-            }
-            return null;
-        });
+        return inject(fault, together ? () -> batcher.call(address, call, body) : () -> alone(address, call, body));
     }
 
-    /** One guarded request, classified: the bulkhead, the breaker and the time limit, as for every call. */
-    private CallResult exchange(HttpRequest request) {
+    private CallResult alone(String address, BranchCall call, byte[] body) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(TccHeaders.XID, call.xid());
+        headers.put(TccHeaders.BRANCH, call.branchId());
+        headers.put(TccHeaders.ACTION, call.action());
+        headers.put(TccHeaders.DEADLINE, Long.toString(call.deadline().toEpochMilli()));
+        return exchange(address, call.action(), call.phase(), headers, body);
+    }
+
+    /** One request, classified, whatever it answered or threw. */
+    private CallResult exchange(String address, String action, FencePhase phase, Map<String, String> headers,
+                                byte[] body) {
         try {
-            HttpResponse<byte[]> response = guarded(request);
-            return classifier.ofResponse(response.statusCode(), response.body());
+            ResponseEntity<byte[]> response = post(address, action, phase, headers, body);
+            return classifier.ofResponse(response.getStatusCode().value(), response.getBody());
         } catch (Throwable failure) {
             return classifier.ofFailure(failure);
         }
     }
 
-    private HttpResponse<byte[]> guarded(HttpRequest request) throws Throwable {
-        // the bulkhead outside the breaker: a call it refuses was never sent, so it says nothing of the participant
-        return bulkhead.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(
-                () -> limiter.executeFutureSupplier(
-                        () -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))));
+    /** The one HTTP path of every call and batch: through the group a logical address names, or to a literal URL. */
+    private ResponseEntity<byte[]> post(String address, String action, FencePhase phase, Map<String, String> headers,
+                                        byte[] body) throws NoAddressException {
+        String group = ParticipantAddress.group(address);
+        BranchExchange exchange = exchanges.apply(group);
+        if (exchange == null) {
+            throw new NoAddressException("the branch row names HTTP service group '" + group + "', which this"
+                    + " application does not declare, so the request was not sent: declare participant '" + group
+                    + "' with @EnableRemoteParticipants (in the standalone daemon: spring.http.serviceclient." + group
+                    + ".base-url)");
+        }
+        return exchange.post(group != null ? Optional.empty() : literal(address), action,
+                phase.name().toLowerCase(Locale.ROOT), headers, participant, body);
+    }
+
+    private Optional<UriBuilderFactory> literal(String baseUrl) {
+        return literalAddresses.computeIfAbsent(baseUrl, url -> Optional.of(new DefaultUriBuilderFactory(
+                url.endsWith("/") ? url.substring(0, url.length() - 1) : url)));
     }
 
     /**
-     * Confirms (or cancels) of several branches as one request to {@code POST <baseUrl>/tcc/_batch/<phase>}: each
+     * Confirms (or cancels) of several branches as one request to {@code POST <address>/tcc/_batch/<phase>}: each
      * branch's answer is classified as that branch's own call would be; an answer for the whole request (unknown,
      * refused, not sent) stands for each branch. A lone call goes out as an ordinary call.
      */
-    private List<CallResult> sendTogether(String baseUrl, FencePhase phase, List<PhaseTwoBatcher.Call> calls) {
+    private List<CallResult> sendTogether(String address, FencePhase phase, List<PhaseTwoBatcher.Call> calls) {
         if (calls.size() == 1) {
-            return List.of(exchange(request(baseUrl, calls.get(0).call(), calls.get(0).body())));
+            return List.of(alone(address, calls.get(0).call(), calls.get(0).body()));
         }
         List<Map<String, Object>> entries = calls.stream().map(HttpBranchTransport::entry).toList();
         byte[] body = json.writeValueAsBytes(Map.of("entries", entries));
-        Map<String, String> headers = new LinkedHashMap<>();
-        HttpRequest request = request(baseUrl, BranchCall.batchPath(phase), headers, body);
         CallResult whole;
         try {
-            HttpResponse<byte[]> response = guarded(request);
-            if (response.statusCode() == 200) {
-                return answers(response.body(), calls.size());
+            ResponseEntity<byte[]> response = post(address, BranchCall.BATCH, phase, NO_HEADERS, body);
+            if (response.getStatusCode().value() == 200) {
+                return answers(response.getBody(), calls.size());
             }
-            whole = classifier.ofResponse(response.statusCode(), response.body());
+            whole = classifier.ofResponse(response.getStatusCode().value(), response.getBody());
         } catch (Throwable failure) {
             whole = classifier.ofFailure(failure);
         }
         if (whole.noEndpoint()) {
             // a participant from before batches: it serves calls alone, so they go alone from now on
-            servesNoBatches.add(baseUrl);
-            return calls.stream().map(c -> exchange(request(baseUrl, c.call(), c.body()))).toList();
+            servesNoBatches.add(address);
+            return calls.stream().map(c -> alone(address, c.call(), c.body())).toList();
         }
         CallResult each = new CallResult(whole.outcome(), whole.response(), "batch of " + calls.size() + ": "
                 + whole.detail(), false);
@@ -197,7 +206,7 @@ final class HttpBranchTransport {
         if (results == null || results.size() != expected) {
             CallResult unknown = new CallResult(Outcome.UNKNOWN, null, "HTTP 200 to a batch of " + expected
                     + " without one typed answer per branch: the participant may have acted");
-            return java.util.Collections.nCopies(expected, unknown);
+            return Collections.nCopies(expected, unknown);
         }
         return results.stream().map(classifier::ofAnswer).toList();
     }
@@ -242,36 +251,7 @@ final class HttpBranchTransport {
      * @param body the try's arguments exactly as the try sent them (signed like any body), or empty for the participant
      *             to read them from its fence row
      */
-    CallResult callRetrying(String baseUrl, BranchCall call, byte[] body) {
-        return phaseTwoRetry.executeSupplier(() -> call(baseUrl, call, body));
-    }
-
-    private HttpRequest request(String baseUrl, BranchCall call, byte[] body) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put(TccHeaders.XID, call.xid());
-        headers.put(TccHeaders.BRANCH, call.branchId());
-        headers.put(TccHeaders.ACTION, call.action());
-        headers.put(TccHeaders.DEADLINE, Long.toString(call.deadline().toEpochMilli()));
-        return request(baseUrl, call.path(), headers, body);
-    }
-
-    /** A signed POST of {@code body} with {@code headers} (the transaction's, for a call alone; none for a batch). */
-    private HttpRequest request(String baseUrl, String path, Map<String, String> headers, byte[] body) {
-        URI uri = URI.create(stripSlash(baseUrl) + path);
-        if (signer != null) {
-            headers.put(TccHeaders.TIMESTAMP, Long.toString(signer.now()));
-            signer.sign("POST", uri.getRawPath(), headers, body);
-        }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                // a second guard behind the time limiter, so no request outlives its caller for long
-                .timeout(config.callTimeout().plus(config.callTimeout()))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(builder::header);
-        return builder.build();
-    }
-
-    private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    CallResult callRetrying(String address, BranchCall call, byte[] body) {
+        return phaseTwoRetry.executeSupplier(() -> call(address, call, body));
     }
 }

@@ -8,8 +8,9 @@ import io.tcc.participant.Participant;
 import io.tcc.participant.PendingBranch;
 
 /**
- * Phase two for a remote participant, from the branch row alone: its endpoint and action. Returns only on a definite
- * success; otherwise the branch stays pending with the observed outcome, for recovery.
+ * Phase two for a remote participant, from the branch row alone: its endpoint (a literal URL, or a group's logical
+ * address resolved now through that group's configuration) and action. Returns only on a definite success; otherwise
+ * the branch stays pending with the observed outcome, for recovery.
  */
 final class HttpParticipant implements Participant {
 
@@ -50,12 +51,13 @@ final class HttpParticipant implements Participant {
         byte[] body = branch.triedArgs() == null ? new byte[0] : branch.triedArgs().getBytes(StandardCharsets.UTF_8);
         CallResult result = transport.callRetrying(endpoint, call, body);
         if (result.noEndpoint()) {
+            String group = ParticipantAddress.group(endpoint);
             throw new UnreachableBranchException(phase.name().toLowerCase() + " of branch " + branch.key().branchId() + " ("
-                    + name() + " " + branch.action() + ") answered HTTP 404 at " + endpoint + ": no TCC participant"
-                    + " endpoint is served there, so it cannot finish until that is fixed. Serve them at that address"
-                    + " (tcc.http.participant.enabled=true, the default, in the service that owns '" + name() + "'), or"
-                    + " point " + (baseUrl != null ? "tcc.daemon.participants." + name() : "the participant's client")
-                    + " at where they are served; then retry the transaction");
+                    + name() + " " + branch.action() + ") at " + endpoint + ": " + result.detail() + ". It cannot finish"
+                    + " until that is fixed: serve the participant endpoints there (tcc.http.participant.enabled=true, the"
+                    + " default, in the service that owns '" + name() + "'), or point " + (baseUrl != null
+                    ? "tcc.daemon.participants." + name() : group != null ? "spring.http.serviceclient." + group
+                    + ".base-url" : "the participant's client") + " at where they are served; then retry the transaction");
         }
         if (result.outcome() != Outcome.SUCCESS) {
             throw new RemoteBranchException(name(), branch.action(), phase.name().toLowerCase(), result);

@@ -8,6 +8,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClientResponseException;
+
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import tools.jackson.core.JacksonException;
@@ -26,6 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  *     anything (too many branch calls running there); worth calling again later</td></tr>
  * <tr><td>connection refused; connect timeout; circuit breaker open; bulkhead full</td><td>DEFINITE_FAILURE: never
  *     sent</td></tr>
+ * <tr><td>no base URL configured for the participant</td><td>DEFINITE_FAILURE, {@link CallResult#noEndpoint()}: never
+ *     sent, and calling again cannot help until the configuration changes</td></tr>
  * <tr><td>HTTP 404 without a typed TCC answer</td><td>DEFINITE_FAILURE, {@link CallResult#noEndpoint()}: no participant
  *     endpoint is served at that address, so no TCC code ran (a participant's own endpoint never answers 404: an
  *     action it does not know is a typed BAD_REQUEST)</td></tr>
@@ -79,8 +84,18 @@ public final class OutcomeClassifier {
         return new CallResult(outcome, response, response.status() + (response.message() == null ? "" : ": " + response.message()));
     }
 
+    /**
+     * What a call that threw observed: a client's exception for an answer it did not like is that answer, classified
+     * like any other; everything else by the table.
+     */
     public CallResult ofFailure(Throwable failure) {
         Throwable cause = unwrap(failure);
+        if (cause instanceof RestClientResponseException answered) {
+            return ofResponse(answered.getStatusCode().value(), answered.getResponseBodyAsByteArray());
+        }
+        if (cause instanceof NoAddressException) {
+            return new CallResult(Outcome.DEFINITE_FAILURE, null, cause.getMessage(), true);
+        }
         if (cause instanceof HttpConnectTimeoutException) {
             return new CallResult(Outcome.DEFINITE_FAILURE, null, "connect timed out: the request was never sent");
         }
@@ -105,7 +120,8 @@ public final class OutcomeClassifier {
 
     private static Throwable unwrap(Throwable failure) {
         Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException
+                || t instanceof ResourceAccessException) && t.getCause() != null) {
             t = t.getCause();
         }
         return t;

@@ -1,6 +1,5 @@
 package io.tcc.http;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -86,8 +85,7 @@ public final class ParticipantGuards {
                 // half-open without waiting for traffic, so health and the admin page show when probing starts
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .permittedNumberOfCallsInHalfOpenState(config.halfOpenCalls())
-                .recordResult(response -> response instanceof HttpResponse<?> http
-                        && http.statusCode() >= 500)
+                .recordResult(response -> response instanceof GuardInterceptor.Answer answer && answer.isServerError())
                 .build());
     }
 

@@ -116,7 +116,7 @@ abstract class BatchedPhaseTwoContract {
                 "tcc.http.signing.secret=" + InventoryApp.SECRET);
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
         // a linger long enough that concurrent confirms on two shared cores surely meet
-        order = start(new Class<?>[] {OrderApp.class}, orderDb, "orders", "inventory.url=" + inventoryUrl,
+        order = start(new Class<?>[] {OrderApp.class}, orderDb, "orders", TwoServices.INVENTORY_BASE_URL + "=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET, "tcc.http.remote.batch.linger=20ms",
                 "tcc.http.remote.participants.inventory.phase-two-calls=1",
                 "tcc.http.faults.enabled=true", "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN);

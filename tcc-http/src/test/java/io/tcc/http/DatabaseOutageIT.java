@@ -95,7 +95,7 @@ class DatabaseOutageIT {
                 "tcc.http.participant.busy-wait=200ms");
         String inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
         order = TwoServices.start(OrderApp.class, new DelegatingDataSource(orderDb.dataSource()), "orders",
-                "inventory.url=" + inventoryUrl, "tcc.http.signing.secret=" + InventoryApp.SECRET,
+                TwoServices.INVENTORY_BASE_URL + "=" + inventoryUrl, "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.remote.participants.inventory.call-timeout=2s",
                 "tcc.http.remote.participants.inventory.max-concurrent-calls=8",
                 "tcc.http.remote.participants.inventory.busy-wait=200ms",

@@ -2,7 +2,6 @@ package io.tcc.http;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,11 +12,13 @@ import io.tcc.context.TransactionContext;
 import io.tcc.global.CrashPoints;
 
 /**
- * The initiator service: an order method whose one branch is the remote inventory. The client factory, the signing,
- * the guards and the fault injection are auto-configured from tcc.http.* properties (see {@link TwoServices}).
+ * The initiator service: an order method whose one branch is the remote inventory. Its client is a bean of the
+ * {@code inventory} HTTP service group, configured by {@code spring.http.serviceclient.inventory.*}; the signing, the
+ * guards and the fault injection are auto-configured from tcc.http.* properties (see {@link TwoServices}).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableAutoConfiguration
+@EnableRemoteParticipants(clients = OrderApp.InventoryClient.class)
 public class OrderApp {
 
     @RemoteParticipant("inventory")
@@ -141,11 +142,6 @@ public class OrderApp {
     @Bean
     CrashSwitch crashSwitch() {
         return new CrashSwitch();
-    }
-
-    @Bean
-    InventoryClient inventoryClient(RemoteParticipants participants, @Value("${inventory.url}") String url) {
-        return participants.create(InventoryClient.class, url);
     }
 
     @Bean

@@ -56,7 +56,7 @@ class RemoteParticipantIT extends TwoServices {
         assertEquals(GlobalState.CONFIRMED, coordinator().log().find(xid).orElseThrow().state());
         BranchRecord branch = coordinator().log().branches(xid).get(0);
         assertEquals("inventory", branch.participant());
-        assertEquals(inventoryUrl, branch.endpoint());
+        assertEquals("serviceclient:inventory", branch.endpoint(), "the inventory group's logical address");
         assertEquals(FenceState.CONFIRMED, participantFence(xid).state());
         assertArrayEquals(new int[] {8, 0, 2}, stock(sku));
     }

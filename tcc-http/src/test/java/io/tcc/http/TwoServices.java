@@ -51,6 +51,9 @@ import tools.jackson.databind.json.JsonMapper;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class TwoServices {
 
+    /** Where the order service finds the inventory: the base URL of its {@code inventory} HTTP service group. */
+    public static final String INVENTORY_BASE_URL = "spring.http.serviceclient.inventory.base-url";
+
     final JsonMapper json = JsonMapper.builder().build();
     final HttpClient http = HttpClient.newHttpClient();
     final RequestSigner signer = new RequestSigner(InventoryApp.SECRET);
@@ -78,7 +81,7 @@ public abstract class TwoServices {
         orderData = new CountingDataSource(orderDb.dataSource());
         inventory = start(InventoryApp.class, inventoryData, "inventory", inventorySettings());
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
-        List<String> orderSettings = new ArrayList<>(List.of("inventory.url=" + inventoryUrl,
+        List<String> orderSettings = new ArrayList<>(List.of(INVENTORY_BASE_URL + "=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.http.remote.participants.inventory.call-timeout=500ms",
                 "tcc.http.remote.participants.ledger.minimum-calls=2",
