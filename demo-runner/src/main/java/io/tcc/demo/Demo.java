@@ -95,7 +95,7 @@ public final class Demo implements AutoCloseable {
                             "--tcc.http.signing.secret=" + secret),
                     config.logDir().resolve("inventory.log"), probe(inventoryPort, "/stock?limit=1", null));
             List<String> orderArguments = new ArrayList<>(arguments(config, "--spring.datasource.url=" + databases.orderUrl(),
-                    "--inventory.url=" + route.apply(inventoryPort), "--tcc.http.signing.secret=" + secret,
+                    "--spring.http.serviceclient.inventory.base-url=" + route.apply(inventoryPort), "--tcc.http.signing.secret=" + secret,
                     "--tcc.http.faults.admin-token=" + adminToken, "--tcc.recovery.operator.token=" + token()));
             orderArguments.addAll(orderOptions);
             ServiceProcess order = new ServiceProcess("order", config.orderJar(), orderPort, config.jvmOptions(), orderArguments,

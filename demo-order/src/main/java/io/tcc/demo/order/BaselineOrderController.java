@@ -38,7 +38,7 @@ public class BaselineOrderController {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     public BaselineOrderController(JdbcTemplate jdbc, PlatformTransactionManager transactions,
-                                   @Value("${inventory.url}") String inventoryUrl) {
+                                   @Value("${spring.http.serviceclient.inventory.base-url}") String inventoryUrl) {
         this.jdbc = jdbc;
         this.transaction = new TransactionTemplate(transactions);
         this.inventoryUrl = inventoryUrl;

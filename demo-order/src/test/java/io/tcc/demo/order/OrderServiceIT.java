@@ -60,7 +60,7 @@ class OrderServiceIT {
             closedPort = socket.getLocalPort(); // nothing listens there once it is closed: the inventory is down
         }
         service = new SpringApplicationBuilder(OrderApplication.class).run("--server.port=0", "--server.address=127.0.0.1",
-                "--spring.datasource.url=" + db.jdbcUrl(), "--inventory.url=http://127.0.0.1:" + closedPort,
+                "--spring.datasource.url=" + db.jdbcUrl(), "--spring.http.serviceclient.inventory.base-url=http://127.0.0.1:" + closedPort,
                 "--tcc.http.signing.secret=order-service-test-secret", "--tcc.http.faults.admin-token=order-service-admin-token",
                 "--tcc.recovery.operator.token=" + OPERATOR_TOKEN, "--demo.baseline.enabled=true");
         port = Integer.parseInt(service.getEnvironment().getProperty("local.server.port"));

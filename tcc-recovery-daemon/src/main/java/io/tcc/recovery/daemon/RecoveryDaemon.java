@@ -9,6 +9,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.tcc.global.Coordinator;
@@ -23,6 +24,7 @@ import io.tcc.spring.boot.TccProperties;
  */
 @SpringBootApplication(proxyBeanMethods = false)
 @EnableConfigurationProperties({TccProperties.class, RecoveryDaemonProperties.class})
+@Import(DaemonParticipantGroups.class)
 public class RecoveryDaemon {
 
     public static void main(String[] args) {
@@ -38,7 +40,9 @@ public class RecoveryDaemon {
 
     /**
      * The initiator's coordinator without a local participant: every participant, "local" included, is reached over
-     * HTTP. The client factory is looked up on first use, since it is built on this coordinator.
+     * HTTP, at {@code tcc.daemon.participants.<name>} when set, else at the address each branch row holds (a logical
+     * one through the group {@link DaemonParticipantGroups} declares). The client factory is looked up on first use,
+     * since it is built on this coordinator.
      */
     @Bean
     Coordinator tccCoordinator(DataSource dataSource, PlatformTransactionManager transactionManager, TccProperties tcc,

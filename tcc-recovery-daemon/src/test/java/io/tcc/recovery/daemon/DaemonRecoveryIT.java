@@ -79,7 +79,8 @@ class DaemonRecoveryIT {
      * close the test's pool.
      */
     private ConfigurableApplicationContext startOrder() {
-        return TwoServices.start(OrderApp.class, new DelegatingDataSource(orderDb.dataSource()), "orders", "inventory.url=" + inventoryUrl,
+        return TwoServices.start(OrderApp.class, new DelegatingDataSource(orderDb.dataSource()), "orders",
+                TwoServices.INVENTORY_BASE_URL + "=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET, "tcc.recovery-margin=200ms");
     }
 
@@ -243,6 +244,8 @@ class DaemonRecoveryIT {
                 "spring.datasource.url=" + orderDb.jdbcUrl(),
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.daemon.participants.local=" + localUrl,
+                // the order service's rows hold serviceclient:inventory, resolved here through the group's base URL
+                TwoServices.INVENTORY_BASE_URL + "=" + inventoryUrl,
                 "tcc.recovery-margin=200ms",
                 "tcc.recovery.instance-id=" + instanceId,
                 "tcc.recovery.interval=500ms",

@@ -68,7 +68,7 @@ class RestartIT {
         // an instance of the order service (recovery off) whose orders die after their decision, before phase two:
         // phase two is due 3 s later, from any instance's recovery
         crashingOrders = TwoServices.start(OrderApp.class, new DelegatingDataSource(orderDb.dataSource()), "orders",
-                "inventory.url=" + inventoryUrl, "tcc.http.signing.secret=" + InventoryApp.SECRET,
+                TwoServices.INVENTORY_BASE_URL + "=" + inventoryUrl, "tcc.http.signing.secret=" + InventoryApp.SECRET,
                 "tcc.phase-two-retry-delay=3s");
     }
 
@@ -206,7 +206,7 @@ class RestartIT {
     private Node startInitiator(Path log) throws IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process process = start(log, List.of("-cp", classpath, InitiatorProcess.class.getName(),
-                "--spring.datasource.url=" + orderDb.jdbcUrl(), "--inventory.url=" + inventoryUrl,
+                "--spring.datasource.url=" + orderDb.jdbcUrl(), "--" + TwoServices.INVENTORY_BASE_URL + "=" + inventoryUrl,
                 "--tcc.http.signing.secret=" + InventoryApp.SECRET, "--server.port=0", "--server.address=127.0.0.1"));
         return new Node(process, log, () -> {
             String line = awaitLine(process, log, InitiatorProcess.STARTED);
