@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
@@ -99,6 +100,22 @@ class TccHttpAutoConfigurationIT {
         runner.withPropertyValues("tcc.http.signing.secret=too-short").run(context ->
                 assertThat(new TccFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
                         .startsWith("tcc.http.signing.secret is shorter than 16 bytes"));
+    }
+
+    @EnableRemoteParticipants(clients = OrderApp.InventoryClient.class)
+    static class DeclaresTheInventory {
+    }
+
+    @Test
+    void participantGroupsWithoutBootsHttpServiceClientSupportStopStartUpNamingTheStarter() {
+        runner.withPropertyValues("tcc.http.signing.secret=a-secret-of-sixteen-plus")
+                .withUserConfiguration(DeclaresTheInventory.class)
+                .withClassLoader(new FilteredClassLoader("org.springframework.boot.restclient"))
+                .run(context -> {
+                    FailureAnalysis analysis = new TccFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("spring-boot-restclient");
+                    assertThat(analysis.getAction()).contains("spring-boot-starter-restclient");
+                });
     }
 
     @Test

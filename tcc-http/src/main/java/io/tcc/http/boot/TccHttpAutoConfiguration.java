@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -96,6 +97,24 @@ public class TccHttpAutoConfiguration {
                                                     FaultInjector faults, ParticipantGuards guards) {
         return new RemoteParticipants(coordinator, WIRE_JSON, signer(properties), properties.getRemote()::forParticipant,
                 faults, guards, properties.getRemote().getBatch().toSettings());
+    }
+
+    /**
+     * Participants declared as HTTP service groups ({@code @EnableRemoteParticipants}) take their base URL and the rest
+     * from {@code spring.http.serviceclient.<name>.*}, which only Boot's RestClient support applies: without it they
+     * would start and then fail every call for want of an address, so start-up stops instead.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBean(name = "tccParticipantGroupConfigurer")
+    @ConditionalOnMissingClass("org.springframework.boot.restclient.autoconfigure.service.HttpServiceClientAutoConfiguration")
+    static class WithoutBootHttpServiceClients {
+        @Bean
+        Object tccHttpServiceClientsMissing() {
+            throw new TccSetupException("@EnableRemoteParticipants declares the participants as HTTP service groups, but"
+                    + " Spring Boot's HTTP service client support (spring-boot-restclient) is not on the classpath, so"
+                    + " spring.http.serviceclient.<participant>.* (their base-url above all) would not be applied",
+                    "Add the dependency org.springframework.boot:spring-boot-starter-restclient");
+        }
     }
 
     /** Breaker and bulkhead meters (resilience4j's own names) and {@code tcc.http.calls}, with Micrometer. */
