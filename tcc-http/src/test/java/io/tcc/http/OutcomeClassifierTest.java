@@ -13,6 +13,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.ResourceAccessException;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
@@ -52,6 +55,25 @@ class OutcomeClassifierTest {
         byte[] conflict = json.writeValueAsBytes(new BranchResponse(BranchResponse.Status.BUSY, null, "CONFLICT", "m", null));
         assertEquals(Outcome.UNKNOWN, classifier.ofResponse(503, conflict).outcome());
         assertEquals(Outcome.UNKNOWN, classifier.ofResponse(500, gate).outcome(), "status and HTTP code disagree");
+    }
+
+    @Test
+    void whatARestClientThrowsIsClassifiedAsWhatItWraps() {
+        // an answer a client's status handler turned into an exception is that answer
+        CallResult refused = classifier.ofFailure(HttpClientErrorException.create(HttpStatus.CONFLICT, "Conflict",
+                null, typed(BranchResponse.Status.REJECTED), null));
+        assertEquals(Outcome.DEFINITE_FAILURE, refused.outcome(), refused.detail());
+        assertEquals(BranchResponse.Status.REJECTED, refused.response().status());
+        // an I/O failure arrives wrapped in ResourceAccessException: the wrapped one decides
+        assertEquals(Outcome.DEFINITE_FAILURE, classifier.ofFailure(new ResourceAccessException("I/O error",
+                new ConnectException("Connection refused"))).outcome(), "connection refused: never sent");
+        assertEquals(Outcome.UNKNOWN, classifier.ofFailure(new ResourceAccessException("I/O error",
+                new HttpTimeoutException("request timed out"))).outcome(), "timed out after sending");
+        // no base URL: nothing sent, and not worth calling again until the configuration changes
+        CallResult nowhere = classifier.ofFailure(new ResourceAccessException("I/O error",
+                new NoAddressException("participant 'inventory' has no base URL")));
+        assertEquals(Outcome.DEFINITE_FAILURE, nowhere.outcome());
+        assertTrue(nowhere.noEndpoint(), nowhere.detail());
     }
 
     @Test
