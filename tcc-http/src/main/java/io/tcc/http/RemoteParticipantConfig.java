@@ -55,7 +55,10 @@ public final class RemoteParticipantConfig {
         return custom().connectTimeout(config.connectTimeout).callTimeout(config.callTimeout).failureRateThreshold(config.failureRateThreshold).minimumCalls(config.minimumCalls).openDuration(config.openDuration).phaseTwoCalls(config.phaseTwoCalls).phaseTwoCallBackoff(config.phaseTwoCallBackoff).maxConcurrentCalls(config.maxConcurrentCalls).busyWait(config.busyWait).halfOpenCalls(config.halfOpenCalls);
     }
 
-    /** {@code connect-timeout}: how long to wait for a connection (not connected = provably not sent). */
+    /**
+     * {@code connect-timeout}: how long to wait for a connection (not connected = provably not sent), for the clients
+     * {@link RemoteParticipants} makes itself; a group's client has its own ({@code spring.http.serviceclient.*}).
+     */
     public Duration connectTimeout() {
         return connectTimeout;
     }

@@ -40,7 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link HttpServiceProxyRegistry} when this is a bean), else a client made here, on the JDK's {@link HttpClient} with
  * {@code connect-timeout}. Either way {@link #configure} adds the guards and the signing.
  */
-public final class RemoteParticipants implements BeanFactoryAware {
+public final class RemoteParticipants implements BeanFactoryAware, AutoCloseable {
 
     private final Coordinator coordinator;
     private final JsonMapper json;
@@ -218,6 +218,15 @@ public final class RemoteParticipants implements BeanFactoryAware {
         configure(name, client);
         return HttpServiceProxyFactory.builderFor(RestClientAdapter.create(client.build())).build()
                 .createClient(BranchExchange.class);
+    }
+
+    /**
+     * Lets the calls under way finish and refuses new ones (each then stays pending, for recovery): a Spring context
+     * calls it when it closes.
+     */
+    @Override
+    public void close() {
+        callThreads.shutdown();
     }
 
     /** Daemon threads: an idle one ends after a minute, and none keeps the JVM alive. */

@@ -16,7 +16,10 @@ public class RemoteGuards {
 
     private static final Logger log = LoggerFactory.getLogger(RemoteGuards.class);
 
-    /** How long to wait for a connection; not connected means provably not sent. */
+    /**
+     * How long to wait for a connection; not connected means provably not sent. For the clients TCC makes itself; a
+     * participant declared as an HTTP service group takes spring.http.serviceclient.<name>.connect-timeout instead.
+     */
     private Duration connectTimeout;
 
     /** The time limit of one call, answer included. */
