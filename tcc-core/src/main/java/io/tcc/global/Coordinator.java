@@ -9,12 +9,12 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import io.micrometer.observation.Observation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.micrometer.observation.Observation;
 import io.tcc.BadInputException;
 import io.tcc.Settings;
 import io.tcc.Timing;

@@ -8,10 +8,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.IntFunction;
 
-import io.micrometer.observation.Observation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.observation.Observation;
 import io.tcc.fence.FencePhase;
 import io.tcc.participant.Participant;
 import io.tcc.participant.PendingBranch;
