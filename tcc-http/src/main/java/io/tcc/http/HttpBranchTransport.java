@@ -70,7 +70,7 @@ final class HttpBranchTransport {
         this.classifier = classifier;
         this.config = config;
         this.guards = guards;
-        this.phaseTwoRetry = Retry.of(participant, RetryConfig.<CallResult>custom()
+        this.phaseTwoRetry = guards.retry(participant, () -> RetryConfig.<CallResult>custom()
                 .maxAttempts(config.phaseTwoCalls())
                 .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.phaseTwoCallBackoff(), 2.0, 0.5))
                 .retryOnResult(HttpBranchTransport::worthRetrying)
