@@ -155,6 +155,24 @@ class HttpServiceClientIT {
                 + " cancels released");
     }
 
+    @Test
+    void aGroupWithoutABaseUrlSendsNothingAndSaysWhichSettingIsMissing() {
+        ConfigurableApplicationContext nowhere = TwoServices.start(OrderApp.class,
+                new DelegatingDataSource(orderDb.dataSource()), "orders", "tcc.http.signing.secret=" + InventoryApp.SECRET);
+        try {
+            OrderApp.Orders orders = nowhere.getBean(OrderApp.Orders.class);
+            RemoteBranchException failed = assertThrows(RemoteBranchException.class, () -> orders.place("sku-x", 1));
+            assertEquals(Outcome.DEFINITE_FAILURE, failed.result().outcome(), failed.getMessage());
+            assertTrue(failed.result().noEndpoint(), "calling again cannot help until the configuration changes");
+            assertTrue(failed.result().detail().contains("spring.http.serviceclient.inventory.base-url"),
+                    failed.result().detail());
+            assertEquals(GlobalState.CANCELLING, nowhere.getBean(Coordinator.class).log().find(orders.lastXid())
+                    .orElseThrow().state(), "its cancel has nowhere to go either: it waits, for recovery to flag");
+        } finally {
+            nowhere.close();
+        }
+    }
+
     private ConfigurableApplicationContext startInventory() {
         return TwoServices.start(InventoryApp.class, new DelegatingDataSource(inventoryDb.dataSource()), "inventory",
                 "tcc.http.signing.secret=" + InventoryApp.SECRET);
