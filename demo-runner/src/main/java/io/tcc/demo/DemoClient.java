@@ -126,6 +126,9 @@ public final class DemoClient {
     private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), response.body().isEmpty() ? json.nullNode() : json.readTree(response.body()));
+        boolean isJson = response.headers().firstValue("Content-Type").filter(type -> type.contains("json")).isPresent();
+        // a balancer's own error page (HAProxy's 503 when no instance is up) is HTML: kept as text
+        return new Answer(response.statusCode(), response.body().isEmpty() ? json.nullNode()
+                : isJson ? json.readTree(response.body()) : json.getNodeFactory().stringNode(response.body()));
     }
 }

@@ -2,6 +2,8 @@ package io.tcc.demo.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -45,10 +47,16 @@ public final class ChaosReport {
         return "chaos-" + i;
     }
 
+    /**
+     * @param topology what ran
+     * @param facts    lines ({@link #line}) the topology adds once the run is over (the balancer's counts, Galera's state)
+     */
     static ChaosReport read(Demo demo, Map<String, Integer> stock, Chaos.Settings settings, ChaosTally tally,
-                            Duration quiescence, Instant start) throws IOException, InterruptedException {
+                            Duration quiescence, Instant start, String topology, List<String> facts)
+            throws IOException, InterruptedException {
         ChaosReport report = new ChaosReport(tally);
-        report.describe(settings, start);
+        report.describe(settings, start, topology);
+        report.lines.addAll(facts);
         report.invariant = Report.read(demo.databases, stock, demo.refusedTries());
         report.check(demo.databases, quiescence, settings.quiescenceTimeout());
         return report;
@@ -78,14 +86,15 @@ public final class ChaosReport {
         out.println("violations: " + violations().size());
     }
 
-    private void describe(Chaos.Settings settings, Instant start) {
+    private void describe(Chaos.Settings settings, Instant start, String topology) {
         Runtime runtime = Runtime.getRuntime();
         lines.add(String.format("Chaos run: seed %d, %d orders (%.0f%% with async phase two) from %d client threads,"
                 + " started %s, %s until the checks", settings.seed(), settings.orders(), settings.asyncShare() * 100,
                 settings.threads(), start.truncatedTo(ChronoUnit.SECONDS),
                 Chaos.seconds(Duration.between(start, Instant.now()))));
-        lines.add(String.format("%-24s %d cores, %s %s, Java %s", "machine", runtime.availableProcessors(),
-                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version")));
+        lines.add(String.format("%-24s %d cores, %s %s, Java %s%s", "machine", runtime.availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"), load()));
+        lines.add(String.format("%-24s %s", "topology", topology));
         Map<String, Long> answers = new TreeMap<>();
         for (String answer : tally.answers) {
             answers.merge(Objects.requireNonNullElse(answer, "never sent"), 1L, Long::sum);
@@ -104,8 +113,23 @@ public final class ChaosReport {
         lines.add(String.format("%-24s %d freezes (%s frozen in all), %d cuts (%d connections closed)", "TCP faults (proxy)",
                 tally.freezes, Chaos.seconds(Duration.ofMillis(tally.frozenMillis)), tally.cuts, tally.connectionsCut));
         lines.add(String.format("%-24s %s", "kills (SIGKILL)", tally.kills.isEmpty() ? "none" : tally.kills.entrySet().stream()
-                .map(e -> e.getKey() + " service " + e.getValue().size()).collect(Collectors.joining(", "))));
-        tally.kills.forEach((service, kills) -> kills.forEach(kill -> lines.add(String.format("%-24s   %s %s", "", service, kill))));
+                .map(e -> e.getKey() + " " + e.getValue().size()).collect(Collectors.joining(", "))));
+        tally.kills.values().forEach(kills -> kills.forEach(kill -> lines.add(String.format("%-24s   %s", "", kill))));
+    }
+
+    /** One line of the report: a label, then what it says. */
+    static String line(String label, String text) {
+        return String.format("%-24s %s", label, text);
+    }
+
+    /** The machine's load averages (1, 5, 15 min) as the checks begin, where Linux tells them. */
+    private static String load() {
+        try {
+            String[] averages = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return ", load average " + averages[0] + " " + averages[1] + " " + averages[2];
+        } catch (IOException | RuntimeException notLinux) {
+            return "";
+        }
     }
 
     private void check(DemoDatabases databases, Duration quiescence, Duration timeout) {
@@ -115,7 +139,7 @@ public final class ChaosReport {
             violations.add("recovery did not reach quiescence within " + Chaos.seconds(timeout));
         }
         lines.add(String.format("%-24s %s", "time to quiescence", quiescence == null ? "not reached" : Chaos.seconds(quiescence)
-                + " after the load (faults disarmed, both services up)"));
+                + " after the load (faults disarmed, every service up)"));
         orderDb.query("SELECT COALESCE(SUM(attempts), 0), COALESCE(SUM(attempts > 0), 0), COALESCE(SUM(needs_operator), 0)"
                 + " FROM tcc_global", rs -> {
                     lines.add(String.format("%-24s %d (phase two left to recovery and retried, over %d transactions); %d"

@@ -44,8 +44,8 @@ class ChaosIT {
 
             assertEquals(List.of(), report.violations(), "seed " + seed);
             ChaosTally tally = report.tally();
-            assertEquals(1, tally.kills.get("order").size(), "the order service killed once");
-            assertEquals(1, tally.kills.get("inventory").size(), "the inventory killed once");
+            assertEquals(1, tally.kills.get(ChaosTally.ORDER).size(), "the order service killed once");
+            assertEquals(1, tally.kills.get(ChaosTally.INVENTORY).size(), "the inventory killed once");
             assertTrue(tally.freezes >= 3 && tally.cuts >= 3, "freezes and cuts of the TCP proxy");
             for (String phase : ChaosPlan.PHASES) {
                 for (String kind : ChaosPlan.KINDS) {
