@@ -2,6 +2,7 @@ package io.tcc.demo.chaos;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,13 +81,23 @@ final class ChaosPlan {
             plan(random, EventType.KILL_DATABASE_NODE, 1, 1_000, 5_000);
             events.sort(Comparator.comparingInt(Event::at));
         }
+        // kills take the instances in turn from a random first one, so each instance dies; links are drawn each time
+        Map<EventType, Integer> lastKilled = new EnumMap<>(EventType.class);
         for (int e = 0; e < events.size(); e++) {
             Event event = events.get(e);
             int targets = shape.targets(event.type());
             if (targets > 1 || event.type() == EventType.KILL_DATABASE_NODE) {
-                int target = random.nextInt(targets);
-                events.set(e, new Event(event.at(), event.type(), event.millis(), event.type() == EventType.KILL_DATABASE_NODE
-                        ? shape.killableNodes().get(target) : target));
+                int target = switch (event.type()) {
+                    case KILL_ORDER, KILL_INVENTORY -> {
+                        Integer last = lastKilled.get(event.type());
+                        int next = last == null ? random.nextInt(targets) : (last + 1) % targets;
+                        lastKilled.put(event.type(), next);
+                        yield next;
+                    }
+                    case FREEZE, CUT -> random.nextInt(targets);
+                    case KILL_DATABASE_NODE -> shape.killableNodes().get(random.nextInt(targets));
+                };
+                events.set(e, new Event(event.at(), event.type(), event.millis(), target));
             }
         }
     }

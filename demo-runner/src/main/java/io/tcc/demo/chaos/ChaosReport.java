@@ -100,6 +100,15 @@ public final class ChaosReport {
             answers.merge(Objects.requireNonNullElse(answer, "never sent"), 1L, Long::sum);
         }
         lines.add(String.format("%-24s %s; %d tries refused for stock", "client answers", join(answers), tally.refusedForStock));
+        Map<String, List<Integer>> failedAt = new TreeMap<>();
+        for (int i = 0; i < tally.answers.length; i++) {
+            String answer = tally.answers[i];
+            if (answer != null && !List.of("CONFIRMED", "CANCELLED", "PENDING").contains(answer)) {
+                failedAt.computeIfAbsent(answer, a -> new ArrayList<>()).add(i);
+            }
+        }
+        failedAt.forEach((answer, at) -> lines.add(line(lines.get(lines.size() - 1).startsWith("client answers")
+                ? "answers without a state" : "", answer + ": orders " + ranges(at))));
         long total = 0;
         List<String> byPhase = new ArrayList<>();
         for (String phase : ChaosPlan.PHASES) {
@@ -115,6 +124,20 @@ public final class ChaosReport {
         lines.add(String.format("%-24s %s", "kills (SIGKILL)", tally.kills.isEmpty() ? "none" : tally.kills.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue().size()).collect(Collectors.joining(", "))));
         tally.kills.values().forEach(kills -> kills.forEach(kill -> lines.add(String.format("%-24s   %s", "", kill))));
+    }
+
+    /** "3, 7-12, 40" for the ascending numbers given: where in the load the calls without an answer were. */
+    private static String ranges(List<Integer> numbers) {
+        List<String> ranges = new ArrayList<>();
+        for (int i = 0; i < numbers.size(); i++) {
+            int first = numbers.get(i);
+            while (i + 1 < numbers.size() && numbers.get(i + 1) == numbers.get(i) + 1) {
+                i++;
+            }
+            ranges.add(first == numbers.get(i) ? String.valueOf(first) : first + "-" + numbers.get(i));
+        }
+        return ranges.size() <= 12 ? String.join(", ", ranges)
+                : String.join(", ", ranges.subList(0, 12)) + " and " + (ranges.size() - 12) + " more ranges";
     }
 
     /** One line of the report: a label, then what it says. */
