@@ -17,6 +17,11 @@ public final class DemoClient {
 
     /** One HTTP answer; {@code body} is its JSON. */
     public record Answer(int status, JsonNode body) {
+        /** Not the service's JSON but a balancer's own page (HAProxy's 503 when no instance is up: nothing was sent). */
+        public boolean fromBalancer() {
+            return body.isString();
+        }
+
         public String text(String field) {
             JsonNode value = body.get(field);
             return value == null || value.isNull() ? null : value.asString();

@@ -64,6 +64,9 @@ public final class Chaos implements AutoCloseable {
         }
     }
 
+    /** A call the balancer refused for want of an instance goes again, every 200 ms for at most a minute. */
+    private static final int NO_INSTANCE_RETRIES = 300;
+
     private final Topology topology;
     private final Demo demo;
     private final Settings settings;
@@ -165,10 +168,13 @@ public final class Chaos implements AutoCloseable {
             ChaosPlan.Call call = plan.calls.get(i);
             int done;
             try {
-                String user = ChaosReport.user(i);
-                DemoClient front = topology.front;
-                done = tally.answered(i, settings.async(i) ? front.placeOrderAsync(user, call.sku(), call.quantity())
-                        : front.placeOrder(user, call.sku(), call.quantity()));
+                DemoClient.Answer answer = place(i, call);
+                for (int retry = 0; answer.fromBalancer() && answer.status() == 503 && retry < NO_INSTANCE_RETRIES; retry++) {
+                    tally.noInstance();
+                    Thread.sleep(200); // the balancer had no instance up: nothing was sent, so the call goes again later
+                    answer = place(i, call);
+                }
+                done = tally.answered(i, answer);
             } catch (IOException noAnswer) {
                 done = tally.answered(i, null);
             }
@@ -176,6 +182,13 @@ public final class Chaos implements AutoCloseable {
                 out.println("chaos: " + done + "/" + settings.orders() + " orders answered or cut off");
             }
         }
+    }
+
+    private DemoClient.Answer place(int i, ChaosPlan.Call call) throws IOException, InterruptedException {
+        String user = ChaosReport.user(i);
+        DemoClient front = topology.front;
+        return settings.async(i) ? front.placeOrderAsync(user, call.sku(), call.quantity())
+                : front.placeOrder(user, call.sku(), call.quantity());
     }
 
     /** Until no transaction is unfinished, or only flagged ones are; null if the timeout passes first. */

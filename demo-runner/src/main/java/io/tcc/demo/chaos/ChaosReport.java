@@ -99,7 +99,9 @@ public final class ChaosReport {
         for (String answer : tally.answers) {
             answers.merge(Objects.requireNonNullElse(answer, "never sent"), 1L, Long::sum);
         }
-        lines.add(String.format("%-24s %s; %d tries refused for stock", "client answers", join(answers), tally.refusedForStock));
+        lines.add(String.format("%-24s %s; %d tries refused for stock%s", "client answers", join(answers), tally.refusedForStock,
+                tally.noInstance == 0 ? "" : "; " + tally.noInstance + " times the balancer had no instance up (HTTP 503,"
+                        + " nothing sent) and the call went again 200 ms later"));
         Map<String, List<Integer>> failedAt = new TreeMap<>();
         for (int i = 0; i < tally.answers.length; i++) {
             String answer = tally.answers[i];

@@ -20,6 +20,8 @@ final class ChaosTally {
     final Map<String, Map<String, Long>> faults = new TreeMap<>();
     final Map<String, List<String>> kills = new TreeMap<>();
     long refusedForStock;
+    /** Calls the balancer refused for want of an instance, sent again. */
+    long noInstance;
     int freezes;
     long frozenMillis;
     int cuts;
@@ -42,6 +44,10 @@ final class ChaosTally {
             }
         }
         return ++done;
+    }
+
+    synchronized void noInstance() {
+        noInstance++;
     }
 
     /** Adds one order process's fault counts, by phase and kind. */
