@@ -78,10 +78,11 @@ public final class Demo implements AutoCloseable {
     public final ServiceProcess inventory;
     /** Speaks to the first instance of each service. */
     public final DemoClient client;
-    /** Settings every process that drives the order service's transactions shares: its signing secret and timings. */
+    /** The signing secret the services (and a recovery daemon) share, and the order service's admin token. */
     private final String secret;
     private final String adminToken;
     private final Config config;
+    /** Processes beside the services' instances: the recovery daemon. */
     private final List<ServiceProcess> others = new ArrayList<>();
     /** Tries the fence refused in inventory processes that were killed since: their counters died with them. */
     private long suspensionsRefused;
@@ -121,11 +122,11 @@ public final class Demo implements AutoCloseable {
             List<ServiceProcess> inventories = new ArrayList<>();
             for (String server : instances.inventoryServers()) {
                 int port = freePort();
-                inventories.add(new ServiceProcess(name("inventory", inventories.size(), instances.inventoryServers()),
-                        config.inventoryJar(), port, config.jvmOptions(), arguments(config, "--spring.datasource.url="
-                                + databases.inventoryUrl(server), "--tcc.http.signing.secret=" + secret),
-                        config.logDir().resolve(name("inventory", inventories.size(), instances.inventoryServers()) + ".log"),
-                        probe(port, "/stock?limit=1", null)));
+                String name = name("inventory", inventories.size(), instances.inventoryServers());
+                inventories.add(new ServiceProcess(name, config.inventoryJar(), port, config.jvmOptions(),
+                        arguments(config, "--spring.datasource.url=" + databases.inventoryUrl(server),
+                                "--tcc.http.signing.secret=" + secret),
+                        config.logDir().resolve(name + ".log"), probe(port, "/stock?limit=1", null)));
             }
             String inventoryUrl = route.apply(inventories.stream().map(ServiceProcess::port).toList());
             List<ServiceProcess> orders = new ArrayList<>();

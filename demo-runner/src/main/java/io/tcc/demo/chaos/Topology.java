@@ -128,7 +128,7 @@ final class Topology implements AutoCloseable {
             String description = String.join(", ", lines) + "; HAProxy (log " + balancer.log() + ") serves the order"
                     + " service at " + orderUrl + " and the inventory at " + balancer.url("inventory") + ", a TCP proxy"
                     + " between it and each inventory instance; database: " + (scale.galera() == null
-                    ? "one server, " + config.serverUrl() : "a 3-node Galera cluster, " + scale.galera().origin());
+                    ? "one server, " + config.serverUrl() : scale.galera().origin());
             return new Topology(demo, links, demo.clientAt(orderUrl, balancer.url("inventory")), scale.galera(), reactor,
                     balancer, description);
         } catch (IOException | RuntimeException e) {
