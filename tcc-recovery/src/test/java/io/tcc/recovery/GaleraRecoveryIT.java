@@ -39,15 +39,18 @@ import io.tcc.test.TestDatabase;
  * leave transactions at every crash point; a scheduler is killed with SIGKILL in the middle of a recovery job and
  * stays dead until Quartz's triggers misfire; three schedulers then finish everything, each branch's business effect
  * once, Quartz fires no trigger twice for one fire time and never runs two cleanups at once, a survivor recovers the
- * dead scheduler's Quartz rows, and the cleanup job deletes the finished rows. It prints the SQL errors Quartz met
- * (Galera's lost certifications) per scheduler: docs/scale-out.md reads them.
- * {@code -Dtcc.galera.recovery.per-kind} sets how many transactions each crash point leaves (60).
+ * dead scheduler's Quartz rows, the cleanup job deletes the finished rows, and it never pauses long enough to misfire
+ * (Quartz's own retry after a lost certification took 15 s, and a trigger it left in ERROR state stayed there: see
+ * {@link RecoveryScheduler}). It prints the SQL errors Quartz met (Galera's lost certifications) per scheduler:
+ * docs/scale-out.md reads them.
+ * {@code -Dtcc.galera.recovery.per-kind} sets how many transactions each crash point leaves (60),
+ * {@code -Dtcc.galera.recovery.steady-cleanups} how many cleanup runs the survivors make before they stop (30).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GaleraRecoveryIT {
 
     private static final int PER_KIND = Integer.getInteger("tcc.galera.recovery.per-kind", 60);
-    /** How many cleanup runs (one a second, on one node at a time) the survivors go on for once the work is done. */
+    /** How many cleanup runs (one a second, on one node at a time) the survivors make in all before they are stopped. */
     private static final int STEADY_CLEANUPS = Integer.getInteger("tcc.galera.recovery.steady-cleanups", 30);
     private static final Duration UP = Duration.ofSeconds(90); // a JVM's start on a busy 2-core machine
     /** RecoveryScheduler's org.quartz.jobStore.misfireThreshold. */
@@ -151,8 +154,8 @@ class GaleraRecoveryIT {
             return count(node1, "tcc_global") + count(node1, "tcc_branch") + count(stock1, "tcc_fence") == 0;
         });
 
-        // then the three keep firing both jobs for a while, so the checks below cover many contended firings
-        Await.until(STEADY_CLEANUPS + " more cleanup runs", Duration.ofSeconds(STEADY_CLEANUPS * 4L), () -> {
+        // the three keep firing both jobs for a while, so the checks below cover many contended firings
+        Await.until(STEADY_CLEANUPS + " cleanup runs by the three", Duration.ofSeconds(STEADY_CLEANUPS * 4L), () -> {
             survivors.forEach(GaleraRecoveryIT::assertAlive);
             return firings(survivors).stream().filter(f -> f.job().equals("cleanup")).count() >= STEADY_CLEANUPS;
         });

@@ -527,8 +527,10 @@ abstract class RecoveryTests {
         Cleanup cleanup = new Cleanup(daemon.coordinator().log(), null, Duration.ofHours(1), 100);
         String cleanupTrigger = "SELECT %s FROM QRTZ_TRIGGERS WHERE SCHED_NAME = '" + RecoveryScheduler.SCHEDULER_NAME
                 + "' AND TRIGGER_NAME = 'cleanup-every'";
+        // recovery every 500 ms keeps Quartz's scheduler thread waking, as the default 5 s does: a trigger set back to
+        // WAITING is not signalled to a thread idling until its next firing
         try (RecoveryScheduler scheduler = RecoveryScheduler.start(logPool, recovery(daemon, 10, RecoveryListener.NONE),
-                Duration.ofMinutes(1), cleanup, Duration.ofMillis(200), "node-1")) {
+                Duration.ofMillis(500), cleanup, Duration.ofMillis(200), "node-1")) {
             long erroredAfter;
             // under Quartz's own TRIGGER_ACCESS lock, as Quartz writes the state: no firing in progress overwrites it
             try (Connection c = logDb.dataSource().getConnection()) {
