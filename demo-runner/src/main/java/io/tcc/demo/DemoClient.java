@@ -17,6 +17,11 @@ public final class DemoClient {
 
     /** One HTTP answer; {@code body} is its JSON. */
     public record Answer(int status, JsonNode body) {
+        /** Not the service's JSON but a balancer's own page (HAProxy's 503 when no instance is up: nothing was sent). */
+        public boolean fromBalancer() {
+            return body.isString();
+        }
+
         public String text(String field) {
             JsonNode value = body.get(field);
             return value == null || value.isNull() ? null : value.asString();
@@ -126,6 +131,9 @@ public final class DemoClient {
     private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), response.body().isEmpty() ? json.nullNode() : json.readTree(response.body()));
+        boolean isJson = response.headers().firstValue("Content-Type").filter(type -> type.contains("json")).isPresent();
+        // a balancer's own error page (HAProxy's 503 when no instance is up) is HTML: kept as text
+        return new Answer(response.statusCode(), response.body().isEmpty() ? json.nullNode()
+                : isJson ? json.readTree(response.body()) : json.getNodeFactory().stringNode(response.body()));
     }
 }

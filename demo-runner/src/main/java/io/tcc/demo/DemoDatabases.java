@@ -36,11 +36,7 @@ public final class DemoDatabases implements AutoCloseable {
      * @param dropOnClose drop both databases on {@link #close()} (tests); the demo keeps them for a look afterwards
      */
     DemoDatabases(String serverUrl, String orderName, String inventoryName, boolean dropOnClose) {
-        Matcher m = SERVER_URL.matcher(serverUrl);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + serverUrl + "' is not a MySQL JDBC URL: give one such as"
-                    + " jdbc:mysql://127.0.0.1:3306/?user=root (MariaDB and MySQL 8 both work)");
-        }
+        Matcher m = serverUrl(serverUrl);
         this.server = m.group(1);
         this.parameters = withDefaults(m.group(2) == null ? "" : m.group(2));
         this.orderName = orderName;
@@ -61,6 +57,29 @@ public final class DemoDatabases implements AutoCloseable {
 
     public String inventoryUrl() {
         return url(inventoryName);
+    }
+
+    /** The order database through another server of the same cluster (a Galera node): {@code jdbc:mysql://host:port/?...}. */
+    public String orderUrl(String serverUrl) {
+        return on(serverUrl, orderName);
+    }
+
+    public String inventoryUrl(String serverUrl) {
+        return on(serverUrl, inventoryName);
+    }
+
+    private static String on(String serverUrl, String database) {
+        Matcher m = serverUrl(serverUrl);
+        return m.group(1) + "/" + database + "?" + withDefaults(m.group(2) == null ? "" : m.group(2));
+    }
+
+    private static Matcher serverUrl(String url) {
+        Matcher m = SERVER_URL.matcher(url);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + url + "' is not a MySQL JDBC URL: give one such as"
+                    + " jdbc:mysql://127.0.0.1:3306/?user=root (MariaDB and MySQL 8 both work)");
+        }
+        return m;
     }
 
     public JdbcTemplate orders() {

@@ -57,10 +57,18 @@ public final class Fence {
     private final FencedTransaction transactions;
     private final FencedBatch batch;
     private final FenceListener listener;
+    private final FenceObservations observations;
 
     /** Deadlines are checked against {@code config.timing().clock()}. */
     public Fence(DataSource dataSource, PlatformTransactionManager transactionManager, FenceConfig config,
                  FenceListener listener) {
+        this(dataSource, transactionManager, config, listener, FenceObservations.NONE);
+    }
+
+    /** Like the other constructor, each call observed as {@code tcc.participant} through {@code observations}. */
+    public Fence(DataSource dataSource, PlatformTransactionManager transactionManager, FenceConfig config,
+                 FenceListener listener, FenceObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
         this.config = Objects.requireNonNull(config, "config");
@@ -106,7 +114,7 @@ public final class Fence {
         Identifiers.requireAction(action);
         config.requireRecordable(args, repository.dialect());
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.TRY, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, (connection, callerSnapshot, watch) -> {
+        return observed(call, (connection, callerSnapshot, watch) -> {
             FenceRepository.Insert insert = repository.insertTried(connection, key, action, args, call.deadlineMs());
             if (insert == FenceRepository.Insert.INSERTED) {
                 return executed(connection, call, FenceState.TRIED, watch.run(connection, business::proceed));
@@ -117,7 +125,7 @@ public final class Fence {
                 throw refuse(new TryRefusedException(key, TryRefusedException.Reason.DEADLINE_PASSED));
             }
             return alreadyDone(call, found.get());
-        }, this::fromCommittedState);
+        });
     }
 
     /**
@@ -148,7 +156,7 @@ public final class Fence {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CONFIRM, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, confirming(call, triedArgs, business), this::fromCommittedState);
+        return observed(call, confirming(call, triedArgs, business));
     }
 
     private <T> FencedTransaction.Work<T> confirming(FencedTransaction.Call call, String triedArgs,
@@ -199,7 +207,20 @@ public final class Fence {
         Objects.requireNonNull(key, "key");
         Identifiers.requireAction(action);
         FencedTransaction.Call call = new FencedTransaction.Call(key, FencePhase.CANCEL, action, config.requireDeadline(key, deadline));
-        return transactions.run(call, cancelling(call, triedArgs, business), this::fromCommittedState);
+        return observed(call, cancelling(call, triedArgs, business));
+    }
+
+    /** One call alone, in its own {@code tcc.participant} observation. */
+    private <T> FenceResult<T> observed(FencedTransaction.Call call, FencedTransaction.Work<T> work) throws Throwable {
+        FenceObservations.Observed observed = observations.start(call);
+        try {
+            FenceResult<T> result = transactions.run(call, observed.scoped(work), this::fromCommittedState);
+            observed.stop(result, null);
+            return result;
+        } catch (Throwable failure) {
+            observed.stop(null, failure);
+            throw failure;
+        }
     }
 
     private <T> FencedTransaction.Work<T> cancelling(FencedTransaction.Call call, String triedArgs,
@@ -263,10 +284,11 @@ public final class Fence {
      */
     public List<Settled> phaseTwoTogether(List<PhaseTwoCall> calls) {
         List<FencedBatch.Member<?>> members = new ArrayList<>();
+        FenceObservations.Observed[] observed = new FenceObservations.Observed[calls.size()];
         Settled[] refused = new Settled[calls.size()];
         for (int i = 0; i < calls.size(); i++) {
             try {
-                members.add(member(calls.get(i)));
+                members.add(member(calls.get(i), observed, i));
             } catch (RuntimeException e) {
                 refused[i] = Settled.failed(e); // a malformed call: nothing ran for it
                 members.add(null);
@@ -275,13 +297,18 @@ public final class Fence {
         List<Settled> settled = batch.runTogether(members, this::alone);
         List<Settled> all = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
-            all.add(refused[i] != null ? refused[i] : settled.get(i));
+            Settled one = refused[i] != null ? refused[i] : settled.get(i);
+            if (observed[i] != null) {
+                observed[i].stop(one.result(), one.failure());
+            }
+            all.add(one);
         }
         return all;
     }
 
+    /** A batch member, its work opened in the observation started for it (each member observed as if alone). */
     @SuppressWarnings("unchecked")
-    private FencedBatch.Member<?> member(PhaseTwoCall c) {
+    private FencedBatch.Member<?> member(PhaseTwoCall c, FenceObservations.Observed[] observed, int index) {
         Objects.requireNonNull(c.key(), "key");
         Identifiers.requireAction(c.action());
         if (c.phase() == FencePhase.TRY) {
@@ -290,8 +317,9 @@ public final class Fence {
         FencedTransaction.Call call = new FencedTransaction.Call(c.key(), c.phase(), c.action(),
                 config.requireDeadline(c.key(), c.deadline()));
         ReplayCallback<Object> business = (ReplayCallback<Object>) c.business();
-        return new FencedBatch.Member<>(call, c.phase() == FencePhase.CONFIRM
-                ? confirming(call, c.triedArgs(), business) : cancelling(call, c.triedArgs(), business));
+        observed[index] = observations.start(call);
+        return new FencedBatch.Member<>(call, observed[index].scoped(c.phase() == FencePhase.CONFIRM
+                ? confirming(call, c.triedArgs(), business) : cancelling(call, c.triedArgs(), business)));
     }
 
     private <T> Settled alone(FencedBatch.Member<T> member) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.observation.Observation;
 import io.tcc.context.CurrentTransaction;
 import io.tcc.context.TransactionContext;
 
@@ -21,13 +22,19 @@ public final class ActiveTransaction implements CurrentTransaction {
     private final List<BranchRecord> branches = new ArrayList<>();
     /** Held by the registration that writes the global row, so branches registered at once on other threads wait for it. */
     private final java.util.concurrent.locks.ReentrantLock firstRegistration = new java.util.concurrent.locks.ReentrantLock();
+    private final Observation observation;
     private boolean logged;
     private String tryFailure;
 
     ActiveTransaction(String xid, Instant deadline, String name) {
+        this(xid, deadline, name, Observation.NOOP);
+    }
+
+    ActiveTransaction(String xid, Instant deadline, String name, Observation observation) {
         this.xid = xid;
         this.deadline = deadline;
         this.name = name;
+        this.observation = observation;
     }
 
     /** The transaction this initiator runs on the current thread, or null. */
@@ -48,6 +55,11 @@ public final class ActiveTransaction implements CurrentTransaction {
     @Override
     public String name() {
         return name;
+    }
+
+    /** Its {@code tcc.transaction} observation: the parent of its branch calls, on whatever thread they run. */
+    Observation observation() {
+        return observation;
     }
 
     String nextBranchId() {

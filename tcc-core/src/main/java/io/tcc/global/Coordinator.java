@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.micrometer.observation.Observation;
 import io.tcc.BadInputException;
 import io.tcc.Settings;
 import io.tcc.Timing;
@@ -21,6 +22,7 @@ import io.tcc.annotation.PhaseTwoMode;
 import io.tcc.context.TransactionContext;
 import io.tcc.fence.BranchCallback;
 import io.tcc.fence.BranchKey;
+import io.tcc.fence.FencePhase;
 import io.tcc.participant.ActionDescriptor;
 import io.tcc.participant.InvalidActionException;
 import io.tcc.participant.LocalParticipant;
@@ -63,6 +65,7 @@ public final class Coordinator implements AutoCloseable {
     private final Registration registration;
     private final PhaseTwoPool pool;
     private final Decider decider;
+    private final CoordinatorObservations observations;
 
     /**
      * Deadlines are set by {@code config.timing().clock()}.
@@ -77,6 +80,16 @@ public final class Coordinator implements AutoCloseable {
     /** Like the other constructor, stopping at QA's {@code crashPoints} (see {@code docs/chaos.md}). */
     public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
                        LocalParticipant local, CrashPoints crashPoints) {
+        this(dataSource, transactionManager, config, local, crashPoints, CoordinatorObservations.NONE);
+    }
+
+    /**
+     * Like the other constructors, observing each transaction and branch call through {@code observations}
+     * ({@code tcc.transaction}, {@code tcc.branch}; see {@code docs/operations.md}).
+     */
+    public Coordinator(DataSource dataSource, PlatformTransactionManager transactionManager, CoordinatorConfig config,
+                       LocalParticipant local, CrashPoints crashPoints, CoordinatorObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
         this.config = Objects.requireNonNull(config, "config");
         this.local = local;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
@@ -85,10 +98,10 @@ public final class Coordinator implements AutoCloseable {
         this.localSharesCommits = local != null && local.fence().dataSource() == dataSource
                 && transactionManager instanceof DataSourceTransactionManager dstm && dstm.getDataSource() == dataSource;
         this.participants = new ParticipantDirectory(local);
-        this.phaseTwo = new PhaseTwo(store, participants, localSharesCommits, crashPoints, clock);
+        this.phaseTwo = new PhaseTwo(store, participants, localSharesCommits, crashPoints, clock, observations);
         this.registration = new Registration(store, clock);
         this.pool = new PhaseTwoPool(store, config);
-        this.decider = new Decider(store, phaseTwo, pool, local, localSharesCommits, crashPoints);
+        this.decider = new Decider(store, phaseTwo, pool, local, localSharesCommits, crashPoints, observations);
     }
 
     /**
@@ -146,32 +159,46 @@ public final class Coordinator implements AutoCloseable {
                     + Timing.LONGEST_TRANSACTION_KEY + " " + longest);
         }
         PhaseTwoChoice choice = PhaseTwoChoice.onThisThread();
-        boolean async = (choice != null ? choice.mode() : Objects.requireNonNull(mode, "mode")) == PhaseTwoMode.ASYNC;
-        ActiveTransaction tx = new ActiveTransaction(config.xidPrefix() + "-" + UUID.randomUUID(),
-                clock.instant().plus(timeout), name);
-        try (TransactionContext.Scope ignored = TransactionContext.bind(tx)) {
+        PhaseTwoMode chosen = choice != null ? choice.mode() : Objects.requireNonNull(mode, "mode");
+        boolean async = chosen == PhaseTwoMode.ASYNC;
+        String xid = config.xidPrefix() + "-" + UUID.randomUUID();
+        Observation observation = observations.startTransaction(() -> new TransactionObservationContext(xid, name, chosen));
+        ActiveTransaction tx = new ActiveTransaction(xid, clock.instant().plus(timeout), name, observation);
+        Decider.Finished finished = null;
+        try (Observation.Scope observed = observation.openScope();
+             TransactionContext.Scope ignored = TransactionContext.bind(tx)) {
             T result;
             try {
                 result = body.run();
             } catch (CrashPoints.SimulatedCrash crash) {
                 throw crash;
             } catch (Throwable failure) {
-                cancel(tx, "the initiator threw " + failure, failure, async, choice);
+                finished = cancel(tx, "the initiator threw " + failure, failure, async, choice);
                 throw failure;
             }
             crashPoints.reached(CrashPoints.Point.BEFORE_DECISION, tx.xid());
             if (tx.tryFailure() != null) {
                 GlobalTransactionCancelledException cancelled = new GlobalTransactionCancelledException(tx.xid(), tx.tryFailure());
-                cancel(tx, tx.tryFailure(), cancelled, async, choice);
+                finished = cancel(tx, tx.tryFailure(), cancelled, async, choice);
                 throw cancelled;
             }
             // every try answered a definite success: confirm, even past the deadline (only a CANCEL decided first wins)
-            Decider.Finished finished = decider.finish(tx, GlobalState.CONFIRMING, null, async);
+            finished = decider.finish(tx, GlobalState.CONFIRMING, null, async);
             tell(choice, tx, finished);
             if (finished.decision().finalState() != GlobalState.CONFIRMED) {
                 throw new GlobalTransactionCancelledException(tx.xid(), cancelledFirst(tx, finished.decidedFirst()));
             }
             return result;
+        } catch (Throwable failure) {
+            observation.error(failure);
+            throw failure;
+        } finally {
+            // the observation lasts until phase two is done here: at once when it ran, later on the pool
+            if (finished == null) {
+                CoordinatorObservations.stopTransaction(observation, null);
+            } else {
+                finished.completion().whenComplete((state, e) -> CoordinatorObservations.stopTransaction(observation, state));
+            }
         }
     }
 
@@ -220,22 +247,25 @@ public final class Coordinator implements AutoCloseable {
         BranchRecord branch = new BranchRecord(tx.xid(), branchId, LocalParticipant.NAME, action.action(), null,
                 BranchState.REGISTERED, null, null, null, encoded);
         BranchKey key = branch.key();
-        try {
-            if (localSharesCommits) {
-                T result = registration.withLocalTry(tx, branch,
-                        c -> local.tryBranch(action, key, tx.deadline(), encoded, business).value());
+        return observations.branch(() -> new BranchObservationContext(branch, FencePhase.TRY,
+                BranchObservationContext.Driver.CALLER), tx.observation(), () -> {
+            try {
+                if (localSharesCommits) {
+                    T result = registration.withLocalTry(tx, branch,
+                            c -> local.tryBranch(action, key, tx.deadline(), encoded, business).value());
+                    crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
+                    return result;
+                }
+                registration.alone(tx, branch);
                 crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
-                return result;
+                return local.tryBranch(action, key, tx.deadline(), encoded, business).value();
+            } catch (CrashPoints.SimulatedCrash crash) {
+                throw crash;
+            } catch (Throwable failure) {
+                tx.tryFailed("the try of " + action.action() + " (branch " + branchId + ") failed: " + failure);
+                throw failure;
             }
-            registration.alone(tx, branch);
-            crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
-            return local.tryBranch(action, key, tx.deadline(), encoded, business).value();
-        } catch (CrashPoints.SimulatedCrash crash) {
-            throw crash;
-        } catch (Throwable failure) {
-            tx.tryFailed("the try of " + action.action() + " (branch " + branchId + ") failed: " + failure);
-            throw failure;
-        }
+        });
     }
 
     /**
@@ -264,30 +294,40 @@ public final class Coordinator implements AutoCloseable {
         }
         BranchRecord branch = new BranchRecord(tx.xid(), tx.nextBranchId(), participant, action, endpoint,
                 BranchState.REGISTERED, null, null, null, triedArgs);
-        try {
-            registration.alone(tx, branch);
-            crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
-            return send.send(branch.key(), tx.deadline());
-        } catch (CrashPoints.SimulatedCrash crash) {
-            throw crash;
-        } catch (Throwable failure) {
-            tx.tryFailed("the try of " + participant + " " + action + " (branch " + branch.branchId() + ") failed: " + failure);
-            throw failure;
-        }
+        return observations.branch(() -> new BranchObservationContext(branch, FencePhase.TRY,
+                BranchObservationContext.Driver.CALLER), tx.observation(), () -> {
+            try {
+                registration.alone(tx, branch);
+                crashPoints.reached(CrashPoints.Point.AFTER_BRANCH_REGISTERED, tx.xid());
+                return send.send(branch.key(), tx.deadline());
+            } catch (CrashPoints.SimulatedCrash crash) {
+                throw crash;
+            } catch (Throwable failure) {
+                tx.tryFailed("the try of " + participant + " " + action + " (branch " + branch.branchId() + ") failed: "
+                        + failure);
+                throw failure;
+            }
+        });
     }
 
     /**
      * Cancels after the body failed; {@code failure} is what the caller gets either way. When cancelling fails, the
      * failure to cancel rides on it as suppressed: the log keeps the transaction as it was, and recovery cancels it.
+     *
+     * @return how far it got, or null when cancelling failed
      */
-    private void cancel(ActiveTransaction tx, String reason, Throwable failure, boolean async, PhaseTwoChoice choice) {
+    private Decider.Finished cancel(ActiveTransaction tx, String reason, Throwable failure, boolean async,
+                                    PhaseTwoChoice choice) {
         try {
-            tell(choice, tx, decider.finish(tx, GlobalState.CANCELLING, reason, async));
+            Decider.Finished finished = decider.finish(tx, GlobalState.CANCELLING, reason, async);
+            tell(choice, tx, finished);
+            return finished;
         } catch (RuntimeException cancelFailure) {
             failure.addSuppressed(cancelFailure);
             log.warn("{} could not be cancelled ({}); recovery cancels it once it is due, a TRYING transaction after its"
                     + " deadline {} plus tcc.recovery-margin ({})", tx.xid(), cancelFailure.toString(), tx.deadline(),
                     config.timing().recoveryMargin());
+            return null;
         }
     }
 

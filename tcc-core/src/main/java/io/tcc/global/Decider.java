@@ -1,11 +1,14 @@
 package io.tcc.global;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.observation.Observation;
+import io.tcc.fence.FencePhase;
 import io.tcc.participant.LocalParticipant;
 
 /**
@@ -30,15 +33,17 @@ final class Decider {
     private final LocalParticipant local;
     private final boolean localSharesCommits;
     private final CrashPoints crashPoints;
+    private final CoordinatorObservations observations;
 
     Decider(LogStore store, PhaseTwo phaseTwo, PhaseTwoPool pool, LocalParticipant local, boolean localSharesCommits,
-            CrashPoints crashPoints) {
+            CrashPoints crashPoints, CoordinatorObservations observations) {
         this.store = store;
         this.phaseTwo = phaseTwo;
         this.pool = pool;
         this.local = local;
         this.localSharesCommits = localSharesCommits;
         this.crashPoints = crashPoints;
+        this.observations = observations;
     }
 
     /**
@@ -76,10 +81,12 @@ final class Decider {
     private Finished phaseTwo(ActiveTransaction tx, GlobalState decided, GlobalRecord decidedFirst,
                               List<BranchRecord> branches, boolean async) {
         if (!async) {
-            return Finished.now(decided, phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches), decidedFirst);
+            return Finished.now(decided, phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches,
+                    BranchObservationContext.Driver.CALLER, tx.observation()), decidedFirst);
         }
         CompletableFuture<GlobalState> completion = pool.submit(tx.xid(), decided,
-                () -> phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches));
+                () -> phaseTwo.drive(tx.xid(), decided, tx.deadline(), branches, BranchObservationContext.Driver.POOL,
+                        tx.observation()));
         // done already when the pool was full and this thread ran it
         return new Finished(decided, completion.getNow(decided), decidedFirst, completion);
     }
@@ -87,17 +94,25 @@ final class Decider {
     /**
      * The decision and every local branch's phase two in one commit (and the final state, when there is no other
      * branch). False when any step failed (a business exception, a lock-wait timeout) or someone else decided first:
-     * then nothing of it committed, and the caller commits the same decision on its own.
+     * then nothing of it committed, and the caller commits the same decision on its own. Each local step is observed as
+     * a {@code tcc.branch} call that ends with the commit: it succeeded only if the commit did.
      */
     private boolean decideWithLocalBranches(ActiveTransaction tx, GlobalState wanted, List<BranchRecord> locals,
                                             boolean finishToo) {
+        List<Observation> steps = new ArrayList<>();
+        FencePhase phase = PhaseTwo.phase(wanted);
         try {
-            return store.inShared(c -> {
+            boolean decided = store.inShared(c -> {
                 if (!store.sql().decide(c, tx.xid(), wanted, store.config().phaseTwoRetryDelay())) {
                     return false;
                 }
                 for (BranchRecord branch : locals) {
-                    PhaseTwo.send(local, branch, wanted, tx.deadline());
+                    Observation step = observations.startBranch(() -> new BranchObservationContext(branch, phase,
+                            BranchObservationContext.Driver.CALLER), tx.observation());
+                    steps.add(step);
+                    try (Observation.Scope ignored = step.openScope()) {
+                        PhaseTwo.send(local, branch, wanted, tx.deadline());
+                    }
                     store.sql().moveBranch(c, tx.xid(), branch.branchId(), BranchState.REGISTERED,
                             BranchState.after(wanted), "OK");
                 }
@@ -106,9 +121,13 @@ final class Decider {
                 }
                 return true;
             });
+            steps.forEach(Observation::stop);
+            return decided;
         } catch (CrashPoints.SimulatedCrash crash) {
+            steps.forEach(step -> step.error(crash).stop());
             throw crash;
         } catch (Throwable failure) {
+            steps.forEach(step -> step.error(failure).stop());
             log.warn("phase two of {} failed inside the commit of its decision {}, so neither is durable; committing the"
                     + " same decision on its own and retrying the failed step as phase two: {}", tx.xid(), wanted,
                     failure.toString());

@@ -11,6 +11,8 @@ import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.observation.Observation;
+import io.tcc.fence.FencePhase;
 import io.tcc.participant.Participant;
 import io.tcc.participant.PendingBranch;
 
@@ -28,14 +30,16 @@ public final class PhaseTwo {
     private final boolean localSharesCommits;
     private final CrashPoints crashPoints;
     private final Clock clock;
+    private final CoordinatorObservations observations;
 
     PhaseTwo(LogStore store, ParticipantDirectory participants, boolean localSharesCommits, CrashPoints crashPoints,
-             Clock clock) {
+             Clock clock, CoordinatorObservations observations) {
         this.store = Objects.requireNonNull(store, "store");
         this.participants = Objects.requireNonNull(participants, "participants");
         this.localSharesCommits = localSharesCommits;
         this.crashPoints = Objects.requireNonNull(crashPoints, "crashPoints");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.observations = Objects.requireNonNull(observations, "observations");
     }
 
     /**
@@ -58,7 +62,8 @@ public final class PhaseTwo {
             }
             state = store.decide(xid, GlobalState.CANCELLING).state();
         }
-        return Optional.of(drive(xid, state, tx.deadline(), store.branches(xid), backoff.apply(tx.attempts() + 1)));
+        return Optional.of(drive(xid, state, tx.deadline(), store.branches(xid), backoff.apply(tx.attempts() + 1),
+                BranchObservationContext.Driver.RECOVERY, null));
     }
 
     /** Like {@link #resume(String, IntFunction)}, a failed attempt scheduled after {@code tcc.phase-two-retry-delay}. */
@@ -75,13 +80,18 @@ public final class PhaseTwo {
         return store.decide(xid, GlobalState.CANCELLING).state();
     }
 
-    /** Drives the given branches of a decided transaction; see the class comment. */
-    GlobalState drive(String xid, GlobalState decided, Instant deadline, List<BranchRecord> branches) {
-        return drive(xid, decided, deadline, branches, store.config().phaseTwoRetryDelay());
+    /**
+     * Drives the given branches of a decided transaction; see the class comment.
+     *
+     * @param transaction the transaction's observation, the parent of each branch call's when none is current here
+     */
+    GlobalState drive(String xid, GlobalState decided, Instant deadline, List<BranchRecord> branches,
+                      BranchObservationContext.Driver driver, Observation transaction) {
+        return drive(xid, decided, deadline, branches, store.config().phaseTwoRetryDelay(), driver, transaction);
     }
 
     private GlobalState drive(String xid, GlobalState decided, Instant deadline, List<BranchRecord> branches,
-                              Duration retryDelay) {
+                              Duration retryDelay, BranchObservationContext.Driver driver, Observation transaction) {
         if (!decided.isDecided()) {
             throw new IllegalTransitionException("global transaction " + xid, decided, GlobalState.CONFIRMED);
         }
@@ -89,6 +99,7 @@ public final class PhaseTwo {
             return decided;
         }
         BranchState target = BranchState.after(decided);
+        FencePhase phase = phase(decided);
         List<BranchRecord> pending = branches.stream().filter(b -> b.state() == BranchState.REGISTERED).toList();
         boolean allDone = true;
         boolean finished = false;
@@ -98,7 +109,8 @@ public final class PhaseTwo {
             // the last branch's update carries the transaction's final state when every branch before it succeeded
             boolean finishWithIt = allDone && i == pending.size() - 1;
             try {
-                finished = finish(branch, decided, deadline, target, finishWithIt);
+                finished = observations.branch(() -> new BranchObservationContext(branch, phase, driver), transaction,
+                        () -> finish(branch, decided, deadline, target, finishWithIt));
                 if (++done == 1) {
                     crashPoints.reached(CrashPoints.Point.AFTER_FIRST_PHASE_TWO, xid);
                 }
@@ -167,12 +179,17 @@ public final class PhaseTwo {
         }
     }
 
+    /** The call phase two makes of each branch: confirm for a CONFIRMING transaction, cancel for a CANCELLING one. */
+    static FencePhase phase(GlobalState decided) {
+        return decided.finalState() == GlobalState.CONFIRMED ? FencePhase.CONFIRM : FencePhase.CANCEL;
+    }
+
     /** The participant's confirm or cancel of one branch, as the decision says. */
     static void send(Participant participant, BranchRecord branch, GlobalState decided, Instant deadline)
             throws Throwable {
         PendingBranch pending = new PendingBranch(branch.key(), branch.action(), branch.endpoint(), deadline,
                 branch.triedArgs());
-        if (decided.finalState() == GlobalState.CONFIRMED) {
+        if (phase(decided) == FencePhase.CONFIRM) {
             participant.confirm(pending);
         } else {
             participant.cancel(pending);

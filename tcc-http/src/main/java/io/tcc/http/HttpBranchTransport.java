@@ -74,7 +74,7 @@ final class HttpBranchTransport {
         this.bulkhead = guards.bulkhead(participant, config);
         this.limiter = TimeLimiter.of(participant, TimeLimiterConfig.custom().timeoutDuration(config.callTimeout())
                 .cancelRunningFuture(true).build());
-        this.phaseTwoRetry = Retry.of(participant, RetryConfig.<CallResult>custom()
+        this.phaseTwoRetry = guards.retry(participant, () -> RetryConfig.<CallResult>custom()
                 .maxAttempts(config.phaseTwoCalls())
                 .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.phaseTwoCallBackoff(), 2.0, 0.5))
                 .retryOnResult(HttpBranchTransport::worthRetrying)

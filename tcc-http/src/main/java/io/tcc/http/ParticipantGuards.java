@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,13 +21,16 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.tcc.fence.FencePhase;
 
 /**
- * The circuit breakers and bulkheads of the remote participants, one of each per participant name, kept in registries
- * so that meters and health checks can see them (bind {@link #circuitBreakers()} and {@link #bulkheads()} with
- * resilience4j-micrometer), and the calls each participant received, by phase and outcome. Every change of a breaker's
- * state is logged once, naming the participant.
+ * The circuit breakers, bulkheads and phase-two retries of the remote participants, one of each per participant name,
+ * kept in registries so that meters and health checks can see them (bind {@link #circuitBreakers()},
+ * {@link #bulkheads()} and {@link #retries()} with resilience4j-micrometer), and the calls each participant received, by
+ * phase and outcome. Every change of a breaker's state is logged once, naming the participant.
  */
 public final class ParticipantGuards {
 
@@ -39,6 +43,7 @@ public final class ParticipantGuards {
 
     private final CircuitBreakerRegistry circuitBreakers;
     private final BulkheadRegistry bulkheads;
+    private final RetryRegistry retries;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
     private volatile CallListener listener;
 
@@ -47,8 +52,13 @@ public final class ParticipantGuards {
     }
 
     public ParticipantGuards(CircuitBreakerRegistry circuitBreakers, BulkheadRegistry bulkheads) {
+        this(circuitBreakers, bulkheads, RetryRegistry.ofDefaults());
+    }
+
+    public ParticipantGuards(CircuitBreakerRegistry circuitBreakers, BulkheadRegistry bulkheads, RetryRegistry retries) {
         this.circuitBreakers = Objects.requireNonNull(circuitBreakers, "circuitBreakers");
         this.bulkheads = Objects.requireNonNull(bulkheads, "bulkheads");
+        this.retries = Objects.requireNonNull(retries, "retries");
         circuitBreakers.getAllCircuitBreakers().forEach(ParticipantGuards::logTransitions);
         circuitBreakers.getEventPublisher().onEntryAdded(event -> logTransitions(event.getAddedEntry()));
     }
@@ -74,6 +84,16 @@ public final class ParticipantGuards {
 
     public BulkheadRegistry bulkheads() {
         return bulkheads;
+    }
+
+    /** The retries of confirms and cancels within one phase-two attempt, by participant. */
+    public RetryRegistry retries() {
+        return retries;
+    }
+
+    /** The participant's phase-two retry: one made for this name already (another client of it) is shared. */
+    Retry retry(String participant, Supplier<RetryConfig> config) {
+        return retries.retry(participant, config);
     }
 
     CircuitBreaker circuitBreaker(String participant, RemoteParticipantConfig config) {

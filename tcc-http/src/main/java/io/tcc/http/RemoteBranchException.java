@@ -1,6 +1,7 @@
 package io.tcc.http;
 
 import io.tcc.TccException;
+import io.tcc.participant.ParticipantCallFailure;
 
 /**
  * A call to a remote participant did not answer a definite success. {@link #result()} says whether it was a definite
@@ -8,7 +9,7 @@ import io.tcc.TccException;
  * transaction can now only cancel; a confirm or cancel stays pending and is driven again. A try refused by the
  * participant's business method is the subclass {@link RemoteBusinessRejection}.
  */
-public class RemoteBranchException extends TccException {
+public class RemoteBranchException extends TccException implements ParticipantCallFailure {
 
     private final String participant;
     private final String action;
@@ -32,5 +33,10 @@ public class RemoteBranchException extends TccException {
 
     public CallResult result() {
         return result;
+    }
+
+    @Override
+    public boolean outcomeUnknown() {
+        return result.outcome() == Outcome.UNKNOWN;
     }
 }

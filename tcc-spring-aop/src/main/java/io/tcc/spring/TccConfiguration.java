@@ -10,12 +10,18 @@ import org.springframework.context.annotation.Role;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.util.ClassUtils;
 
+import io.micrometer.observation.ObservationRegistry;
 import io.tcc.fence.Fence;
 import io.tcc.fence.FenceConfig;
 import io.tcc.fence.FenceCounters;
+import io.tcc.fence.FenceObservations;
+import io.tcc.fence.ParticipantObservationConvention;
+import io.tcc.global.BranchObservationConvention;
 import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
+import io.tcc.global.CoordinatorObservations;
 import io.tcc.global.CrashPoints;
+import io.tcc.global.TransactionObservationConvention;
 import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.interception.TccTemplate;
 import io.tcc.participant.ActionRegistry;
@@ -27,6 +33,9 @@ import io.tcc.participant.LocalParticipant;
  * The beans both interception modes share, on the application's DataSource and transaction manager. Settings come from
  * {@link FenceConfig}, {@link CoordinatorConfig}, {@link ArgumentCodec} and {@link CrashPoints} beans when the
  * application defines them, defaults otherwise. The mode's own configuration supplies the {@link ActionRegistry}.
+ * With an {@link ObservationRegistry} bean (Boot's, with Actuator), transactions, branch calls and fenced calls are
+ * observed ({@code tcc.transaction}, {@code tcc.branch}, {@code tcc.participant}), named and tagged by the application's
+ * observation convention beans where it has them.
  */
 @Configuration(proxyBeanMethods = false)
 public class TccConfiguration {
@@ -38,8 +47,12 @@ public class TccConfiguration {
 
     @Bean
     public Fence tccFence(DataSource dataSource, PlatformTransactionManager transactionManager,
-                          ObjectProvider<FenceConfig> config, FenceCounters counters) {
-        return new Fence(dataSource, transactionManager, config.getIfAvailable(FenceConfig::ofDefaults), counters);
+                          ObjectProvider<FenceConfig> config, FenceCounters counters,
+                          ObjectProvider<ObservationRegistry> observations,
+                          ObjectProvider<ParticipantObservationConvention> convention) {
+        return new Fence(dataSource, transactionManager, config.getIfAvailable(FenceConfig::ofDefaults), counters,
+                new FenceObservations(observations.getIfAvailable(() -> ObservationRegistry.NOOP),
+                        convention.getIfAvailable()));
     }
 
     @Bean
@@ -56,9 +69,14 @@ public class TccConfiguration {
     @Bean
     public Coordinator tccCoordinator(DataSource dataSource, PlatformTransactionManager transactionManager,
                                       ObjectProvider<CoordinatorConfig> config, LocalParticipant local,
-                                      ObjectProvider<CrashPoints> crashPoints) {
+                                      ObjectProvider<CrashPoints> crashPoints,
+                                      ObjectProvider<ObservationRegistry> observations,
+                                      ObjectProvider<TransactionObservationConvention> transactionConvention,
+                                      ObjectProvider<BranchObservationConvention> branchConvention) {
         return new Coordinator(dataSource, transactionManager, config.getIfAvailable(CoordinatorConfig::ofDefaults), local,
-                crashPoints.getIfAvailable(() -> CrashPoints.NONE));
+                crashPoints.getIfAvailable(() -> CrashPoints.NONE), new CoordinatorObservations(
+                        observations.getIfAvailable(() -> ObservationRegistry.NOOP), transactionConvention.getIfAvailable(),
+                        branchConvention.getIfAvailable()));
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package io.tcc.test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,7 +26,8 @@ import com.zaxxer.hikari.HikariDataSource;
  * {@code TCC_TEST_GALERA_URLS} (comma-separated, one per node), else three {@code mariadbd} processes with Debian's
  * {@code galera-4} provider, started once per JVM on free loopback ports with their data under {@code target/},
  * and stopped and deleted by a shutdown hook. Node 1 is initialised by {@code mariadb-install-db} and bootstraps the
- * cluster; nodes 2 and 3 join one after the other and get their data by rsync SST.
+ * cluster; nodes 2 and 3 join one after the other and get their data by rsync SST. A node of a cluster started here can
+ * be killed with SIGKILL and started again ({@link #kill}, {@link #rejoin}), as the scaled chaos run does.
  */
 public final class GaleraCluster {
 
@@ -43,10 +45,15 @@ public final class GaleraCluster {
 
     private final List<DatabaseServer> nodes;
     private final String origin;
+    /** The mariadbd processes this JVM started; empty for a cluster from {@link #URLS_VARIABLE}. */
+    private final List<Node> started;
+    private final String members;
 
-    private GaleraCluster(List<String> urls, String origin) {
+    private GaleraCluster(List<String> urls, String origin, List<Node> started, String members) {
         this.nodes = urls.stream().map(url -> new DatabaseServer(DatabaseKind.MYSQL, origin, url)).toList();
         this.origin = origin;
+        this.started = started;
+        this.members = members;
     }
 
     /**
@@ -72,7 +79,7 @@ public final class GaleraCluster {
     public static synchronized GaleraCluster get() {
         if (cluster == null) {
             List<String> urls = urlsFromEnvironment();
-            cluster = urls.isEmpty() ? start() : new GaleraCluster(urls, "URLs from " + URLS_VARIABLE);
+            cluster = urls.isEmpty() ? start() : new GaleraCluster(urls, "URLs from " + URLS_VARIABLE, List.of(), null);
             log.info("Galera tests use {}: {}", cluster.origin, cluster.nodes.stream().map(n -> n.urlFor("")).toList());
         }
         return cluster;
@@ -111,6 +118,51 @@ public final class GaleraCluster {
         return nodes.get(node).urlFor(database.name());
     }
 
+    /** One node's server, no database chosen: {@code jdbc:mysql://host:port/?user=...}. */
+    public String serverUrl(int node) {
+        return nodes.get(node).urlFor("");
+    }
+
+    /** A status variable of one node ({@code wsrep_local_state_comment}, ...), or empty while it does not answer. */
+    public Optional<String> status(int node, String variable) {
+        return Node.status(serverUrl(node), variable);
+    }
+
+    /** SIGKILL to one node's mariadbd, as a crash: no clean leave, its grastate left unsaved. */
+    public void kill(int node) throws InterruptedException {
+        Process process = startedNode(node).process;
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("Galera node " + (node + 1) + " survived SIGKILL for 30 s");
+        }
+    }
+
+    /**
+     * Starts a killed node again and waits until it is Synced: it first recovers its last committed position from
+     * InnoDB ({@code --wsrep-recover}, what the packaged systemd unit does), so a donor can send it the missed writes
+     * from its gcache (IST) instead of a whole copy (SST).
+     *
+     * @return how it caught up, read from its log: "IST" or "SST"
+     */
+    public String rejoin(int node) throws IOException {
+        Node n = startedNode(node);
+        String position = n.recoverPosition();
+        long logLength = Files.exists(n.errorLog()) ? Files.size(n.errorLog()) : 0;
+        n.start(members, false, position);
+        n.awaitSynced();
+        byte[] log = Files.readAllBytes(n.errorLog());
+        String joined = new String(log, (int) logLength, log.length - (int) logLength, StandardCharsets.UTF_8);
+        return joined.contains("IST received") || joined.contains("Receiving IST") ? "IST" : "SST";
+    }
+
+    private Node startedNode(int node) {
+        if (started.isEmpty()) {
+            throw new IllegalStateException("the Galera cluster " + origin + " was not started by this JVM: its nodes"
+                    + " cannot be killed and started from here");
+        }
+        return started.get(node);
+    }
+
     // --- starting the cluster on this machine ---
 
     private static GaleraCluster start() {
@@ -131,11 +183,12 @@ public final class GaleraCluster {
             String members = String.join(",", nodes.stream().map(n -> "127.0.0.1:" + n.gcommPort).toList());
             for (Node node : nodes) {
                 node.prepare(node.number == 1);
-                node.start(members, node.number == 1);
+                node.start(members, node.number == 1, null);
                 node.awaitSynced(); // one joiner at a time: a donor serves one SST at once
             }
             List<String> urls = nodes.stream().map(Node::url).toList();
-            GaleraCluster started3 = new GaleraCluster(urls, "a 3-node Galera cluster started by the tests in " + root);
+            GaleraCluster started3 = new GaleraCluster(urls, "a 3-node Galera cluster started by the tests in " + root,
+                    List.copyOf(nodes), members);
             started3.awaitClusterSize();
             log.info("Galera cluster of {} nodes synced in {} ms", NODES,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -213,7 +266,47 @@ public final class GaleraCluster {
             }
         }
 
-        void start(String members, boolean bootstrap) throws IOException {
+        /** @param position the node's last committed position ({@link #recoverPosition()}), or null */
+        void start(String members, boolean bootstrap, String position) throws IOException {
+            List<String> command = command(members);
+            if (bootstrap) {
+                command.add("--wsrep-new-cluster");
+            }
+            if (position != null) {
+                command.add("--wsrep-start-position=" + position);
+            }
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(data.getParent().resolve("node" + number + ".out").toFile()))
+                    .start();
+        }
+
+        /** {@code mariadbd --wsrep-recover}: reads the last committed position from InnoDB, prints it and exits. */
+        String recoverPosition() throws IOException {
+            Path log = data.getParent().resolve("node" + number + "-recover.err");
+            List<String> command = command(null);
+            command.removeIf(option -> option.startsWith("--log-error="));
+            command.addAll(List.of("--wsrep-recover", "--log-error=" + log));
+            Files.deleteIfExists(log);
+            Process recover = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                if (!recover.waitFor(2, TimeUnit.MINUTES)) {
+                    recover.destroyForcibly();
+                    throw new IOException("mariadbd --wsrep-recover of node " + number + " did not end within 2 min");
+                }
+            } catch (InterruptedException e) {
+                recover.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted recovering the position of Galera node " + number);
+            }
+            return Files.readAllLines(log).stream().filter(line -> line.contains("WSREP: Recovered position: "))
+                    .map(line -> line.substring(line.indexOf("Recovered position: ") + 20).trim()).reduce((a, b) -> b)
+                    .orElseThrow(() -> new IOException("mariadbd --wsrep-recover of node " + number + " printed no"
+                            + " position; its log " + log + " ends:\n" + tail(log)));
+        }
+
+        /** @param members the cluster's address list, or null for a run that joins no cluster */
+        private List<String> command(String members) {
             List<String> command = new ArrayList<>(List.of(MARIADBD.toString(), "--no-defaults", "--datadir=" + data,
                     "--socket=" + data.getParent().resolve("node" + number + ".sock"),
                     "--pid-file=" + data.getParent().resolve("node" + number + ".pid"),
@@ -222,7 +315,7 @@ public final class GaleraCluster {
                     "--max-connections=300",
                     // what Galera requires of every node
                     "--wsrep-on=ON", "--wsrep-provider=" + PROVIDER, "--wsrep-cluster-name=tcc-test",
-                    "--wsrep-cluster-address=gcomm://" + members, "--wsrep-node-name=node" + number,
+                    "--wsrep-cluster-address=gcomm://" + (members == null ? "" : members), "--wsrep-node-name=node" + number,
                     "--wsrep-node-address=127.0.0.1",
                     "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:" + gcommPort
                             + ";ist.recv_addr=127.0.0.1:" + istPort + ";gcache.size=32M",
@@ -232,11 +325,7 @@ public final class GaleraCluster {
             if (asRoot()) {
                 command.add("--user=root");
             }
-            if (bootstrap) {
-                command.add("--wsrep-new-cluster");
-            }
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(data.getParent().resolve("node" + number + ".out").toFile()).start();
+            return command;
         }
 
         void awaitSynced() throws IOException {

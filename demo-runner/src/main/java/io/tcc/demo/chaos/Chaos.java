@@ -11,22 +11,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.netcrusher.core.reactor.NioReactor;
-import org.netcrusher.tcp.TcpCrusher;
-import org.netcrusher.tcp.TcpCrusherBuilder;
-
 import io.tcc.demo.Demo;
+import io.tcc.demo.DemoClient;
+import io.tcc.demo.ServiceProcess;
 import io.tcc.test.Await;
 
 /**
- * The chaos harness: orders from many client threads against the demo's two service JVMs while, at random moments,
- * QA's fault points fire on about 30 % of the order service's calls to the inventory, a TCP proxy between the two
- * freezes or cuts its connections, and either service is killed with SIGKILL and restarted. Then recovery is left to
- * reach quiescence and {@link ChaosReport} checks the outcome in both databases.
+ * The chaos harness: orders from many client threads against the demo's service JVMs while, at random moments,
+ * QA's fault points fire on about 30 % of the order service's calls to the inventory, a TCP proxy on the way freezes
+ * or cuts its connections, and service instances (and, on Galera, a database node) are killed with SIGKILL and
+ * restarted. Then recovery is left to reach quiescence and {@link ChaosReport} checks the outcome in both databases.
  *
- * <p>The parts: {@link ChaosPlan} draws everything up front from the seed (the order service's own fault draws use the
- * same seed), {@link Dispatch} lets each order go at its point of the plan, {@link FaultSchedule} makes the trouble,
- * {@link ChaosTally} counts what the clients and the harness saw.
+ * <p>The parts: {@link Topology} is what runs (one instance of each service, or several behind HAProxy), {@link ChaosPlan}
+ * draws everything up front from the seed (the order service's own fault draws use the same seed), {@link Dispatch}
+ * lets each order go at its point of the plan, {@link FaultSchedule} makes the trouble, {@link ChaosTally} counts what
+ * the clients and the harness saw.
  */
 public final class Chaos implements AutoCloseable {
 
@@ -34,19 +33,25 @@ public final class Chaos implements AutoCloseable {
      * How big the run is; the numbers of kills, freezes and cuts grow with the orders. {@code asyncShare}: the share of
      * orders placed with asynchronous phase two ({@code POST /orders?phaseTwo=async}), 0 to 1.
      */
-    public record Settings(int orders, long seed, int threads, Duration quiescenceTimeout, double asyncShare) {
+    public record Settings(int orders, long seed, int threads, Duration quiescenceTimeout, double asyncShare, int killsEach) {
         public Settings {
             if (!(asyncShare >= 0 && asyncShare <= 1)) {
                 throw new IllegalArgumentException("the share of async orders (chaos.phaseTwo) is 0 to 1, was " + asyncShare);
             }
         }
 
+        /** Each service killed once per 2,500 orders, at least once. */
         public static Settings of(int orders, long seed) {
-            return new Settings(orders, seed, 8, Duration.ofMinutes(5), 0);
+            return new Settings(orders, seed, 8, Duration.ofMinutes(5), 0, Math.max(1, orders / 2500));
         }
 
         public Settings withAsyncShare(double share) {
-            return new Settings(orders, seed, threads, quiescenceTimeout, share);
+            return new Settings(orders, seed, threads, quiescenceTimeout, share, killsEach);
+        }
+
+        /** How many times each service is killed (one instance at a time). */
+        public Settings withKillsEach(int kills) {
+            return new Settings(orders, seed, threads, quiescenceTimeout, asyncShare, kills);
         }
 
         /** Order {@code i} is placed asynchronously: spread evenly over the run, the same for every seed. */
@@ -54,18 +59,16 @@ public final class Chaos implements AutoCloseable {
             return Math.floor((i + 1) * asyncShare) > Math.floor(i * asyncShare);
         }
 
-        int killsEach() {
-            return Math.max(1, orders / 2500);
-        }
-
         int tcpFaultsEach() {
             return Math.max(3, orders / 500);
         }
     }
 
+    /** A call the balancer refused for want of an instance goes again, every 200 ms for at most a minute. */
+    private static final int NO_INSTANCE_RETRIES = 300;
+
+    private final Topology topology;
     private final Demo demo;
-    private final NioReactor reactor;
-    private final TcpCrusher proxy;
     private final Settings settings;
     private final PrintStream out;
     private final ChaosPlan plan;
@@ -79,41 +82,34 @@ public final class Chaos implements AutoCloseable {
      * the inventory through the proxy and drawing its faults from the seed.
      */
     public static Chaos create(Demo.Config config, Settings settings, PrintStream out) throws IOException {
-        NioReactor reactor = new NioReactor();
-        TcpCrusher[] proxy = new TcpCrusher[1];
-        Demo demo = null;
-        try {
-            int proxyPort = Demo.freePort();
-            demo = Demo.create(config, ChaosPlan.stock(settings.orders()), inventoryPort -> {
-                proxy[0] = TcpCrusherBuilder.builder().withReactor(reactor).withBindAddress("127.0.0.1", proxyPort)
-                        .withConnectAddress("127.0.0.1", inventoryPort).buildAndOpen();
-                return "http://127.0.0.1:" + proxyPort;
-            }, List.of("--tcc.http.faults.seed=" + settings.seed()));
-            return new Chaos(demo, reactor, proxy[0], settings, out);
-        } catch (IOException | RuntimeException e) {
-            close(demo, reactor, proxy[0]);
-            throw e;
-        }
+        return new Chaos(Topology.single(config, settings), settings, out);
     }
 
-    private Chaos(Demo demo, NioReactor reactor, TcpCrusher proxy, Settings settings, PrintStream out) {
-        this.demo = demo;
-        this.reactor = reactor;
-        this.proxy = proxy;
+    /**
+     * The same run on the scaled topology ({@link Topology#scaled}): several instances of each service behind HAProxy,
+     * a recovery daemon, the database on one server or on Galera.
+     */
+    static Chaos scaled(Demo.Config config, Settings settings, Topology.Scale scale, PrintStream out) throws IOException {
+        return new Chaos(Topology.scaled(config, settings, scale), settings, out);
+    }
+
+    private Chaos(Topology topology, Settings settings, PrintStream out) {
+        this.topology = topology;
+        this.demo = topology.demo;
         this.settings = settings;
         this.out = out;
-        this.plan = new ChaosPlan(settings);
+        this.plan = new ChaosPlan(settings, topology.shape());
         this.tally = new ChaosTally(settings.orders());
         this.dispatch = new Dispatch(settings.orders(), plan.events);
-        this.schedule = new FaultSchedule(demo, proxy, plan, dispatch, tally, out);
+        this.schedule = new FaultSchedule(topology, plan, dispatch, tally, out);
     }
 
     /** Plays the load and its events, waits for quiescence, then reads and checks both databases. */
     public ChaosReport run() throws Exception {
-        out.println("chaos: starting the order service (log " + demo.order.log() + ") and the inventory (log "
-                + demo.inventory.log() + "); the order service reaches the inventory through a TCP proxy at "
-                + proxy.getBindAddress());
-        demo.start();
+        out.println("chaos: starting " + demo.orders.stream().map(s -> s.name() + " (log " + s.log() + ")").toList() + " and "
+                + demo.inventories.stream().map(s -> s.name() + " (log " + s.log() + ")").toList() + "; "
+                + topology.describe());
+        topology.start();
         Instant start = Instant.now();
         out.printf("chaos: seed %d, %d orders from %d threads, %d events: %s%n", settings.seed(), settings.orders(),
                 settings.threads(), plan.events.size(), plan.events);
@@ -136,14 +132,18 @@ public final class Chaos implements AutoCloseable {
         if (dispatch.failure() != null) {
             throw dispatch.failure();
         }
-        demo.client.disarm();
-        tally.faults(demo.client.faultCounts());
+        for (ServiceProcess order : demo.orders) {
+            DemoClient admin = demo.clientOf(order, demo.inventory);
+            admin.disarm();
+            tally.faults(admin.faultCounts());
+        }
         out.println("chaos: load done (" + seconds(Duration.between(start, Instant.now())) + "); faults disarmed;"
                 + " waiting for recovery to reach quiescence ...");
         Duration quiescence = awaitQuiescence();
         out.println("chaos: " + (quiescence == null ? "no quiescence within " + seconds(settings.quiescenceTimeout())
                 : "quiescence after " + seconds(quiescence)));
-        return ChaosReport.read(demo, ChaosPlan.stock(settings.orders()), settings, tally, quiescence, start);
+        return ChaosReport.read(demo, ChaosPlan.stock(settings.orders()), settings, tally, quiescence, start,
+                topology.describe(), topology.facts());
     }
 
     @FunctionalInterface
@@ -168,9 +168,13 @@ public final class Chaos implements AutoCloseable {
             ChaosPlan.Call call = plan.calls.get(i);
             int done;
             try {
-                String user = ChaosReport.user(i);
-                done = tally.answered(i, settings.async(i) ? demo.client.placeOrderAsync(user, call.sku(), call.quantity())
-                        : demo.client.placeOrder(user, call.sku(), call.quantity()));
+                DemoClient.Answer answer = place(i, call);
+                for (int retry = 0; answer.fromBalancer() && answer.status() == 503 && retry < NO_INSTANCE_RETRIES; retry++) {
+                    tally.noInstance();
+                    Thread.sleep(200); // the balancer had no instance up: nothing was sent, so the call goes again later
+                    answer = place(i, call);
+                }
+                done = tally.answered(i, answer);
             } catch (IOException noAnswer) {
                 done = tally.answered(i, null);
             }
@@ -178,6 +182,13 @@ public final class Chaos implements AutoCloseable {
                 out.println("chaos: " + done + "/" + settings.orders() + " orders answered or cut off");
             }
         }
+    }
+
+    private DemoClient.Answer place(int i, ChaosPlan.Call call) throws IOException, InterruptedException {
+        String user = ChaosReport.user(i);
+        DemoClient front = topology.front;
+        return settings.async(i) ? front.placeOrderAsync(user, call.sku(), call.quantity())
+                : front.placeOrder(user, call.sku(), call.quantity());
     }
 
     /** Until no transaction is unfinished, or only flagged ones are; null if the timeout passes first. */
@@ -193,23 +204,13 @@ public final class Chaos implements AutoCloseable {
         return Duration.between(start, Instant.now());
     }
 
-    /** Kills both services, closes the proxy; the databases stay, or are dropped if the config says so. */
+    /** Kills every service process, closes the proxies; the databases stay, or are dropped if the config says so. */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            close(demo, reactor, proxy);
+            topology.close();
         }
-    }
-
-    private static void close(Demo demo, NioReactor reactor, TcpCrusher proxy) {
-        if (demo != null) {
-            demo.close();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        reactor.close();
     }
 
     static String seconds(Duration duration) {

@@ -2,6 +2,7 @@ package io.tcc.demo.chaos;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +15,33 @@ import java.util.Random;
  */
 final class ChaosPlan {
 
-    enum EventType { KILL_ORDER, KILL_INVENTORY, FREEZE, CUT }
+    enum EventType { KILL_ORDER, KILL_INVENTORY, FREEZE, CUT, KILL_DATABASE_NODE }
 
-    /** At the dispatch of order {@code at}: the event; {@code millis} is how long a service stays dead or the link frozen. */
-    record Event(int at, EventType type, long millis) {
+    /**
+     * At the dispatch of order {@code at}: the event; {@code millis} is how long a service stays dead or the link frozen;
+     * {@code target} which instance, link or database node it hits (0-based), -1 where there is only one.
+     */
+    record Event(int at, EventType type, long millis, int target) {
         @Override
         public String toString() {
-            return "at order " + at + ": " + type + (millis > 0 ? " " + millis + " ms" : "");
+            return "at order " + at + ": " + type + (target >= 0 ? " #" + (target + 1) : "") + (millis > 0 ? " " + millis + " ms" : "");
+        }
+    }
+
+    /**
+     * What the events can hit: the instances of each service, the links, and the database nodes that may be killed
+     * (0-based; none on a single server).
+     */
+    record Shape(int orderInstances, int inventoryInstances, int links, List<Integer> killableNodes) {
+        static final Shape SINGLE = new Shape(1, 1, 1, List.of());
+
+        int targets(EventType type) {
+            return switch (type) {
+                case KILL_ORDER -> orderInstances;
+                case KILL_INVENTORY -> inventoryInstances;
+                case FREEZE, CUT -> links;
+                case KILL_DATABASE_NODE -> killableNodes.size();
+            };
         }
     }
 
@@ -40,7 +61,7 @@ final class ChaosPlan {
     final Map<String, Long> delays = new LinkedHashMap<>();
     private final int orders;
 
-    ChaosPlan(Chaos.Settings settings) {
+    ChaosPlan(Chaos.Settings settings, Shape shape) {
         this.orders = settings.orders();
         Random random = new Random(settings.seed());
         List<String> skus = List.copyOf(stock(orders).keySet());
@@ -54,6 +75,30 @@ final class ChaosPlan {
         events.sort(Comparator.comparingInt(Event::at));
         for (String phase : PHASES) {
             delays.put(phase, 1_500L + random.nextInt(2_500)); // past the 1 s call timeout: it lands after its cancel
+        }
+        // drawn after all the above, so a seed's plan on the single topology stays what it was before there were more
+        if (!shape.killableNodes().isEmpty()) {
+            plan(random, EventType.KILL_DATABASE_NODE, 1, 1_000, 5_000);
+            events.sort(Comparator.comparingInt(Event::at));
+        }
+        // kills take the instances in turn from a random first one, so each instance dies; links are drawn each time
+        Map<EventType, Integer> lastKilled = new EnumMap<>(EventType.class);
+        for (int e = 0; e < events.size(); e++) {
+            Event event = events.get(e);
+            int targets = shape.targets(event.type());
+            if (targets > 1 || event.type() == EventType.KILL_DATABASE_NODE) {
+                int target = switch (event.type()) {
+                    case KILL_ORDER, KILL_INVENTORY -> {
+                        Integer last = lastKilled.get(event.type());
+                        int next = last == null ? random.nextInt(targets) : (last + 1) % targets;
+                        lastKilled.put(event.type(), next);
+                        yield next;
+                    }
+                    case FREEZE, CUT -> random.nextInt(targets);
+                    case KILL_DATABASE_NODE -> shape.killableNodes().get(random.nextInt(targets));
+                };
+                events.set(e, new Event(event.at(), event.type(), event.millis(), target));
+            }
         }
     }
 
@@ -72,7 +117,7 @@ final class ChaosPlan {
     private void plan(Random random, EventType type, int count, long minMillis, long maxMillis) {
         for (int i = 0; i < count; i++) {
             int at = orders / 20 + random.nextInt(orders * 17 / 20);
-            events.add(new Event(at, type, minMillis + (maxMillis > minMillis ? random.nextLong(maxMillis - minMillis) : 0)));
+            events.add(new Event(at, type, minMillis + (maxMillis > minMillis ? random.nextLong(maxMillis - minMillis) : 0), -1));
         }
     }
 }

@@ -2,6 +2,8 @@ package io.tcc.demo.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -45,10 +47,16 @@ public final class ChaosReport {
         return "chaos-" + i;
     }
 
+    /**
+     * @param topology what ran
+     * @param facts    lines ({@link #line}) the topology adds once the run is over (the balancer's counts, Galera's state)
+     */
     static ChaosReport read(Demo demo, Map<String, Integer> stock, Chaos.Settings settings, ChaosTally tally,
-                            Duration quiescence, Instant start) throws IOException, InterruptedException {
+                            Duration quiescence, Instant start, String topology, List<String> facts)
+            throws IOException, InterruptedException {
         ChaosReport report = new ChaosReport(tally);
-        report.describe(settings, start);
+        report.describe(settings, start, topology);
+        report.lines.addAll(facts);
         report.invariant = Report.read(demo.databases, stock, demo.refusedTries());
         report.check(demo.databases, quiescence, settings.quiescenceTimeout());
         return report;
@@ -78,19 +86,31 @@ public final class ChaosReport {
         out.println("violations: " + violations().size());
     }
 
-    private void describe(Chaos.Settings settings, Instant start) {
+    private void describe(Chaos.Settings settings, Instant start, String topology) {
         Runtime runtime = Runtime.getRuntime();
         lines.add(String.format("Chaos run: seed %d, %d orders (%.0f%% with async phase two) from %d client threads,"
                 + " started %s, %s until the checks", settings.seed(), settings.orders(), settings.asyncShare() * 100,
                 settings.threads(), start.truncatedTo(ChronoUnit.SECONDS),
                 Chaos.seconds(Duration.between(start, Instant.now()))));
-        lines.add(String.format("%-24s %d cores, %s %s, Java %s", "machine", runtime.availableProcessors(),
-                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version")));
+        lines.add(String.format("%-24s %d cores, %s %s, Java %s%s", "machine", runtime.availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"), load()));
+        lines.add(String.format("%-24s %s", "topology", topology));
         Map<String, Long> answers = new TreeMap<>();
         for (String answer : tally.answers) {
             answers.merge(Objects.requireNonNullElse(answer, "never sent"), 1L, Long::sum);
         }
-        lines.add(String.format("%-24s %s; %d tries refused for stock", "client answers", join(answers), tally.refusedForStock));
+        lines.add(String.format("%-24s %s; %d tries refused for stock%s", "client answers", join(answers), tally.refusedForStock,
+                tally.noInstance == 0 ? "" : "; " + tally.noInstance + " times the balancer had no instance up (HTTP 503,"
+                        + " nothing sent) and the call went again 200 ms later"));
+        Map<String, List<Integer>> failedAt = new TreeMap<>();
+        for (int i = 0; i < tally.answers.length; i++) {
+            String answer = tally.answers[i];
+            if (answer != null && !List.of("CONFIRMED", "CANCELLED", "PENDING").contains(answer)) {
+                failedAt.computeIfAbsent(answer, a -> new ArrayList<>()).add(i);
+            }
+        }
+        failedAt.forEach((answer, at) -> lines.add(line(lines.get(lines.size() - 1).startsWith("client answers")
+                ? "answers without a state" : "", answer + ": orders " + ranges(at))));
         long total = 0;
         List<String> byPhase = new ArrayList<>();
         for (String phase : ChaosPlan.PHASES) {
@@ -104,8 +124,37 @@ public final class ChaosReport {
         lines.add(String.format("%-24s %d freezes (%s frozen in all), %d cuts (%d connections closed)", "TCP faults (proxy)",
                 tally.freezes, Chaos.seconds(Duration.ofMillis(tally.frozenMillis)), tally.cuts, tally.connectionsCut));
         lines.add(String.format("%-24s %s", "kills (SIGKILL)", tally.kills.isEmpty() ? "none" : tally.kills.entrySet().stream()
-                .map(e -> e.getKey() + " service " + e.getValue().size()).collect(Collectors.joining(", "))));
-        tally.kills.forEach((service, kills) -> kills.forEach(kill -> lines.add(String.format("%-24s   %s %s", "", service, kill))));
+                .map(e -> e.getKey() + " " + e.getValue().size()).collect(Collectors.joining(", "))));
+        tally.kills.values().forEach(kills -> kills.forEach(kill -> lines.add(String.format("%-24s   %s", "", kill))));
+    }
+
+    /** "3, 7-12, 40" for the ascending numbers given: where in the load the calls without an answer were. */
+    private static String ranges(List<Integer> numbers) {
+        List<String> ranges = new ArrayList<>();
+        for (int i = 0; i < numbers.size(); i++) {
+            int first = numbers.get(i);
+            while (i + 1 < numbers.size() && numbers.get(i + 1) == numbers.get(i) + 1) {
+                i++;
+            }
+            ranges.add(first == numbers.get(i) ? String.valueOf(first) : first + "-" + numbers.get(i));
+        }
+        return ranges.size() <= 12 ? String.join(", ", ranges)
+                : String.join(", ", ranges.subList(0, 12)) + " and " + (ranges.size() - 12) + " more ranges";
+    }
+
+    /** One line of the report: a label, then what it says. */
+    static String line(String label, String text) {
+        return String.format("%-24s %s", label, text);
+    }
+
+    /** The machine's load averages (1, 5, 15 min) as the checks begin, where Linux tells them. */
+    private static String load() {
+        try {
+            String[] averages = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return ", load average " + averages[0] + " " + averages[1] + " " + averages[2];
+        } catch (IOException | RuntimeException notLinux) {
+            return "";
+        }
     }
 
     private void check(DemoDatabases databases, Duration quiescence, Duration timeout) {
@@ -115,7 +164,7 @@ public final class ChaosReport {
             violations.add("recovery did not reach quiescence within " + Chaos.seconds(timeout));
         }
         lines.add(String.format("%-24s %s", "time to quiescence", quiescence == null ? "not reached" : Chaos.seconds(quiescence)
-                + " after the load (faults disarmed, both services up)"));
+                + " after the load (faults disarmed, every service up)"));
         orderDb.query("SELECT COALESCE(SUM(attempts), 0), COALESCE(SUM(attempts > 0), 0), COALESCE(SUM(needs_operator), 0)"
                 + " FROM tcc_global", rs -> {
                     lines.add(String.format("%-24s %d (phase two left to recovery and retried, over %d transactions); %d"

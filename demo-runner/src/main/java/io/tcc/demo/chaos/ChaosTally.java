@@ -10,11 +10,18 @@ import tools.jackson.databind.JsonNode;
 
 /** What the client and the harness saw, as they saw it; {@link ChaosReport} adds what the databases hold. */
 final class ChaosTally {
+    /** What {@link #kills} counts: kill -9 of an instance of either service, or of a database node. */
+    static final String ORDER = "order service";
+    static final String INVENTORY = "inventory service";
+    static final String DATABASE_NODE = "Galera node";
+
     /** Per order: its answer ("CONFIRMED", "CANCELLED", "HTTP 503", ...) or "no answer"; null if never sent. */
     final String[] answers;
     final Map<String, Map<String, Long>> faults = new TreeMap<>();
     final Map<String, List<String>> kills = new TreeMap<>();
     long refusedForStock;
+    /** Calls the balancer refused for want of an instance, sent again. */
+    long noInstance;
     int freezes;
     long frozenMillis;
     int cuts;
@@ -39,6 +46,10 @@ final class ChaosTally {
         return ++done;
     }
 
+    synchronized void noInstance() {
+        noInstance++;
+    }
+
     /** Adds one order process's fault counts, by phase and kind. */
     synchronized void faults(JsonNode counts) {
         counts.get("injectedByPhase").properties().forEach(phase -> phase.getValue().properties().forEach(kind ->
@@ -46,8 +57,9 @@ final class ChaosTally {
                         Long::sum)));
     }
 
-    synchronized void kill(String service, String what) {
-        kills.computeIfAbsent(service, s -> new ArrayList<>()).add(what);
+    /** @param what one of the constants above */
+    synchronized void kill(String what, String killed) {
+        kills.computeIfAbsent(what, s -> new ArrayList<>()).add(killed);
     }
 
     synchronized void freeze(long millis) {

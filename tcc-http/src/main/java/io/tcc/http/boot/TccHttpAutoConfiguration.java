@@ -22,6 +22,7 @@ import org.springframework.web.servlet.function.ServerResponse;
 
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -81,8 +82,8 @@ public class TccHttpAutoConfiguration {
     }
 
     /**
-     * The participants' circuit breakers and bulkheads, in registries of their own: an application's own resilience4j
-     * registries (and their settings) stay apart from these.
+     * The participants' circuit breakers, bulkheads and phase-two retries, in registries of their own: an application's
+     * own resilience4j registries (and their settings) stay apart from these.
      */
     @Bean
     @ConditionalOnMissingBean
@@ -98,7 +99,7 @@ public class TccHttpAutoConfiguration {
                 faults, guards, properties.getRemote().getBatch().toSettings());
     }
 
-    /** Breaker and bulkhead meters (resilience4j's own names) and {@code tcc.http.calls}, with Micrometer. */
+    /** Breaker, bulkhead and phase-two retry meters (resilience4j's own names) and {@code tcc.http.calls}, with Micrometer. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = {"io.micrometer.core.instrument.MeterRegistry",
             "io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics"})
@@ -111,6 +112,11 @@ public class TccHttpAutoConfiguration {
         @Bean
         MeterBinder tccBulkheadMetrics(ParticipantGuards guards) {
             return TaggedBulkheadMetrics.ofBulkheadRegistry(guards.bulkheads());
+        }
+
+        @Bean
+        MeterBinder tccRetryMetrics(ParticipantGuards guards) {
+            return TaggedRetryMetrics.ofRetryRegistry(guards.retries());
         }
 
         @Bean

@@ -11,7 +11,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.micrometer.observation.ObservationRegistry;
 import io.tcc.global.Coordinator;
+import io.tcc.global.CoordinatorObservations;
+import io.tcc.global.CrashPoints;
 import io.tcc.http.RemoteParticipants;
 import io.tcc.spring.boot.TccProperties;
 
@@ -38,12 +41,15 @@ public class RecoveryDaemon {
 
     /**
      * The initiator's coordinator without a local participant: every participant, "local" included, is reached over
-     * HTTP. The client factory is looked up on first use, since it is built on this coordinator.
+     * HTTP. The client factory is looked up on first use, since it is built on this coordinator. With an observation
+     * registry (Actuator on the classpath), each branch call it makes is a {@code tcc.branch} observation.
      */
     @Bean
     Coordinator tccCoordinator(DataSource dataSource, PlatformTransactionManager transactionManager, TccProperties tcc,
-                               RecoveryDaemonProperties daemon, ObjectProvider<RemoteParticipants> http) {
-        Coordinator coordinator = new Coordinator(dataSource, transactionManager, tcc.coordinatorConfig(tcc.timing()), null);
+                               RecoveryDaemonProperties daemon, ObjectProvider<RemoteParticipants> http,
+                               ObjectProvider<ObservationRegistry> observations) {
+        Coordinator coordinator = new Coordinator(dataSource, transactionManager, tcc.coordinatorConfig(tcc.timing()), null,
+                CrashPoints.NONE, CoordinatorObservations.of(observations.getIfAvailable(() -> ObservationRegistry.NOOP)));
         coordinator.participants().reachOthersWith(name -> http.getObject().participant(name, daemon.getParticipants().get(name)));
         return coordinator;
     }

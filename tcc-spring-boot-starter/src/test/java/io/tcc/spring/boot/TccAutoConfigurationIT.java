@@ -20,9 +20,16 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import io.micrometer.common.KeyValues;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import io.tcc.fence.Fence;
 import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
+import io.tcc.global.DefaultBranchObservationConvention;
+import io.tcc.global.BranchObservationContext;
+import io.tcc.global.BranchObservationConvention;
 import io.tcc.global.GlobalState;
 import io.tcc.spring.TccAspect;
 import io.tcc.test.DatabaseKind;
@@ -67,6 +74,58 @@ class TccAutoConfigurationIT {
             assertThat(context.getBean(Coordinator.class).log().find(xid).orElseThrow().state()).isEqualTo(GlobalState.CONFIRMED);
             assertThat(db.jdbc().queryForObject("SELECT sold FROM stock WHERE sku = ?", Integer.class, sku)).isEqualTo(1);
         });
+    }
+
+    /** A plain Boot application with its own registry (Actuator gives one): observed without tcc-recovery. */
+    @Test
+    void anApplicationsObservationRegistryObservesTransactionsBranchCallsAndFencedCalls() {
+        runner.withBean(ObservationRegistry.class, TestObservationRegistry::create).run(context -> {
+            String xid = context.getBean(ShopBeans.Shop.class).buy(newSku());
+
+            TestObservationRegistry observations = (TestObservationRegistry) context.getBean(ObservationRegistry.class);
+            TestObservationRegistryAssert.assertThat(observations)
+                    .hasNumberOfObservationsWithNameEqualTo("tcc.transaction", 1)
+                    .hasNumberOfObservationsWithNameEqualTo("tcc.branch", 2)
+                    .hasNumberOfObservationsWithNameEqualTo("tcc.participant", 2)
+                    .hasObservationWithNameEqualTo("tcc.transaction").that().hasBeenStopped()
+                    .hasLowCardinalityKeyValue("transaction", "Shop.buy").hasLowCardinalityKeyValue("outcome", "CONFIRMED")
+                    .hasHighCardinalityKeyValue("tcc.xid", xid);
+            TestObservationRegistryAssert.assertThat(observations)
+                    .forAllObservationsWithNameEqualTo("tcc.branch", branch -> branch
+                            .hasLowCardinalityKeyValue("participant", "local").hasLowCardinalityKeyValue("outcome", "SUCCESS"))
+                    .forAllObservationsWithNameEqualTo("tcc.participant", fenced -> fenced
+                            .hasLowCardinalityKeyValue("result", "EXECUTED").hasHighCardinalityKeyValue("tcc.xid", xid));
+            TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("tcc.branch").that()
+                    .hasParentObservationContextMatching(parent -> "tcc.transaction".equals(parent.getName()));
+            TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("tcc.participant").that()
+                    .hasParentObservationContextMatching(parent -> "tcc.branch".equals(parent.getName()));
+        });
+    }
+
+    /** An application's convention bean renames and retags, as Spring's own observations allow. */
+    @Test
+    void anObservationConventionBeanRenamesAndRetags() {
+        BranchObservationConvention renamed = new DefaultBranchObservationConvention() {
+            @Override
+            public String getName() {
+                return "shop.tcc.calls";
+            }
+
+            @Override
+            public KeyValues getLowCardinalityKeyValues(BranchObservationContext context) {
+                return super.getLowCardinalityKeyValues(context).and("team", "shop");
+            }
+        };
+        runner.withBean(ObservationRegistry.class, TestObservationRegistry::create)
+                .withBean(BranchObservationConvention.class, () -> renamed).run(context -> {
+                    context.getBean(ShopBeans.Shop.class).buy(newSku());
+
+                    TestObservationRegistryAssert.assertThat((TestObservationRegistry) context.getBean(ObservationRegistry.class))
+                            .hasNumberOfObservationsWithNameEqualTo("tcc.branch", 0)
+                            .hasNumberOfObservationsWithNameEqualTo("shop.tcc.calls", 2)
+                            .hasObservationWithNameEqualTo("shop.tcc.calls").that().hasLowCardinalityKeyValue("team", "shop")
+                            .hasLowCardinalityKeyValue("phase", "try");
+                });
     }
 
     @Test
