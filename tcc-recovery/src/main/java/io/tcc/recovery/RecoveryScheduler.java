@@ -3,8 +3,13 @@ package io.tcc.recovery;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -18,9 +23,12 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.SimpleTrigger;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
 import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.tcc.jdbc.Dialect;
 import io.tcc.jdbc.RequiredTables;
@@ -36,6 +44,12 @@ import io.tcc.jdbc.RequiredTables;
  * waited about 23 s: the periodic trigger its killed predecessor had acquired stays blocked until Quartz declares that
  * node dead (its check-in interval plus 7.5 s) and handles the misfire. A dead node's claims are due again when their
  * lease ends, and any node's next firing takes them.
+ *
+ * <p>On a multi-primary cluster (Galera) Quartz's row lock on {@code QRTZ_LOCKS} holds on one node only; its trigger
+ * updates are compare-and-sets, so two nodes acquiring one firing collide at commit and one loses (1213): Quartz logs it
+ * and goes on. What it does not get over by itself is covered here: a failed job-store transaction is run again after
+ * 1 s instead of 15 s, and a trigger left in ERROR state is reset ({@link #resetErroredTriggers}). Tested by
+ * {@code GaleraRecoveryIT}; docs/scale-out.md.
  */
 public final class RecoveryScheduler implements AutoCloseable {
 
@@ -50,10 +64,21 @@ public final class RecoveryScheduler implements AutoCloseable {
             "QRTZ_CRON_TRIGGERS", "QRTZ_SIMPROP_TRIGGERS", "QRTZ_BLOB_TRIGGERS", "QRTZ_CALENDARS",
             "QRTZ_PAUSED_TRIGGER_GRPS", "QRTZ_FIRED_TRIGGERS", "QRTZ_SCHEDULER_STATE", "QRTZ_LOCKS"};
 
-    private final Scheduler scheduler;
+    /** How often each node looks for a trigger of ours that Quartz left in ERROR state ({@link #resetErroredTriggers}). */
+    static final Duration TRIGGER_CHECK_INTERVAL = Duration.ofSeconds(5);
+    private static final Logger log = LoggerFactory.getLogger(RecoveryScheduler.class);
 
-    private RecoveryScheduler(Scheduler scheduler) {
+    private final Scheduler scheduler;
+    private final List<TriggerKey> triggers;
+    private final ScheduledExecutorService triggerCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "tcc-recovery-trigger-check");
+        thread.setDaemon(true); // like Quartz's threads: a failed start-up must not be kept alive by it
+        return thread;
+    });
+
+    private RecoveryScheduler(Scheduler scheduler, List<TriggerKey> triggers) {
         this.scheduler = scheduler;
+        this.triggers = List.copyOf(triggers);
     }
 
     /** Recovery only, without cleanup. */
@@ -108,19 +133,26 @@ public final class RecoveryScheduler implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.isClustered", "true");
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
         p.setProperty("org.quartz.jobStore.misfireThreshold", "10000");
+        // how long Quartz waits before running a failed job-store transaction again: a job's completion, a check-in, a
+        // misfire pass, and the pause after two failed acquisitions. On Galera a lost certification (1213) fails one
+        // now and then; Quartz's default of 15 s then held the cleanup trigger blocked for 15 to 25 s, and a check-in
+        // retried that late would pass the 12.5 s after which the other nodes count this node dead (docs/scale-out.md).
+        // The factory hands this scheduler property to the job store, over org.quartz.jobStore.dbRetryInterval
+        p.setProperty("org.quartz.scheduler.dbFailureRetryInterval", "1000");
         Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+        List<TriggerKey> triggers = new ArrayList<>();
         try {
             scheduler.getContext().put(RecoveryJob.RECOVERY, recovery);
-            schedule(scheduler, RecoveryJob.class, JOB, interval);
+            triggers.add(schedule(scheduler, RecoveryJob.class, JOB, interval));
             if (cleanup != null) {
                 scheduler.getContext().put(CleanupJob.CLEANUP, cleanup);
-                schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval);
+                triggers.add(schedule(scheduler, CleanupJob.class, CLEANUP_JOB, cleanupInterval));
             }
         } catch (SchedulerException | RuntimeException e) {
             scheduler.shutdown(false); // nobody else holds it: its threads would outlive the failed start
             throw e;
         }
-        return new RecoveryScheduler(scheduler);
+        return new RecoveryScheduler(scheduler, triggers);
     }
 
     /** The range of {@code tcc.recovery.interval} and {@code tcc.recovery.cleanup.interval}. */
@@ -130,8 +162,8 @@ public final class RecoveryScheduler implements AutoCloseable {
         }
     }
 
-    private static void schedule(Scheduler scheduler, Class<? extends org.quartz.Job> type, JobKey key, Duration every)
-            throws SchedulerException {
+    private static TriggerKey schedule(Scheduler scheduler, Class<? extends org.quartz.Job> type, JobKey key,
+                                       Duration every) throws SchedulerException {
         JobDetail job = JobBuilder.newJob(type).withIdentity(key).storeDurably().build();
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(key.getName() + "-every", key.getGroup()).forJob(key)
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(every.toMillis())
@@ -147,15 +179,41 @@ public final class RecoveryScheduler implements AutoCloseable {
                 scheduler.rescheduleJob(trigger.getKey(), trigger);
             }
         }
+        return trigger.getKey();
     }
 
     /**
      * Starts the scheduler and fires one recovery pass at once (a trigger of its own, which no dead node can hold), so a
-     * restarted node picks up due work as it comes up.
+     * restarted node picks up due work as it comes up; from then on, every {@link #TRIGGER_CHECK_INTERVAL}, resets a
+     * trigger of ours that Quartz left in ERROR state.
      */
     public void start() throws SchedulerException {
         scheduler.start();
         scheduler.triggerJob(JOB);
+        triggerCheck.scheduleWithFixedDelay(this::resetErroredTriggers, 0, TRIGGER_CHECK_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Quartz puts a trigger in ERROR state, and never fires it again, when reading the trigger's job fails while it
+     * acquires or fires the trigger: it takes any failure there for a job class it cannot load. A failure that passes
+     * (on Galera, a transaction that lost a certification; on any database, a dropped connection) would so stop
+     * recovery or cleanup for the whole cluster, restarts included. Every node resets such a trigger of ours.
+     */
+    void resetErroredTriggers() {
+        for (TriggerKey key : triggers) {
+            try {
+                if (scheduler.getTriggerState(key) == Trigger.TriggerState.ERROR) {
+                    scheduler.resetTriggerFromErrorState(key);
+                    log.warn("recovery's Quartz trigger {} was in ERROR state, where Quartz leaves a trigger when reading"
+                            + " its job failed while firing it (on Galera, a transaction that lost a certification);"
+                            + " reset, it fires again", key);
+                }
+            } catch (SchedulerException | RuntimeException e) {
+                log.warn("could not check recovery's Quartz trigger {} for ERROR state, checking again in {}: {}", key,
+                        TRIGGER_CHECK_INTERVAL, e.getMessage());
+            }
+        }
     }
 
     public Scheduler scheduler() {
@@ -165,6 +223,7 @@ public final class RecoveryScheduler implements AutoCloseable {
     /** Waits for a running pass to end: what it claimed is finished, postponed, or due again when its lease ends. */
     @Override
     public void close() throws SchedulerException {
+        triggerCheck.shutdownNow();
         scheduler.shutdown(true);
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
@@ -516,5 +518,37 @@ abstract class RecoveryTests {
         }
         assertEquals(GlobalState.CONFIRMED, daemon.coordinator().log().find(xid).orElseThrow().state());
         assertArrayEquals(new int[] {4999, 0, 1}, stock());
+    }
+
+    /** Quartz leaves a trigger whose job it failed to read in ERROR state for good (on Galera: a lost certification). */
+    @Test
+    void aTriggerQuartzLeftInErrorStateIsResetAndFiresAgain() throws Exception {
+        Node daemon = node();
+        Cleanup cleanup = new Cleanup(daemon.coordinator().log(), null, Duration.ofHours(1), 100);
+        String cleanupTrigger = "SELECT %s FROM QRTZ_TRIGGERS WHERE SCHED_NAME = '" + RecoveryScheduler.SCHEDULER_NAME
+                + "' AND TRIGGER_NAME = 'cleanup-every'";
+        // recovery every 500 ms keeps Quartz's scheduler thread waking, as the default 5 s does: a trigger set back to
+        // WAITING is not signalled to a thread idling until its next firing
+        try (RecoveryScheduler scheduler = RecoveryScheduler.start(logPool, recovery(daemon, 10, RecoveryListener.NONE),
+                Duration.ofMillis(500), cleanup, Duration.ofMillis(200), "node-1")) {
+            long erroredAfter;
+            // under Quartz's own TRIGGER_ACCESS lock, as Quartz writes the state: no firing in progress overwrites it
+            try (Connection c = logDb.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                JdbcTemplate tx = new JdbcTemplate(new SingleConnectionDataSource(c, true));
+                tx.queryForList("SELECT LOCK_NAME FROM QRTZ_LOCKS WHERE SCHED_NAME = ? AND LOCK_NAME = 'TRIGGER_ACCESS'"
+                        + " FOR UPDATE", String.class, RecoveryScheduler.SCHEDULER_NAME);
+                tx.update("UPDATE QRTZ_TRIGGERS SET TRIGGER_STATE = 'ERROR' WHERE SCHED_NAME = ? AND TRIGGER_NAME ="
+                        + " 'cleanup-every'", RecoveryScheduler.SCHEDULER_NAME);
+                erroredAfter = tx.queryForObject(cleanupTrigger.formatted("PREV_FIRE_TIME"), Long.class);
+                c.commit();
+            }
+
+            Await.until("the cleanup trigger out of ERROR state and firing again",
+                    RecoveryScheduler.TRIGGER_CHECK_INTERVAL.multipliedBy(3), () ->
+                            !"ERROR".equals(logDb.jdbc().queryForObject(cleanupTrigger.formatted("TRIGGER_STATE"), String.class))
+                                    && logDb.jdbc().queryForObject(cleanupTrigger.formatted("PREV_FIRE_TIME"), Long.class)
+                                    > erroredAfter);
+        }
     }
 }
