@@ -37,8 +37,10 @@ public enum Dialect {
 
         @Override
         boolean isConflict(SQLException e) {
-            // 1213 deadlock victim, 1205 lock wait timeout; the whole transaction (1213) or statement (1205) is lost
-            return e.getErrorCode() == 1213 || e.getErrorCode() == 1205 || "40001".equals(e.getSQLState());
+            // 1213 deadlock victim (and Galera's lost certification), 1205 lock wait timeout; 3101 is MySQL Group
+            // Replication's lost certification at COMMIT: the whole transaction (1213, 3101) or statement (1205) is lost
+            return e.getErrorCode() == 1213 || e.getErrorCode() == 1205 || e.getErrorCode() == 3101
+                    || "40001".equals(e.getSQLState());
         }
 
         @Override

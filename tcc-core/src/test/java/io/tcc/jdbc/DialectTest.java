@@ -74,6 +74,8 @@ class DialectTest {
         SQLException deadlock = new SQLException("Deadlock found", "40001", 1213);
         assertTrue(Dialect.MYSQL.isConflict(new RuntimeException("wrapped", deadlock)));
         assertTrue(Dialect.MYSQL.isConflict(new SQLException("Lock wait timeout exceeded", "HY000", 1205)));
+        assertTrue(Dialect.MYSQL.isConflict(new SQLException(
+                "Plugin instructed the server to rollback the current transaction.", "40000", 3101)));
         assertTrue(Dialect.POSTGRESQL.isConflict(new SQLException("deadlock detected", "40P01")));
         assertTrue(Dialect.POSTGRESQL.isConflict(new CannotAcquireLockException("translated by Spring")));
         assertFalse(Dialect.MYSQL.isConflict(new DataIntegrityViolationException("dup",
