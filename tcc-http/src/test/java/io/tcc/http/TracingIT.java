@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,9 +101,11 @@ class TracingIT extends TwoServices {
 
     /**
      * Holds branch calls at the inventory, inside its server requests, so that confirms meet in a batch: the next
-     * confirm until released, and the tries of a round until all of them have arrived.
+     * confirm until released, and the tries of a round until all of them have arrived. Notes the baggage each call
+     * brought, by xid and path.
      */
     static class Holds extends OncePerRequestFilter {
+        final Map<String, String> baggage = new ConcurrentHashMap<>();
         final AtomicBoolean holdNextConfirm = new AtomicBoolean();
         final CountDownLatch confirmHeld = new CountDownLatch(1);
         final CountDownLatch releaseConfirm = new CountDownLatch(1);
@@ -112,6 +115,9 @@ class TracingIT extends TwoServices {
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
             String path = request.getRequestURI();
+            if (request.getHeader("baggage") != null) {
+                baggage.put(request.getHeader(TccHeaders.XID) + " " + path, request.getHeader("baggage"));
+            }
             CountDownLatch tries = triesMeet;
             if (path.equals("/tcc/reserve-stock/confirm") && holdNextConfirm.compareAndSet(true, false)) {
                 confirmHeld.countDown();
@@ -175,7 +181,7 @@ class TracingIT extends TwoServices {
     void anOrderIsOneTraceFromItsRequestThroughTryDecisionAndConfirmAtBothServices() throws Exception {
         assertTrue(coordinator().sharesCommitsWithLocalParticipant(), "the order's log and its stock share a database");
 
-        String xid = placeOrder("SYNC");
+        String xid = placeOrder("SYNC", "tenant=acme");
 
         awaitSpans(xid);
         List<SpanData> atOrder = spans(order);
@@ -184,6 +190,10 @@ class TracingIT extends TwoServices {
         SpanData request = spanOf(atOrder, transaction.getParentSpanId());
         assertEquals("http.server.requests", observation(request));
         assertEquals(SpanId.getInvalid(), request.getParentSpanId(), "the order request starts the trace");
+        // the order request's baggage travelled on with each branch call
+        Map<String, String> baggage = inventory.getBean(Holds.class).baggage;
+        assertEquals("tenant=acme", baggage.get(xid + " /tcc/reserve-stock/try"), baggage.toString());
+        assertEquals("tenant=acme", baggage.get(xid + " /tcc/reserve-stock/confirm"), baggage.toString());
         String trace = request.getTraceId();
 
         // the tries: the local one, and the remote one with the client's request and the inventory's inside it
@@ -357,8 +367,17 @@ class TracingIT extends TwoServices {
 
     /** Places an order through the order service's front door; its xid. */
     private String placeOrder(String phaseTwo) throws Exception {
-        HttpResponse<String> placed = http.send(HttpRequest.newBuilder(URI.create(url(order) + "/orders/" + sku + "/2?phaseTwo="
-                + phaseTwo)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return placeOrder(phaseTwo, null);
+    }
+
+    /** The same with W3C baggage on the order request. */
+    private String placeOrder(String phaseTwo, String baggage) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(order) + "/orders/" + sku + "/2?phaseTwo="
+                + phaseTwo)).POST(HttpRequest.BodyPublishers.noBody());
+        if (baggage != null) {
+            request.header("baggage", baggage);
+        }
+        HttpResponse<String> placed = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, placed.statusCode(), placed.body());
         return placed.body();
     }
