@@ -3,6 +3,7 @@ package io.tcc.http;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -320,25 +321,34 @@ class TracingIT extends TwoServices {
     }
 
     @Test
-    void aParticipantClientThatTccBuildsCarriesTheTraceToo() throws Exception {
+    void aParticipantClientThatTccBuildsCarriesTheTraceOnTryConfirmAndCancel() throws Exception {
         StockClient stock = order.getBean(RemoteParticipants.class).create(StockClient.class, inventoryUrl);
-        String[] xid = new String[1];
+        TccTemplate template = order.getBean(TccTemplate.class);
 
-        order.getBean(TccTemplate.class).execute("stock-only", Duration.ofSeconds(10), () -> {
-            xid[0] = TransactionContext.current().xid();
-            return stock.reserve(sku, 1);
+        String confirmed = template.execute("stock-only", Duration.ofSeconds(10), () -> {
+            stock.reserve(sku, 1);
+            return TransactionContext.current().xid();
         });
+        String[] cancelled = new String[1];
+        assertThrows(IllegalStateException.class, () -> template.execute("stock-only", Duration.ofSeconds(10), () -> {
+            cancelled[0] = TransactionContext.current().xid();
+            stock.reserve(sku, 1);
+            throw new IllegalStateException("payment declined");
+        }));
 
-        awaitSpans(xid[0]);
-        List<SpanData> atOrder = spans(order);
-        List<SpanData> atInventory = spans(inventory);
-        SpanData transaction = only(atOrder, "tcc.transaction", xid[0]);
-        assertEquals(SpanId.getInvalid(), transaction.getParentSpanId(), "no request around it: the transaction is the root");
-        for (String phase : new String[] {"try", "confirm"}) {
-            SpanData call = only(atOrder, "tcc.branch", xid[0], "participant", "stock", "phase", phase);
-            assertChild(transaction, call);
-            assertCrossesTheWire(atOrder, atInventory, call, only(atInventory, "tcc.participant", xid[0], "phase", phase),
-                    "/tcc/reserve-stock/" + phase);
+        for (String[] transaction : new String[][] {{confirmed, "try", "confirm"}, {cancelled[0], "try", "cancel"}}) {
+            String xid = transaction[0];
+            awaitSpans(xid);
+            List<SpanData> atOrder = spans(order);
+            List<SpanData> atInventory = spans(inventory);
+            SpanData root = only(atOrder, "tcc.transaction", xid);
+            assertEquals(SpanId.getInvalid(), root.getParentSpanId(), "no request around it: the transaction is the root");
+            for (String phase : new String[] {transaction[1], transaction[2]}) {
+                SpanData call = only(atOrder, "tcc.branch", xid, "participant", "stock", "phase", phase);
+                assertChild(root, call);
+                assertCrossesTheWire(atOrder, atInventory, call, only(atInventory, "tcc.participant", xid, "phase", phase),
+                        "/tcc/reserve-stock/" + phase);
+            }
         }
     }
 
