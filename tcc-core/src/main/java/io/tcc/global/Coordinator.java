@@ -118,6 +118,14 @@ public final class Coordinator implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Where transactions, branch calls and decisions are observed: also the registry a remote participant's own HTTP
+     * client reports its calls to, so that they nest under their branch calls and carry the trace onward.
+     */
+    public CoordinatorObservations observations() {
+        return observations;
+    }
+
     /** True when registrations and decisions share commits with local tries and confirms. */
     public boolean sharesCommitsWithLocalParticipant() {
         return localSharesCommits;

@@ -60,21 +60,33 @@ final class Decider {
         if (reason != null) {
             log.info("cancelling {}: {}", tx.xid(), reason);
         }
+        Decided decided = observations.decision(() -> new DecisionObservationContext(tx.xid(), wanted,
+                BranchObservationContext.Driver.CALLER), () -> decide(tx, wanted, branches), Decided::state);
+        if (decided.pending().isEmpty()) {
+            return Finished.now(wanted, wanted.finalState(), null);
+        }
+        crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
+        return phaseTwo(tx, decided.state(), decided.decidedFirst(), decided.pending(), async);
+    }
+
+    /** A durable decision, the other party's row when it decided first, and the branches left for phase two. */
+    private record Decided(GlobalState state, GlobalRecord decidedFirst, List<BranchRecord> pending) {
+    }
+
+    /**
+     * The decision written: with every local branch's phase two in its commit when they share the log's commits, else
+     * on its own (a local step that failed inside the shared commit is then retried as phase two).
+     */
+    private Decided decide(ActiveTransaction tx, GlobalState wanted, List<BranchRecord> branches) {
         if (localSharesCommits) {
             List<BranchRecord> locals = branches.stream().filter(b -> LocalParticipant.NAME.equals(b.participant())).toList();
             List<BranchRecord> others = branches.stream().filter(b -> !LocalParticipant.NAME.equals(b.participant())).toList();
             if (!locals.isEmpty() && decideWithLocalBranches(tx, wanted, locals, others.isEmpty())) {
-                if (others.isEmpty()) {
-                    return Finished.now(wanted, wanted.finalState(), null);
-                }
-                crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-                return phaseTwo(tx, wanted, null, others, async);
+                return new Decided(wanted, null, others);
             }
         }
-        // the same decision on its own; a local step that failed inside the shared commit is retried as phase two
         LogStore.Decision decision = store.decide(tx.xid(), wanted);
-        crashPoints.reached(CrashPoints.Point.AFTER_DECISION, tx.xid());
-        return phaseTwo(tx, decision.state(), decision.decidedFirst(), branches, async);
+        return new Decided(decision.state(), decision.decidedFirst(), branches);
     }
 
     /** Phase two of a durable decision: here and now, or on the pool. */

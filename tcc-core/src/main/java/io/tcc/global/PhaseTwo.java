@@ -60,7 +60,7 @@ public final class PhaseTwo {
             if (clock.instant().isBefore(tx.deadline().plus(store.config().timing().recoveryMargin()))) {
                 return Optional.of(state); // its initiator may still be running it
             }
-            state = store.decide(xid, GlobalState.CANCELLING).state();
+            state = decideCancel(xid);
         }
         return Optional.of(drive(xid, state, tx.deadline(), store.branches(xid), backoff.apply(tx.attempts() + 1),
                 BranchObservationContext.Driver.RECOVERY, null));
@@ -77,7 +77,9 @@ public final class PhaseTwo {
      * @throws GlobalTransactionMissingException the log holds no such transaction
      */
     public GlobalState decideCancel(String xid) {
-        return store.decide(xid, GlobalState.CANCELLING).state();
+        return observations.decision(() -> new DecisionObservationContext(xid, GlobalState.CANCELLING,
+                BranchObservationContext.Driver.RECOVERY), () -> store.decide(xid, GlobalState.CANCELLING),
+                LogStore.Decision::state).state();
     }
 
     /**

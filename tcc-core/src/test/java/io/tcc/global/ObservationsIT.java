@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -177,6 +178,37 @@ class ObservationsIT {
         assertSame(confirmCall, parent(only("tcc.participant", "phase", "confirm")));
         assertSame(fencedTry, parent(only("stock.update")), "the business method's own observation nests in the fence's");
         assertEquals(xid, ((ParticipantObservationContext) fencedTry).key().xid());
+        // the decision between the try and the confirm
+        assertEquals(1, count("tcc.decision", "wanted", "confirm", "outcome", "CONFIRM", "driver", "caller"));
+        Observation.Context decision = only("tcc.decision");
+        assertSame(transaction, parent(decision));
+        assertEquals(xid, decision.getHighCardinalityKeyValue("tcc.xid").getValue());
+        assertTrue(stopped.indexOf(tryCall) < stopped.indexOf(decision)
+                && stopped.indexOf(decision) < stopped.indexOf(confirmCall), "try, decision, confirm: " + stopped);
+    }
+
+    @Test
+    void aDecisionAnOperatorTookFirstIsFollowedAndEachDecisionTellsWhatTheLogHolds() {
+        String[] xid = new String[1];
+        assertThrows(GlobalTransactionCancelledException.class, () -> coordinator.execute("place-order",
+                Duration.ofSeconds(10), () -> {
+                    reserve(2);
+                    xid[0] = TransactionContext.current().xid();
+                    // an operator cancels it from elsewhere while it is still trying
+                    return CompletableFuture.supplyAsync(() -> coordinator.phaseTwo().decideCancel(xid[0])).join();
+                }));
+
+        Observation.Context operators = only("tcc.decision", "driver", "recovery");
+        assertEquals("cancel", operators.getLowCardinalityKeyValue("wanted").getValue());
+        assertEquals("CANCEL", operators.getLowCardinalityKeyValue("outcome").getValue());
+        assertNull(operators.getParentObservation(), "taken elsewhere: found by its tcc.xid");
+        assertEquals(xid[0], operators.getHighCardinalityKeyValue("tcc.xid").getValue());
+        Observation.Context initiators = only("tcc.decision", "driver", "caller");
+        assertEquals("confirm", initiators.getLowCardinalityKeyValue("wanted").getValue());
+        assertEquals("CANCEL", initiators.getLowCardinalityKeyValue("outcome").getValue(), "it followed the cancel");
+        assertSame(only("tcc.transaction"), parent(initiators));
+        assertEquals(1, count("tcc.branch", "phase", "cancel", "outcome", "SUCCESS"));
+        assertArrayEquals(new int[] {10, 0, 0}, stock());
     }
 
     @Test
@@ -254,7 +286,8 @@ class ObservationsIT {
 
         assertEquals(1, count("tcc.transaction", "outcome", "CONFIRMED"));
         assertEquals(1, count("tcc.branch", "phase", "confirm", "outcome", "SUCCESS", "driver", "caller"));
-        assertSame(only("tcc.transaction"), parent(only("tcc.branch", "phase", "confirm")));
+        assertSame(only("tcc.decision"), parent(only("tcc.branch", "phase", "confirm")), "it commits with the decision");
+        assertSame(only("tcc.transaction"), parent(only("tcc.decision")));
         assertSame(only("tcc.branch", "phase", "confirm"), parent(only("tcc.participant", "phase", "confirm")));
         assertArrayEquals(new int[] {8, 0, 2}, stock());
     }

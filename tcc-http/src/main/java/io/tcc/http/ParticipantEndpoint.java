@@ -12,11 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.http.MediaType;
+import org.springframework.web.filter.ServerHttpObservationFilter;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.RouterFunctions;
 import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
+import io.micrometer.common.KeyValue;
 import io.tcc.BadInputException;
 import io.tcc.participant.BusinessMethodException;
 import io.tcc.context.TransactionContext;
@@ -165,9 +167,20 @@ public final class ParticipantEndpoint {
         } catch (BadInputException e) {
             return answer(BranchResponse.Status.BAD_REQUEST, null, "BAD_REQUEST", e.getMessage());
         }
+        observeXid(request, call.xid());
         try (MDC.MDCCloseable ignored = MDC.putCloseable(TransactionContext.MDC_KEY, call.xid())) {
             return limit.run(call, () -> run(call, body), busy -> answer(BranchResponse.Status.BUSY, null, "BUSY", busy));
         }
+    }
+
+    /**
+     * Names the xid on the server request's observation (Spring's {@code http.server.requests}, when the service
+     * observes its requests), so that the request's span carries it like the fenced call's inside it. A batch's
+     * request names none: each entry's {@code tcc.participant} inside it names its own.
+     */
+    private static void observeXid(ServerRequest request, String xid) {
+        ServerHttpObservationFilter.findObservationContext(request.servletRequest())
+                .ifPresent(context -> context.addHighCardinalityKeyValue(KeyValue.of("tcc.xid", xid)));
     }
 
     private ServerResponse run(BranchCall call, byte[] body) {

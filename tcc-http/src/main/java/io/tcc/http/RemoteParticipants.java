@@ -39,6 +39,11 @@ import tools.jackson.databind.json.JsonMapper;
  * service group when the application declares one ({@link EnableRemoteParticipants}; looked up in Spring's
  * {@link HttpServiceProxyRegistry} when this is a bean), else a client made here, on the JDK's {@link HttpClient} with
  * {@code connect-timeout}. Either way {@link #configure} adds the guards and the signing.
+ *
+ * <p>With tracing on, the client's observation ({@code http.client.requests}: the group's under Boot, the coordinator's
+ * registry for a client made here) starts inside the branch call's and writes the trace context ({@code traceparent})
+ * into the request's headers before any interceptor runs: the guard's hop to a call thread carries it with the
+ * request, and the signature, over TCC's own headers only, is not affected by it.
  */
 public final class RemoteParticipants implements BeanFactoryAware, AutoCloseable {
 
@@ -207,14 +212,18 @@ public final class RemoteParticipants implements BeanFactoryAware, AutoCloseable
         return group != null ? group : ownClients.computeIfAbsent(name, this::ownClient);
     }
 
-    /** A client for a participant without a group: the JDK's HttpClient, with its connect and read timeouts. */
+    /**
+     * A client for a participant without a group: the JDK's HttpClient, with its connect and read timeouts, observed
+     * in the coordinator's registry ({@code http.client.requests}), which is what sends the trace context along.
+     */
     private BranchExchange ownClient(String name) {
         RemoteParticipantConfig config = configs.apply(name);
         JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(HttpClient.newBuilder()
                 .connectTimeout(config.connectTimeout()).executor(callThreads).build());
         // a second guard behind the time limit, so that no request outlives its caller for long
         requests.setReadTimeout(config.callTimeout().multipliedBy(2));
-        RestClient.Builder client = RestClient.builder().requestFactory(requests);
+        RestClient.Builder client = RestClient.builder().requestFactory(requests)
+                .observationRegistry(coordinator.observations().registry());
         configure(name, client);
         return HttpServiceProxyFactory.builderFor(RestClientAdapter.create(client.build())).build()
                 .createClient(BranchExchange.class);

@@ -79,7 +79,8 @@ public abstract class TwoServices {
         }
         inventoryData = new CountingDataSource(inventoryDb.dataSource());
         orderData = new CountingDataSource(orderDb.dataSource());
-        inventory = start(InventoryApp.class, inventoryData, "inventory", inventorySettings());
+        inventory = start(sources(InventoryApp.class, moreInventorySources()), inventoryData, "inventory",
+                inventorySettings());
         inventoryUrl = "http://127.0.0.1:" + inventory.getEnvironment().getProperty("local.server.port");
         List<String> orderSettings = new ArrayList<>(List.of(INVENTORY_BASE_URL + "=" + inventoryUrl,
                 "tcc.http.signing.secret=" + InventoryApp.SECRET,
@@ -90,7 +91,8 @@ public abstract class TwoServices {
                 "tcc.http.faults.enabled=true", "tcc.http.faults.seed=42",
                 "tcc.http.faults.admin-token=" + OrderApp.ADMIN_TOKEN));
         orderSettings.addAll(List.of(moreOrderSettings()));
-        order = start(OrderApp.class, orderData, "orders", orderSettings.toArray(String[]::new));
+        order = start(sources(OrderApp.class, moreOrderSources()), orderData, "orders",
+                orderSettings.toArray(String[]::new));
     }
 
     /** The inventory service's settings; a subclass that tests one adds it with {@link #moreInventorySettings()}. */
@@ -120,9 +122,25 @@ public abstract class TwoServices {
         return new String[0];
     }
 
+    /** Further configuration classes of the inventory service, for a subclass that adds beans to it. */
+    Class<?>[] moreInventorySources() {
+        return new Class<?>[0];
+    }
+
+    /** Further configuration classes of the order service, for a subclass that adds beans to it. */
+    Class<?>[] moreOrderSources() {
+        return new Class<?>[0];
+    }
+
+    private static Class<?>[] sources(Class<?> app, Class<?>... more) {
+        List<Class<?>> sources = new ArrayList<>(List.of(app));
+        sources.addAll(List.of(more));
+        return sources.toArray(Class<?>[]::new);
+    }
+
     /** Starts the inventory service again on the port it had, as after an outage. */
     void restartInventory() {
-        inventory = start(InventoryApp.class, inventoryData, "inventory",
+        inventory = start(sources(InventoryApp.class, moreInventorySources()), inventoryData, "inventory",
                 inventorySettings("server.port=" + inventoryUrl.substring(inventoryUrl.lastIndexOf(':') + 1)));
     }
 

@@ -21,6 +21,7 @@ import io.tcc.global.Coordinator;
 import io.tcc.global.CoordinatorConfig;
 import io.tcc.global.CoordinatorObservations;
 import io.tcc.global.CrashPoints;
+import io.tcc.global.DecisionObservationConvention;
 import io.tcc.global.TransactionObservationConvention;
 import io.tcc.interception.TccInterceptorSupport;
 import io.tcc.interception.TccTemplate;
@@ -34,7 +35,7 @@ import io.tcc.participant.LocalParticipant;
  * {@link FenceConfig}, {@link CoordinatorConfig}, {@link ArgumentCodec} and {@link CrashPoints} beans when the
  * application defines them, defaults otherwise. The mode's own configuration supplies the {@link ActionRegistry}.
  * With an {@link ObservationRegistry} bean (Boot's, with Actuator), transactions, branch calls and fenced calls are
- * observed ({@code tcc.transaction}, {@code tcc.branch}, {@code tcc.participant}), named and tagged by the application's
+ * observed ({@code tcc.transaction}, {@code tcc.branch}, {@code tcc.decision}, {@code tcc.participant}), named and tagged by the application's
  * observation convention beans where it has them.
  */
 @Configuration(proxyBeanMethods = false)
@@ -72,11 +73,12 @@ public class TccConfiguration {
                                       ObjectProvider<CrashPoints> crashPoints,
                                       ObjectProvider<ObservationRegistry> observations,
                                       ObjectProvider<TransactionObservationConvention> transactionConvention,
-                                      ObjectProvider<BranchObservationConvention> branchConvention) {
+                                      ObjectProvider<BranchObservationConvention> branchConvention,
+                                      ObjectProvider<DecisionObservationConvention> decisionConvention) {
         return new Coordinator(dataSource, transactionManager, config.getIfAvailable(CoordinatorConfig::ofDefaults), local,
                 crashPoints.getIfAvailable(() -> CrashPoints.NONE), new CoordinatorObservations(
                         observations.getIfAvailable(() -> ObservationRegistry.NOOP), transactionConvention.getIfAvailable(),
-                        branchConvention.getIfAvailable()));
+                        branchConvention.getIfAvailable(), decisionConvention.getIfAvailable()));
     }
 
     @Bean

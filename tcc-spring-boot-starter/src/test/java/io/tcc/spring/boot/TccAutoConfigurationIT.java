@@ -87,6 +87,7 @@ class TccAutoConfigurationIT {
                     .hasNumberOfObservationsWithNameEqualTo("tcc.transaction", 1)
                     .hasNumberOfObservationsWithNameEqualTo("tcc.branch", 2)
                     .hasNumberOfObservationsWithNameEqualTo("tcc.participant", 2)
+                    .hasNumberOfObservationsWithNameEqualTo("tcc.decision", 1)
                     .hasObservationWithNameEqualTo("tcc.transaction").that().hasBeenStopped()
                     .hasLowCardinalityKeyValue("transaction", "Shop.buy").hasLowCardinalityKeyValue("outcome", "CONFIRMED")
                     .hasHighCardinalityKeyValue("tcc.xid", xid);
@@ -96,6 +97,9 @@ class TccAutoConfigurationIT {
                     .forAllObservationsWithNameEqualTo("tcc.participant", fenced -> fenced
                             .hasLowCardinalityKeyValue("result", "EXECUTED").hasHighCardinalityKeyValue("tcc.xid", xid));
             TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("tcc.branch").that()
+                    .hasParentObservationContextMatching(parent -> "tcc.transaction".equals(parent.getName()));
+            TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("tcc.decision").that()
+                    .hasLowCardinalityKeyValue("outcome", "CONFIRM").hasHighCardinalityKeyValue("tcc.xid", xid)
                     .hasParentObservationContextMatching(parent -> "tcc.transaction".equals(parent.getName()));
             TestObservationRegistryAssert.assertThat(observations).hasObservationWithNameEqualTo("tcc.participant").that()
                     .hasParentObservationContextMatching(parent -> "tcc.branch".equals(parent.getName()));
