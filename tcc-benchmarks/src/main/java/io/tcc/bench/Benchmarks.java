@@ -40,7 +40,8 @@ import io.tcc.test.EmbeddedMariaDb;
  * {@code bench.profile.seconds} (15 per side, 0 for none), {@code bench.profile.before} (a file to write this run's
  * profile to as the "before"), {@code bench.commits.orders} (300), {@code bench.commits.loaded} (10),
  * {@code bench.memory.seconds} (60), {@code bench.memory.samples} (8), {@code bench.scaled.clients} (16),
- * {@code bench.scaled.round} (8), {@code bench.scaled.rounds} (4 per topology), {@code bench.parts}
+ * {@code bench.scaled.warmup} (the cap per topology, 600), {@code bench.scaled.idle} (10), {@code bench.scaled.round}
+ * (8), {@code bench.scaled.rounds} (4 per topology), {@code bench.parts}
  * ("fence,e2e,commits,memory,recovery"; fewer writes no page; "scaled" adds benchmark 6); the jars, the work folder and the output file are set by the
  * {@code bench} profile.
  */

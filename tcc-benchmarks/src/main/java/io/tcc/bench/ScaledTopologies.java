@@ -122,11 +122,16 @@ final class ScaledTopologies {
         }
 
         int clients = Integer.getInteger("bench.scaled.clients", 16);
+        List<String> warmups = new ArrayList<>();
         for (Topology t : topologies) {
             List<Long> pids = t.all().stream().map(ServiceProcess::pid).toList();
-            Warmup.run("6. " + t.name(), clients, t.order(), t.order(), () -> Machine.cpuNanos(pids),
+            Warmup.Result w = Warmup.run("6. " + t.name(), clients, t.order(), t.order(), () -> Machine.cpuNanos(pids),
                     () -> Machine.compilerNanos(pids), Benchmarks.seconds("bench.e2e.warmup.window", 10),
-                    Benchmarks.jitThreshold(), Benchmarks.seconds("bench.e2e.warmup", 300), out);
+                    Benchmarks.jitThreshold(), Benchmarks.seconds("bench.scaled.warmup", 600), out);
+            Warmup.Window last = w.windows().get(w.windows().size() - 1);
+            warmups.add(String.format("%s %s after %d s (JIT compilers %.1f %% of the services' CPU in the last window)",
+                    t.name(), w.settled() ? "settled" : "NOT settled: the cap reached", w.elapsed().toSeconds(),
+                    last.compilerShare() * 100));
         }
 
         Duration round = Benchmarks.seconds("bench.scaled.round", 8);
@@ -134,6 +139,14 @@ final class ScaledTopologies {
         List<LongSupplier> meters = new ArrayList<>();
         topologies.forEach(t -> meters.addAll(List.of(t.meters())));
         meters.add(() -> Machine.cpuNanos(List.of(ProcessHandle.current().pid())));
+        // what the topologies spend with no order in flight (recovery's polls, Quartz's check-ins, health checks)
+        Duration idleWindow = Benchmarks.seconds("bench.scaled.idle", 10);
+        long[] idleStart = read(meters);
+        Thread.sleep(idleWindow.toMillis());
+        long[] idle = read(meters);
+        for (int m = 0; m < idle.length; m++) {
+            idle[m] -= idleStart[m];
+        }
         String loadBefore = Machine.loadAverages();
         long busyBefore = Machine.busyNanos();
         long oursBefore = Machine.cpuNanos(Machine.ourProcesses());
@@ -143,9 +156,14 @@ final class ScaledTopologies {
         long elapsed = System.nanoTime() - started;
         double others = (Machine.busyNanos() - busyBefore - (Machine.cpuNanos(Machine.ourProcesses()) - oursBefore))
                 / (double) (elapsed * Runtime.getRuntime().availableProcessors());
-        out.print(table(topologies, sides, meters.size() - 1, clients, round, rounds));
+        out.println("6. scaled: warm-up (benchmark 2's rule): " + String.join("; ", warmups));
+        out.print(table(topologies, sides, meters.size() - 1, clients, round, rounds, idle, idleWindow));
         out.printf("6. scaled: load average %s before the rounds, %s after; other processes used %.0f %% of the machine's"
                 + " CPU during them%n", loadBefore, Machine.loadAverages(), others * 100);
+    }
+
+    private static long[] read(List<LongSupplier> meters) {
+        return meters.stream().mapToLong(LongSupplier::getAsLong).toArray();
     }
 
     /** 2 + 2 instances behind a HAProxy of their own; the clients send their orders to its order frontend. */
@@ -176,10 +194,19 @@ final class ScaledTopologies {
     }
 
     /** One topology's rounds, and where its own meters start among all the meters (every round reads them all). */
-    private record Measured(Topology topology, Interleaved.Side side, int offset) {
+    private record Measured(Topology topology, Interleaved.Side side, int offset, long[] idle, Duration idleWindow) {
 
         double cpu(Meter meter) {
             return side.cpuMillisPerOperation(offset + meter.ordinal());
+        }
+
+        /** The CPU the meter's processes spent idle, per transaction at the throughput measured. */
+        double idleCpu(Meter meter) {
+            return idle[offset + meter.ordinal()] / 1e6 / idleWindow.toNanos() * 1e9 / side.pooled().perSecond();
+        }
+
+        double idlePerSecond(Meter meter) {
+            return idle[offset + meter.ordinal()] / (idleWindow.toNanos() / 1e9);
         }
 
         double perThousand(Meter meter) {
@@ -189,11 +216,11 @@ final class ScaledTopologies {
 
     /** The figures as a markdown table, each of (b) and (c) with its ratio to (a). */
     private static String table(List<Topology> topologies, List<Interleaved.Side> sides, int clientsMeter, int clients,
-                                Duration round, int rounds) {
+                                Duration round, int rounds, long[] idle, Duration idleWindow) {
         List<Measured> measured = new ArrayList<>();
         int offset = 0;
         for (int i = 0; i < topologies.size(); i++) {
-            measured.add(new Measured(topologies.get(i), sides.get(i), offset));
+            measured.add(new Measured(topologies.get(i), sides.get(i), offset, idle, idleWindow));
             offset += METERS + topologies.get(i).databases().size();
         }
         StringBuilder t = new StringBuilder(String.format("6. scaled: %d clients, %d rounds of %d s per topology,"
@@ -212,6 +239,13 @@ final class ScaledTopologies {
         row(t, "CPU: database server(s)", measured, "%.2f", m -> m.cpu(Meter.DATABASE));
         row(t, "**CPU: services + HAProxy + database(s)**", measured, "**%.2f**", m -> m.cpu(Meter.ORDER)
                 + m.cpu(Meter.INVENTORY) + m.cpu(Meter.BALANCER) + m.cpu(Meter.DATABASE));
+        row(t, "CPU: the same without the JIT compilers", measured, "%.2f", m -> m.cpu(Meter.ORDER)
+                + m.cpu(Meter.INVENTORY) - m.cpu(Meter.JIT) + m.cpu(Meter.BALANCER) + m.cpu(Meter.DATABASE));
+        row(t, "CPU idle (no order in flight), per transaction at this throughput: services", measured, "%.2f",
+                m -> m.idleCpu(Meter.ORDER) + m.idleCpu(Meter.INVENTORY));
+        row(t, "CPU idle, per transaction at this throughput: HAProxy + database(s)", measured, "%.2f",
+                m -> m.idleCpu(Meter.BALANCER) + m.idleCpu(Meter.DATABASE));
+        row(t, "commits per second idle", measured, "%.1f", m -> m.idlePerSecond(Meter.COMMITS));
         row(t, "CPU: the clients (the benchmark's JVM)", measured, "%.2f", m -> m.side().cpuMillisPerOperation(clientsMeter));
         row(t, "commits per transaction (Com_commit, summed over the servers)", measured, "%.2f",
                 m -> m.perThousand(Meter.COMMITS) / 1000);
