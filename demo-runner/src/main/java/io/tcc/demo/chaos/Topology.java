@@ -30,17 +30,9 @@ final class Topology implements AutoCloseable {
 
     /** The scaled topology's shape; {@code servers}: the database servers the instances write through (Galera nodes). */
     record Scale(int orderInstances, int inventoryInstances, List<String> servers, GaleraCluster galera, Path daemonJar) {
-        /** Order instance i writes through server i, inventory instance i through server i + 2, the daemon through 2. */
+        /** {@link Demo.Instances#spread}; the daemon writes through server 2. */
         Demo.Instances instances() {
-            List<String> orders = new ArrayList<>();
-            List<String> inventories = new ArrayList<>();
-            for (int i = 0; i < orderInstances; i++) {
-                orders.add(server(i));
-            }
-            for (int i = 0; i < inventoryInstances; i++) {
-                inventories.add(server(i + 2));
-            }
-            return new Demo.Instances(orders, inventories);
+            return Demo.Instances.spread(orderInstances, inventoryInstances, servers);
         }
 
         String server(int i) {
@@ -52,9 +44,6 @@ final class Topology implements AutoCloseable {
             return galera == null ? "" : " via node " + (i % servers.size() + 1);
         }
     }
-
-    /** The order service's health check: a read of its database that finds nothing (404). */
-    private static final String NO_ORDER = "/orders/00000000-0000-0000-0000-000000000000";
 
     final Demo demo;
     /** The TCP proxies the harness freezes and cuts. */
@@ -113,10 +102,8 @@ final class Topology implements AutoCloseable {
             String orderUrl = "http://127.0.0.1:" + orderFront;
             ServiceProcess daemon = demo.addRecoveryDaemon(scale.daemonJar(), scale.server(1), orderUrl);
             balancer = Balancer.start(config.logDir(), List.of(
-                    new Balancer.Frontend("inventory", inventoryFront, links.stream().map(l -> l.getBindAddress().getPort())
-                            .toList(), "/stock?limit=1", 200),
-                    new Balancer.Frontend("order", orderFront, demo.orders.stream().map(ServiceProcess::port).toList(),
-                            NO_ORDER, 404)));
+                    Balancer.Frontend.inventory(inventoryFront, links.stream().map(l -> l.getBindAddress().getPort()).toList()),
+                    Balancer.Frontend.order(orderFront, demo.orders.stream().map(ServiceProcess::port).toList())));
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < demo.orders.size(); i++) {
                 lines.add(demo.orders.get(i).name() + scale.via(i));
